@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// MixLab: token-mixing transforms for FNet-style encoders.
+import PackageDescription
+
+let package = Package(
+    name: "MixLab",
+    products: [
+        .library(name: "MixLab", targets: ["MixLab"]),
+        .library(name: "MixLabCore", targets: ["MixLabCore"]),
+        .library(name: "MixLabKernels", targets: ["MixLabKernels"]),
+        .library(name: "MixLabMixers", targets: ["MixLabMixers"]),
+        .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
+        .executable(name: "mixlab", targets: ["mixlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C system libraries (Debian packages; `make deps` installs them).
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        // OpenBLAS is opened at first use, after its core type is chosen (see COpenBLAS/loader.c).
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+
+        .target(name: "MixLabCore"),
+        .target(name: "MixLabKernels", dependencies: ["MixLabCore", "CFFTW", "CGSL", "COpenBLAS"]),
+        .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
+        .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
+        .target(name: "MixLab", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
+        .target(
+            name: "MixLabCommandLine",
+            dependencies: [
+                "MixLab",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "mixlab", dependencies: ["MixLabCommandLine"]),
+
+        .testTarget(name: "MixLabCoreTests", dependencies: ["MixLabCore"]),
+        .testTarget(name: "MixLabKernelsTests", dependencies: ["MixLabKernels"]),
+        .testTarget(
+            name: "MixLabMixersTests",
+            dependencies: ["MixLabMixers", "MixLabTestKit"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
+        .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
+    ]
+)

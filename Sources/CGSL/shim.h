@@ -1,0 +1,25 @@
+// GSL (Debian: libgsl-dev): wavelets, symmetric eigensolver, special functions, distributions.
+//
+// GSL's `gsl_cblas.h` is not included here: MixLab calls BLAS through OpenBLAS (COpenBLAS), and GSL's
+// CBLAS enums would clash with any other CBLAS header in the same Swift module.
+#ifndef MIXLAB_CGSL_SHIM_H
+#define MIXLAB_CGSL_SHIM_H
+#define __GSL_CBLAS_H__
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_version.h>
+#include <gsl/gsl_wavelet.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix_double.h>
+#include <gsl/gsl_vector_double.h>
+#include <gsl/gsl_sf_legendre.h>
+#include <gsl/gsl_cdf.h>
+
+// Swift 6 rejects references to mutable C globals: these accessors return GSL's wavelet types.
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_haar(void) { return gsl_wavelet_haar; }
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_haar_centered(void) { return gsl_wavelet_haar_centered; }
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_daubechies(void) { return gsl_wavelet_daubechies; }
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_daubechies_centered(void) { return gsl_wavelet_daubechies_centered; }
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_bspline(void) { return gsl_wavelet_bspline; }
+static inline const gsl_wavelet_type *mixlab_gsl_wavelet_bspline_centered(void) { return gsl_wavelet_bspline_centered; }
+static inline const char *mixlab_gsl_version(void) { return gsl_version; }
+#endif

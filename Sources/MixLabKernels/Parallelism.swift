@@ -1,0 +1,68 @@
+import Foundation
+import COpenBLAS
+import MixLabCore
+
+/// How many threads MixLab's kernels use, and a helper to split work across them.
+///
+/// The default is the number of available cores; `MIXLAB_THREADS` in the environment or
+/// `Parallelism.setThreads(_:)` overrides it. The same thread count gives bitwise-identical results:
+/// work is split into fixed contiguous chunks, never by whichever thread is free first.
+public enum Parallelism {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var configuredThreads: Int = defaultThreads()
+
+    private static func defaultThreads() -> Int {
+        if let text = ProcessInfo.processInfo.environment["MIXLAB_THREADS"], let value = Int(text), value > 0 {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The number of threads kernels use.
+    public static var threads: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return configuredThreads
+    }
+
+    /// Sets the number of threads used by MixLab's own loops, FFTW plans made afterwards, and OpenBLAS.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for a count below 1.
+    public static func setThreads(_ count: Int) throws {
+        guard count >= 1 else {
+            throw MixLabError(
+                .invalidArgument, what: "thread count \(count) is below 1", location: "Parallelism.setThreads",
+                fix: "pass 1 or more (this machine has \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        }
+        lock.lock()
+        configuredThreads = count
+        lock.unlock()
+        if BLAS.isAvailable { mixlab_openblas_set_threads(Int32(count)) }
+    }
+
+    /// Runs `body(chunk)` for `chunks` contiguous chunks of `0..<count`, in parallel when `threads > 1`.
+    ///
+    /// Chunk `i` covers `range(ofChunk: i)`; the split depends only on `count` and `chunks`.
+    public static func forEachChunk(
+        of count: Int, chunks requested: Int = threads, _ body: (Range<Int>) -> Void
+    ) {
+        let chunks = max(1, min(requested, count))
+        if chunks == 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                work(chunkRange(chunk, of: count, chunks: chunks))
+            }
+        }
+    }
+
+    /// The `chunk`-th of `chunks` contiguous, nearly equal parts of `0..<count`.
+    public static func chunkRange(_ chunk: Int, of count: Int, chunks: Int) -> Range<Int> {
+        let base = count / chunks, extra = count % chunks
+        let start = chunk * base + min(chunk, extra)
+        return start..<(start + base + (chunk < extra ? 1 : 0))
+    }
+}

@@ -1,0 +1,119 @@
+import MixLabCore
+
+/// `Re(F_T · X · F_C)` (or along one axis) for a batch of `(T, C)` examples, via FFTW.
+///
+/// Each example goes through FFTW's real-to-complex transform, which computes only the half spectrum
+/// `Z[k, l]` for `l ≤ C/2` (along the last transformed axis). The other half follows from Hermitian
+/// symmetry of the DFT of real data, `Y[k, l] = conj(Y[(T−k) mod T, C−l])`, whose real part is equal:
+/// the *Hermitian fill* copies `Re Z` into the full output, mirrored where needed, and applies `scale`.
+///
+/// Work per example: one half-size 2-D FFT, O(TC·log(TC)), plus one pass over the output. Examples are
+/// split over `Parallelism.threads` threads, one single-threaded FFTW plan executed concurrently; a
+/// batch smaller than the thread count uses FFTW's own threads instead. Scratch is one half spectrum
+/// per thread, `T·(C/2+1)` complex values — small enough to stay in L2 for FNet-sized examples.
+///
+/// The map is self-adjoint (the DFT matrix is symmetric and `Re` commutes with real scaling), so the
+/// same kernel computes the backward pass.
+public final class RealFourierFFT: @unchecked Sendable {
+    /// The sequence length T.
+    public let sequenceLength: Int
+    /// The hidden size C.
+    public let hiddenSize: Int
+    /// The transformed axes.
+    public let axes: MixingAxes
+    /// The factor applied to every output value.
+    public let scale: Float
+
+    private let singleThreadPlan: FFTWPlan
+    private let multiThreadPlan: FFTWPlan
+    private let scratchFloats: Int
+
+    /// Plans the transform for examples of shape `(sequenceLength, hiddenSize)`.
+    ///
+    /// - Throws: `MixLabError` when FFTW cannot plan the shape.
+    public init(sequenceLength: Int, hiddenSize: Int, axes: MixingAxes, scale: Float) throws {
+        self.sequenceLength = sequenceLength
+        self.hiddenSize = hiddenSize
+        self.axes = axes
+        self.scale = scale
+        let (t, c) = (sequenceLength, hiddenSize)
+        // 64-byte alignment of every example's input holds when T·C is a multiple of 16 floats.
+        let aligned = (t * c) % 16 == 0
+        let description: FFTWPlanDescription
+        switch axes {
+        case .both:
+            description = FFTWPlanDescription(kind: .realToComplex, lengths: [t, c], aligned: aligned)
+            scratchFloats = 2 * t * (c / 2 + 1)
+        case .hidden:
+            description = FFTWPlanDescription(
+                kind: .realToComplex, lengths: [c], howMany: t, inputDistance: c, outputDistance: c / 2 + 1,
+                aligned: aligned)
+            scratchFloats = 2 * t * (c / 2 + 1)
+        case .sequence:
+            // Column transforms: element (k, c) of the half spectrum lands at complex index k·C + c.
+            description = FFTWPlanDescription(
+                kind: .realToComplex, lengths: [t], howMany: c, inputStride: c, inputDistance: 1,
+                outputStride: c, outputDistance: 1, aligned: aligned)
+            scratchFloats = 2 * (t / 2 + 1) * c
+        }
+        singleThreadPlan = try FFTWPlanner.shared.plan(description)
+        var threaded = description
+        threaded.threads = Parallelism.threads
+        multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
+    }
+
+    /// Writes the mixed batch to `output`; `input` and `output` hold `batch` examples of T·C floats.
+    ///
+    /// `input` must be 64-byte aligned (any `Tensor` is) and must not overlap `output`.
+    public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
+        let exampleSize = sequenceLength * hiddenSize
+        let threads = Parallelism.threads
+        if batch >= threads || threads == 1 {
+            Parallelism.forEachChunk(of: batch, chunks: threads) { examples in
+                let scratch = TensorStorage(count: scratchFloats, zeroed: false)
+                for b in examples {
+                    transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, singleThreadPlan)
+                }
+            }
+        } else {
+            let scratch = TensorStorage(count: scratchFloats, zeroed: false)
+            for b in 0..<batch {
+                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreadPlan)
+            }
+        }
+    }
+
+    private func transform(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        _ spectrum: UnsafeMutablePointer<Float>, _ plan: FFTWPlan
+    ) {
+        plan.executeRealToComplex(input, spectrum)
+        let (t, c, s) = (sequenceLength, hiddenSize, scale)
+        switch axes {
+        case .both:
+            let half = c / 2 + 1
+            for row in 0..<t {
+                let out = output + row * c
+                let z = spectrum + 2 * row * half  // Z[row, ·]
+                let mirror = spectrum + 2 * ((t - row) % t) * half  // Z[(T − row) mod T, ·]
+                for l in 0..<half { out[l] = s * z[2 * l] }
+                for l in half..<c { out[l] = s * mirror[2 * (c - l)] }
+            }
+        case .hidden:
+            let half = c / 2 + 1
+            for row in 0..<t {
+                let out = output + row * c
+                let z = spectrum + 2 * row * half
+                for l in 0..<half { out[l] = s * z[2 * l] }
+                for l in half..<c { out[l] = s * z[2 * (c - l)] }
+            }
+        case .sequence:
+            let half = t / 2 + 1
+            for row in 0..<t {
+                let out = output + row * c
+                let z = spectrum + 2 * (row < half ? row : t - row) * c  // Z[min(row, T − row), ·]
+                for l in 0..<c { out[l] = s * z[2 * l] }
+            }
+        }
+    }
+}

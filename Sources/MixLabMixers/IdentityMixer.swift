@@ -1,0 +1,28 @@
+import MixLabCore
+
+/// No mixing: `y = x`. FNet's "FF-only" baseline, where tokens interact only through nothing at all.
+///
+/// Linear, self-adjoint and its own inverse; any length; O(1) (the output shares the input's storage).
+/// Reference: Lee-Thorp et al., FNet (arXiv 2105.03824), §4, the `FF_ONLY` model (GLUE average 49.3).
+public final class IdentityMixer: FixedLinearMixer, InvertibleMixer, Sendable {
+    public let descriptor = MixerDescriptor(name: "identity", axes: .hidden, isLinear: true, isInvertible: true)
+
+    /// The identity mixer.
+    public init() {}
+
+    /// Returns `input` unchanged.
+    public func apply(_ input: Tensor) throws -> Tensor {
+        try descriptor.validate(input)
+        return input
+    }
+
+    /// Returns `gradient` unchanged.
+    public func applyAdjoint(_ gradient: Tensor) throws -> Tensor {
+        try apply(gradient)
+    }
+
+    /// Returns `output` unchanged.
+    public func inverse(_ output: Tensor) throws -> Tensor {
+        try apply(output)
+    }
+}

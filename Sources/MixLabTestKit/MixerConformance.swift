@@ -1,0 +1,389 @@
+import MixLabCore
+import MixLabMixers
+
+/// The conformance harness: every mixer's first test, usable by mixers written outside MixLab.
+///
+/// For each shape of `ConformanceOptions.shapes` it builds a fresh mixer with `makeMixer(T, C)` and
+/// checks the contract of `TokenMixer`:
+/// - rank and length errors: a rank-2 input and a declared-unsupported length are `MixLabError`s;
+/// - shape preservation, determinism (forward and backward, bitwise), batch independence (changing one
+///   example changes no other, and an example mixed alone equals it mixed in a batch), axis locality
+///   (a `hidden` mixer never mixes tokens, a `sequence` mixer never mixes features);
+/// - for linear mixers, linearity and the adjoint dot-product test `⟨A·x, g⟩ = ⟨x, Aᵀ·g⟩`;
+/// - for every mixer, the vector–Jacobian product against central finite differences along random
+///   directions, the parameters' gradients likewise, and that backward adds into gradients;
+/// - the inverse round trip for `InvertibleMixer`s, and a save/load round trip of the parameters.
+///
+/// It never stops at the first failure: the report lists every broken rule, with the shape and the
+/// measured discrepancy.
+///
+///     let report = MixerConformance.check { _, _ in FourierMixer() }
+///     #expect(report.passed, "\(report)")
+public enum MixerConformance {
+    /// Checks the mixers made by `makeMixer(sequenceLength, hiddenSize)` on every shape of `options`.
+    public static func check(
+        options: ConformanceOptions = ConformanceOptions(),
+        makeMixer: (_ sequenceLength: Int, _ hiddenSize: Int) throws -> any TokenMixer
+    ) -> ConformanceReport {
+        let run = Run(options: options)
+        for shape in options.shapes {
+            run.checkShape(shape, makeMixer: makeMixer)
+        }
+        return ConformanceReport(mixer: run.mixerName, issues: run.issues, checksRun: run.checksRun)
+    }
+}
+
+/// The state of one harness run.
+private final class Run {
+    let options: ConformanceOptions
+    var random: SeededRandom
+    var issues: [ConformanceIssue] = []
+    var checksRun: Set<ConformanceCheck> = []
+    var mixerName = "mixer"
+    let context = MixerContext.inference
+
+    init(options: ConformanceOptions) {
+        self.options = options
+        self.random = SeededRandom(seed: options.seed)
+    }
+
+    func fail(_ check: ConformanceCheck, _ shape: [Int], _ message: String) {
+        issues.append(ConformanceIssue(check: check, shape: shape, message: message))
+    }
+
+    func normal(_ shape: [Int]) -> Tensor {
+        Tensor.normal(shape, using: &random)
+    }
+
+    /// Runs `body`, turning a thrown error into an issue of kind `check`.
+    func attempt<R>(_ check: ConformanceCheck, _ shape: [Int], _ body: () throws -> R) -> R? {
+        do {
+            return try body()
+        } catch {
+            fail(check, shape, "threw \(error)")
+            return nil
+        }
+    }
+
+    func checkShape(_ shape: [Int], makeMixer: (Int, Int) throws -> any TokenMixer) {
+        let (t, c) = (shape[1], shape[2])
+        checksRun.insert(.construction)
+        let mixer: any TokenMixer
+        do {
+            mixer = try makeMixer(t, c)
+        } catch let error as MixLabError where error.code == .unsupportedLength {
+            return  // A declared refusal at construction; the length check below verifies declarations.
+        } catch {
+            fail(.construction, shape, "building the mixer threw \(error)")
+            return
+        }
+        mixerName = mixer.descriptor.summary
+        let descriptor = mixer.descriptor
+        let accepted = descriptor.sequenceLength.accepts(t) && descriptor.hiddenSize.accepts(c)
+        checksRun.insert(.lengthRequirement)
+        if !accepted {
+            expectUnsupportedLength(mixer, shape)
+            return
+        }
+        checkDeclaredRejections(mixer, shape)
+        checkShapeValidation(mixer, shape)
+
+        let x = normal(shape)
+        guard let (y, residuals) = attempt(.shapePreservation, shape, { try mixer.forward(x, context: context) }) else {
+            return
+        }
+        checksRun.insert(.shapePreservation)
+        if y.shape != shape {
+            fail(.shapePreservation, shape, "output shape \(Shape.describe(y.shape))")
+            return
+        }
+        checkDeterminism(mixer, x, y, residuals, shape)
+        checkBatchIndependence(mixer, x, y, shape)
+        checkAxisLocality(mixer, x, y, shape)
+        if descriptor.isLinear {
+            checkLinearity(mixer, shape)
+            checkAdjoint(mixer, shape)
+        }
+        checkInputGradient(mixer, shape)
+        checkParameterGradients(mixer, shape)
+        checkAccumulation(mixer, x, residuals, shape)
+        checkInverse(mixer, x, y, shape)
+        checkParameterRoundTrip(mixer, x, y, shape)
+    }
+
+    // MARK: Errors for bad input
+
+    func expectUnsupportedLength(_ mixer: any TokenMixer, _ shape: [Int]) {
+        do {
+            _ = try mixer.forward(Tensor(zeros: shape), context: context)
+            fail(.lengthRequirement, shape,
+                 "declares T \(mixer.descriptor.sequenceLength), C \(mixer.descriptor.hiddenSize) but accepted this shape")
+        } catch let error as MixLabError where error.code == .unsupportedLength {
+            return
+        } catch {
+            fail(.lengthRequirement, shape, "a rejected length threw \(error) instead of an unsupportedLength MixLabError")
+        }
+    }
+
+    /// A declared requirement must be enforced: this mixer must refuse a length it declares unsupported.
+    func checkDeclaredRejections(_ mixer: any TokenMixer, _ shape: [Int]) {
+        let d = mixer.descriptor
+        if let t = d.sequenceLength.rejectedExample { expectUnsupportedLength(mixer, [shape[0], t, shape[2]]) }
+        if let c = d.hiddenSize.rejectedExample { expectUnsupportedLength(mixer, [shape[0], shape[1], c]) }
+    }
+
+    func checkShapeValidation(_ mixer: any TokenMixer, _ shape: [Int]) {
+        checksRun.insert(.shapeValidation)
+        do {
+            _ = try mixer.forward(Tensor(zeros: [shape[1], shape[2]]), context: context)
+            fail(.shapeValidation, shape, "a rank-2 input was accepted; it must be rejected with shapeMismatch")
+        } catch let error as MixLabError where error.code == .shapeMismatch {
+            return
+        } catch {
+            fail(.shapeValidation, shape, "a rank-2 input threw \(error) instead of a shapeMismatch MixLabError")
+        }
+    }
+
+    // MARK: Forward rules
+
+    func checkDeterminism(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ residuals: MixerResiduals, _ shape: [Int]) {
+        checksRun.insert(.determinism)
+        guard let (again, _) = attempt(.determinism, shape, { try mixer.forward(x, context: context) }) else { return }
+        if again != y { fail(.determinism, shape, "two forward passes differ by \(again.maxAbsDifference(y))") }
+        let g = normal(shape)
+        let first = attempt(.determinism, shape) { try mixer.backward(g, residuals: residuals, context: context) }
+        let second = attempt(.determinism, shape) { try mixer.backward(g, residuals: residuals, context: context) }
+        if let first, let second, first != second {
+            fail(.determinism, shape, "two backward passes differ by \(first.maxAbsDifference(second))")
+        }
+        zeroGradients(mixer)
+    }
+
+    func checkBatchIndependence(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ shape: [Int]) {
+        checksRun.insert(.batchIndependence)
+        let (batch, t, c) = (shape[0], shape[1], shape[2])
+        let example = t * c
+        // An example mixed alone equals the same example mixed in the batch.
+        for b in 0..<batch {
+            let single = Tensor(shape: [1, t, c]) { x[flat: b * example + $0] }
+            guard let (alone, _) = attempt(.batchIndependence, shape, { try mixer.forward(single, context: context) }) else { return }
+            let inBatch = Tensor(shape: [1, t, c]) { y[flat: b * example + $0] }
+            let error = relativeDifference(alone, inBatch)
+            if error > options.tolerance {
+                fail(.batchIndependence, shape, "example \(b) mixed alone differs from the batch result (relative \(error))")
+                return
+            }
+        }
+        // Changing example 0 changes no other example.
+        guard batch > 1 else { return }
+        var changed = x
+        for i in 0..<example { changed[flat: i] += 1 + Float(i % 7) }
+        guard let (y2, _) = attempt(.batchIndependence, shape, { try mixer.forward(changed, context: context) }) else { return }
+        for i in example..<x.count where y2[flat: i] != y[flat: i] {
+            fail(.batchIndependence, shape, "changing example 0 changed output \(Shape.describe(y.multiIndex(ofFlat: i)))")
+            return
+        }
+    }
+
+    func checkAxisLocality(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ shape: [Int]) {
+        let axes = mixer.descriptor.axes
+        guard axes != .both else { return }
+        checksRun.insert(.axisLocality)
+        let (t, c) = (shape[1], shape[2])
+        var changed = x
+        // hidden: change token (0, t0) → only output token (0, t0) may change.
+        // sequence: change feature c0 of example 0 → only feature c0 of example 0 may change.
+        let (t0, c0) = (t / 2, c / 2)
+        for tt in 0..<t {
+            for cc in 0..<c where (axes == .hidden ? tt == t0 : cc == c0) {
+                changed[0, tt, cc] += 1 + Float((tt + cc) % 5)
+            }
+        }
+        guard let (y2, _) = attempt(.axisLocality, shape, { try mixer.forward(changed, context: context) }) else { return }
+        for tt in 0..<t {
+            for cc in 0..<c where (axes == .hidden ? tt != t0 : cc != c0) && y2[0, tt, cc] != y[0, tt, cc] {
+                fail(.axisLocality, shape,
+                     "declares axes=\(axes.rawValue) but output [0, \(tt), \(cc)] depends on "
+                        + (axes == .hidden ? "token \(t0)" : "feature \(c0)"))
+                return
+            }
+        }
+    }
+
+    func checkLinearity(_ mixer: any TokenMixer, _ shape: [Int]) {
+        checksRun.insert(.linearity)
+        let (u, v) = (normal(shape), normal(shape))
+        let (alpha, beta): (Float, Float) = (0.75, -1.5)
+        guard let fu = attempt(.linearity, shape, { try mixer.forward(u, context: context).output }),
+            let fv = attempt(.linearity, shape, { try mixer.forward(v, context: context).output }),
+            let fuv = attempt(.linearity, shape, { try mixer.forward(alpha * u + beta * v, context: context).output })
+        else { return }
+        let error = relativeDifference(fuv, alpha * fu + beta * fv)
+        if error > options.tolerance {
+            fail(.linearity, shape, "f(αu + βv) differs from αf(u) + βf(v) by relative \(error)")
+        }
+    }
+
+    func checkAdjoint(_ mixer: any TokenMixer, _ shape: [Int]) {
+        checksRun.insert(.adjoint)
+        let (x, g) = (normal(shape), normal(shape))
+        guard let (ax, residuals) = attempt(.adjoint, shape, { try mixer.forward(x, context: context) }),
+            let atg = attempt(.adjoint, shape, { try mixer.backward(g, residuals: residuals, context: context) })
+        else { return }
+        zeroGradients(mixer)
+        let lhs = ax.dot(g), rhs = x.dot(atg)
+        let scale = max(ax.norm * g.norm, x.norm * atg.norm, 1e-30)
+        let error = abs(lhs - rhs) / scale
+        if error > options.tolerance {
+            fail(.adjoint, shape, "⟨A·x, g⟩ = \(lhs) but ⟨x, Aᵀ·g⟩ = \(rhs) (relative \(error)): backward is not the adjoint")
+        }
+    }
+
+    // MARK: Gradients
+
+    /// `⟨g, f(x)⟩` in evaluation mode.
+    func projectedOutput(_ mixer: any TokenMixer, _ x: Tensor, _ g: Tensor) throws -> Double {
+        try mixer.forward(x, context: context).output.dot(g)
+    }
+
+    func checkInputGradient(_ mixer: any TokenMixer, _ shape: [Int]) {
+        checksRun.insert(.inputGradient)
+        let (x, g) = (normal(shape), normal(shape))
+        guard let (_, residuals) = attempt(.inputGradient, shape, { try mixer.forward(x, context: context) }),
+            let gx = attempt(.inputGradient, shape, { try mixer.backward(g, residuals: residuals, context: context) })
+        else { return }
+        zeroGradients(mixer)
+        if gx.shape != shape {
+            fail(.inputGradient, shape, "backward returned shape \(Shape.describe(gx.shape))")
+            return
+        }
+        let step = options.finiteDifferenceStep
+        for _ in 0..<options.directions {
+            let d = normal(shape)
+            guard let plus = attempt(.inputGradient, shape, { try projectedOutput(mixer, x + step * d, g) }),
+                let minus = attempt(.inputGradient, shape, { try projectedOutput(mixer, x - step * d, g) })
+            else { return }
+            let numeric = (plus - minus) / (2 * Double(step))
+            let analytic = gx.dot(d)
+            let error = abs(numeric - analytic) / max(abs(numeric), abs(analytic), gx.norm * d.norm * 1e-3, 1e-12)
+            if error > options.gradientTolerance {
+                fail(.inputGradient, shape,
+                     "vector–Jacobian product \(analytic) vs central difference \(numeric) (relative \(error))")
+                return
+            }
+        }
+    }
+
+    func checkParameterGradients(_ mixer: any TokenMixer, _ shape: [Int]) {
+        let parameters = mixer.parameters
+        guard !parameters.isEmpty else { return }
+        checksRun.insert(.parameterGradient)
+        let (x, g) = (normal(shape), normal(shape))
+        zeroGradients(mixer)
+        guard let (_, residuals) = attempt(.parameterGradient, shape, { try mixer.forward(x, context: context) }),
+            attempt(.parameterGradient, shape, { try mixer.backward(g, residuals: residuals, context: context) }) != nil
+        else { return }
+        let step = options.finiteDifferenceStep
+        for parameter in parameters {
+            let gradient = parameter.gradient
+            let original = parameter.value
+            let d = normal(original.shape)
+            parameter.value = original + step * d
+            let plus = attempt(.parameterGradient, shape) { try projectedOutput(mixer, x, g) }
+            parameter.value = original - step * d
+            let minus = attempt(.parameterGradient, shape) { try projectedOutput(mixer, x, g) }
+            parameter.value = original
+            guard let plus, let minus else { return }
+            let numeric = (plus - minus) / (2 * Double(step))
+            let analytic = gradient.dot(d)
+            let error = abs(numeric - analytic) / max(abs(numeric), abs(analytic), gradient.norm * d.norm * 1e-3, 1e-12)
+            if error > options.gradientTolerance {
+                fail(.parameterGradient, shape,
+                     "parameter '\(parameter.name)': gradient·d = \(analytic) vs central difference \(numeric) (relative \(error))")
+            }
+        }
+        zeroGradients(mixer)
+    }
+
+    /// Backward must add into parameter gradients: starting from G₀, one backward must give G₀ + G.
+    func checkAccumulation(_ mixer: any TokenMixer, _ x: Tensor, _ residuals: MixerResiduals, _ shape: [Int]) {
+        let parameters = mixer.parameters
+        guard !parameters.isEmpty else { return }
+        checksRun.insert(.gradientAccumulation)
+        let g = normal(shape)
+        zeroGradients(mixer)
+        guard attempt(.gradientAccumulation, shape, { try mixer.backward(g, residuals: residuals, context: context) }) != nil
+        else { return }
+        let single = parameters.map(\.gradient)
+        let start = parameters.map { Tensor.normal($0.value.shape, using: &random) }
+        for (parameter, value) in zip(parameters, start) { parameter.gradient = value }
+        guard attempt(.gradientAccumulation, shape, { try mixer.backward(g, residuals: residuals, context: context) }) != nil
+        else { return }
+        for (index, parameter) in parameters.enumerated() {
+            let error = relativeDifference(parameter.gradient, start[index] + single[index])
+            if error > options.tolerance {
+                fail(.gradientAccumulation, shape,
+                     "parameter '\(parameter.name)': backward overwrote its gradient instead of adding to it (relative \(error))")
+            }
+        }
+        zeroGradients(mixer)
+    }
+
+    // MARK: Inverse and parameters
+
+    func checkInverse(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ shape: [Int]) {
+        let invertible = mixer as? any InvertibleMixer
+        if mixer.descriptor.isInvertible != (invertible != nil) {
+            checksRun.insert(.inverse)
+            fail(.inverse, shape, "descriptor.isInvertible is \(mixer.descriptor.isInvertible) but the mixer "
+                + (invertible == nil ? "does not conform" : "conforms") + " to InvertibleMixer")
+        }
+        guard let invertible else { return }
+        checksRun.insert(.inverse)
+        guard let back = attempt(.inverse, shape, { try invertible.inverse(y) }) else { return }
+        let error = relativeDifference(back, x)
+        if error > options.tolerance {
+            fail(.inverse, shape, "inverse(forward(x)) differs from x by relative \(error)")
+        }
+    }
+
+    func checkParameterRoundTrip(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ shape: [Int]) {
+        let parameters = mixer.parameters
+        guard !parameters.isEmpty else { return }
+        checksRun.insert(.parameterRoundTrip)
+        let names = parameters.map(\.name)
+        if names.contains(where: \.isEmpty) || Set(names).count != names.count {
+            fail(.parameterRoundTrip, shape, "parameter names must be non-empty and unique, found \(names)")
+        }
+        let saved = parameters.map(\.value)
+        for parameter in parameters { parameter.value = parameter.value + Tensor.normal(parameter.value.shape, using: &random) }
+        // New values must take effect (a mixer that caches something derived from its parameters must
+        // notice), and reloading the saved values must restore the output exactly.
+        if let (perturbed, _) = attempt(.parameterRoundTrip, shape, { try mixer.forward(x, context: context) }), perturbed == y {
+            fail(.parameterRoundTrip, shape, "changing the parameters' values did not change the output: are they used, or is a stale copy cached?")
+        }
+        for (parameter, value) in zip(parameters, saved) {
+            if attempt(.parameterRoundTrip, shape, { try parameter.load(value) }) == nil { return }
+        }
+        guard let (restored, _) = attempt(.parameterRoundTrip, shape, { try mixer.forward(x, context: context) }) else { return }
+        if restored != y {
+            fail(.parameterRoundTrip, shape, "output after reloading saved parameters differs by \(restored.maxAbsDifference(y))")
+        }
+        if let first = parameters.first {
+            do {
+                try first.load(Tensor(zeros: first.value.shape + [2]))
+                fail(.parameterRoundTrip, shape, "parameter '\(first.name)' accepted a tensor of the wrong shape")
+            } catch {}
+        }
+    }
+
+    func zeroGradients(_ mixer: any TokenMixer) {
+        for parameter in mixer.parameters { parameter.zeroGradient() }
+    }
+
+    /// `max|a − b| / max(max|b|, 1e-6)`.
+    func relativeDifference(_ a: Tensor, _ b: Tensor) -> Double {
+        guard a.shape == b.shape else { return .infinity }
+        return Double(a.maxAbsDifference(b)) / max(Double(b.maxAbs), Double(a.maxAbs), 1e-6)
+    }
+}

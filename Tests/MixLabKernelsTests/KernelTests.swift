@@ -1,0 +1,126 @@
+import Testing
+import MixLabCore
+@testable import MixLabKernels
+
+@Suite struct BLASTests {
+    @Test func openBLASLoadsAndReportsItsKernels() throws {
+        try BLAS.requireAvailable(for: "test")
+        let status = BLAS.status
+        #expect(status.available)
+        #expect(!status.coreName.isEmpty)
+        #expect(status.configuration.contains("OpenBLAS"))
+        #expect(!status.coreTypeReason.isEmpty)
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func sgemmMatchesNaiveProduct(_ transposeA: Bool, _ transposeB: Bool) throws {
+        try BLAS.requireAvailable(for: "test")
+        let (m, n, k) = (5, 7, 3)
+        var random = SeededRandom(seed: 11)
+        let a = Tensor.normal(transposeA ? [k, m] : [m, k], using: &random)
+        let b = Tensor.normal(transposeB ? [n, k] : [k, n], using: &random)
+        var c = Tensor(shape: [m, n], repeating: 1)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 2,
+                               a: pa.baseAddress!, lda: transposeA ? m : k, b: pb.baseAddress!, ldb: transposeB ? k : n,
+                               beta: 0.5, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for l in 0..<k {
+                    sum += (transposeA ? a[l, i] : a[i, l]) * (transposeB ? b[j, l] : b[l, j])
+                }
+                #expect(abs(c[i, j] - (2 * sum + 0.5)) < 1e-5)
+            }
+        }
+    }
+}
+
+@Suite struct ParallelismTests {
+    @Test func chunksCoverTheRangeExactlyOnce() {
+        for count in [0, 1, 5, 17] {
+            for chunks in 1...4 {
+                let ranges = (0..<chunks).map { Parallelism.chunkRange($0, of: count, chunks: chunks) }
+                #expect(ranges.flatMap { Array($0) } == Array(0..<count))
+            }
+        }
+    }
+
+    @Test func rejectsThreadCountBelowOne() {
+        #expect(throws: MixLabError.self) { try Parallelism.setThreads(0) }
+    }
+}
+
+@Suite struct FFTWPlannerTests {
+    @Test func cachesPlansPerDescription() throws {
+        let description = FFTWPlanDescription(kind: .realToComplex, lengths: [6, 10])
+        let a = try FFTWPlanner.shared.plan(description)
+        let b = try FFTWPlanner.shared.plan(description)
+        #expect(a === b)
+        var other = description
+        other.lengths = [6, 12]
+        #expect(try FFTWPlanner.shared.plan(other) !== a)
+        #expect(FFTWPlanner.version.hasPrefix("fftw-3"))
+    }
+
+    @Test func realToComplexMatchesTheDFT() throws {
+        let n = 12
+        let plan = try FFTWPlanner.shared.plan(FFTWPlanDescription(kind: .realToComplex, lengths: [n]))
+        var random = SeededRandom(seed: 5)
+        let x = Tensor.normal([n], using: &random)
+        var z = Tensor(zeros: [2 * (n / 2 + 1)])
+        x.withUnsafeBufferPointer { px in
+            z.withUnsafeMutableBufferPointer { pz in plan.executeRealToComplex(px.baseAddress!, pz.baseAddress!) }
+        }
+        let (real, imaginary) = DenseReference.dftMatrix(n)
+        for k in 0...(n / 2) {
+            var re = 0.0, im = 0.0
+            for j in 0..<n {
+                re += real[k * n + j] * Double(x[j])
+                im += imaginary[k * n + j] * Double(x[j])
+            }
+            #expect(abs(Double(z[2 * k]) - re) < 1e-4)
+            #expect(abs(Double(z[2 * k + 1]) - im) < 1e-4)
+        }
+    }
+
+    @Test func wisdomRoundTripsAndMissingFileIsAnError() throws {
+        let path = "/tmp/mixlab-wisdom-test-\(getpid())"
+        try FFTWPlanner.shared.exportWisdom(to: path)
+        try FFTWPlanner.shared.importWisdom(from: path)
+        #expect(throws: MixLabError.self) { try FFTWPlanner.shared.importWisdom(from: path + ".missing") }
+        #expect(throws: MixLabError.self) { try FFTWPlanner.shared.exportWisdom(to: "/nonexistent-dir/wisdom") }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct RealFourierKernelTests {
+    static let shapes: [[Int]] = [[1, 1, 1], [2, 1, 5], [3, 4, 6], [2, 5, 3], [1, 9, 7], [4, 8, 16], [1, 33, 20]]
+
+    @Test(arguments: shapes, MixingAxes.allCases)
+    func fftAndMatrixPathsMatchTheDenseReference(_ shape: [Int], _ axes: MixingAxes) throws {
+        var random = SeededRandom(seed: 3)
+        let x = Tensor.normal(shape, using: &random)
+        let reference = DenseReference.realPartOfDFT(x.values.map(Double.init), shape: shape, axes: axes, scale: 0.5)
+        let fft = try RealFourierFFT(sequenceLength: shape[1], hiddenSize: shape[2], axes: axes, scale: 0.5)
+        let matrix = try RealFourierMatrix(sequenceLength: shape[1], hiddenSize: shape[2], axes: axes, scale: 0.5)
+        for apply in [fft.apply, matrix.apply] {
+            var y = Tensor(zeros: shape)
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in apply(px.baseAddress!, py.baseAddress!, shape[0]) }
+            }
+            let scale = max(reference.map(abs).max()!, 1)
+            for i in 0..<y.count {
+                #expect(abs(Double(y[flat: i]) - reference[i]) <= 1e-5 * scale, "at \(y.multiIndex(ofFlat: i))")
+            }
+        }
+    }
+}
