@@ -39,6 +39,7 @@ let package = Package(
             name: "MixLabCommandLine",
             dependencies: [
                 "MixLab",
+                "MixLabTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,10 +1,9 @@
 // GSL (Debian: libgsl-dev): wavelets, symmetric eigensolver, special functions, distributions.
 //
-// GSL's `gsl_cblas.h` is not included here: MixLab calls BLAS through OpenBLAS (COpenBLAS), and GSL's
-// CBLAS enums would clash with any other CBLAS header in the same Swift module.
+// GSL's headers bring in its own `gsl_cblas.h`. No other CBLAS header may join them in this module (their
+// enums clash): MixLab's BLAS calls go through COpenBLAS, which declares no CBLAS names.
 #ifndef MIXLAB_CGSL_SHIM_H
 #define MIXLAB_CGSL_SHIM_H
-#define __GSL_CBLAS_H__
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
 #include <gsl/gsl_wavelet.h>

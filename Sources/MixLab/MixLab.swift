@@ -1,0 +1,13 @@
+// MixLab: token-mixing transforms for FNet-style encoders.
+//
+// `import MixLab` brings in the core types (Tensor, Parameter, SeededRandom, MixLabError), the
+// transform kernels (FFTW, OpenBLAS, dense references) and the mixers with their protocol and registry.
+@_exported import MixLabCore
+@_exported import MixLabKernels
+@_exported import MixLabMixers
+
+/// The library's version, as recorded in benchmark output and run records.
+public enum MixLabVersion {
+    /// Semantic version of this source tree.
+    public static let current = "0.1.0"
+}
