@@ -96,24 +96,59 @@ public final class RealFourierFFT: @unchecked Sendable {
                 let out = output + row * c
                 let z = spectrum + 2 * row * half  // Z[row, ·]
                 let mirror = spectrum + 2 * ((t - row) % t) * half  // Z[(T − row) mod T, ·]
-                for l in 0..<half { out[l] = s * z[2 * l] }
-                for l in half..<c { out[l] = s * mirror[2 * (c - l)] }
+                copyRealParts(z, to: out, count: half, scale: s)
+                copyRealPartsReversed(mirror, to: out + half, count: c - half, scale: s)
             }
         case .hidden:
             let half = c / 2 + 1
             for row in 0..<t {
                 let out = output + row * c
                 let z = spectrum + 2 * row * half
-                for l in 0..<half { out[l] = s * z[2 * l] }
-                for l in half..<c { out[l] = s * z[2 * (c - l)] }
+                copyRealParts(z, to: out, count: half, scale: s)
+                copyRealPartsReversed(z, to: out + half, count: c - half, scale: s)
             }
         case .sequence:
             let half = t / 2 + 1
             for row in 0..<t {
-                let out = output + row * c
                 let z = spectrum + 2 * (row < half ? row : t - row) * c  // Z[min(row, T − row), ·]
-                for l in 0..<c { out[l] = s * z[2 * l] }
+                copyRealParts(z, to: output + row * c, count: c, scale: s)
             }
         }
+    }
+}
+
+/// `out[i] = s · Re z[i]` for `i < n`, where `z` holds interleaved complex numbers.
+@inline(__always)
+private func copyRealParts(_ z: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, count n: Int, scale s: Float) {
+    var i = 0
+    while i + 16 <= n {
+        let pairs = UnsafeRawPointer(z + 2 * i).loadUnaligned(as: SIMD32<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: s * pairs.evenHalf, as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < n {
+        out[i] = s * z[2 * i]
+        i += 1
+    }
+}
+
+/// `out[k] = s · Re z[n − k]` for `k < n`: the real parts of `z[n], z[n−1], …, z[1]` (the mirrored half
+/// of a Hermitian spectrum).
+@inline(__always)
+private func copyRealPartsReversed(_ z: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, count n: Int, scale s: Float) {
+    var k = 0
+    while k + 16 <= n {
+        // z[n − k − 15] … z[n − k], ascending; reversed into out[k] … out[k + 15].
+        let pairs = UnsafeRawPointer(z + 2 * (n - k - 15)).loadUnaligned(as: SIMD32<Float>.self)
+        let real = s * pairs.evenHalf
+        let reversed = SIMD16<Float>(
+            real[15], real[14], real[13], real[12], real[11], real[10], real[9], real[8],
+            real[7], real[6], real[5], real[4], real[3], real[2], real[1], real[0])
+        UnsafeMutableRawPointer(out + k).storeBytes(of: reversed, as: SIMD16<Float>.self)
+        k += 16
+    }
+    while k < n {
+        out[k] = s * z[2 * (n - k)]
+        k += 1
     }
 }

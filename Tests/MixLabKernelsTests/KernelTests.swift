@@ -103,7 +103,7 @@ import Glibc
 #endif
 
 @Suite struct RealFourierKernelTests {
-    static let shapes: [[Int]] = [[1, 1, 1], [2, 1, 5], [3, 4, 6], [2, 5, 3], [1, 9, 7], [4, 8, 16], [1, 33, 20]]
+    static let shapes: [[Int]] = [[1, 1, 1], [2, 1, 5], [3, 4, 6], [2, 5, 3], [1, 9, 7], [4, 8, 16], [1, 33, 20], [2, 35, 71], [1, 70, 100]]
 
     @Test(arguments: shapes, MixingAxes.allCases)
     func fftAndMatrixPathsMatchTheDenseReference(_ shape: [Int], _ axes: MixingAxes) throws {

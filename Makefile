@@ -1,0 +1,47 @@
+# MixLab: `make demo` and `make test` are the two commands a new user needs.
+# Both install the Debian packages MixLab needs (FFTW, GSL, OpenBLAS) when they are missing.
+
+SWIFT ?= swift
+# Release builds use this CPU's vector units (AVX2/AVX-512 where present) for MixLab's own loops.
+RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
+MIXLAB = .build/release/mixlab
+
+.PHONY: all deps build release test demo doctor bench crossover fixtures clean
+
+all: release
+
+deps:
+	@Scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# The whole test suite (debug build). FFTW plans with FFTW_ESTIMATE here: planning many tiny shapes
+# with FFTW_MEASURE would only slow the tests down.
+test: deps
+	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
+
+demo: release
+	$(MIXLAB) demo
+
+doctor: release
+	$(MIXLAB) doctor
+
+# The FNet mixing benchmark on the shapes the peer scripts use (../shared/peers/bench_mixing.py).
+bench: release
+	$(MIXLAB) bench mixer fourier --shape 32,512,256
+	$(MIXLAB) bench mixer fourier --shape 8,4096,256
+	$(MIXLAB) bench mixer fourier --shape 32,128,768
+
+crossover: release
+	$(MIXLAB) bench crossover
+
+# Regenerates the golden fixtures from numpy (needs python3 with numpy; never run in CI).
+fixtures:
+	python3 Scripts/generate_fixtures.py
+
+clean:
+	rm -rf .build

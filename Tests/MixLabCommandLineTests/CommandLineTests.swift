@@ -1,0 +1,95 @@
+import Foundation
+import MixLab
+@testable import MixLabCommandLine
+import Testing
+
+@Suite struct CommandLineTests {
+    @Test func mixersListingShowsEveryMixerWithItsSettings() {
+        let listing = MixersCommand.listing(MixerRegistry.shared)
+        #expect(listing.contains("fourier"))
+        #expect(listing.contains("axes=both (sequence|hidden|both)"))
+        #expect(listing.contains("identity"))
+        #expect(listing.contains("no settings"))
+    }
+
+    @Test func checkRunsTheKitAndRejectsBadNamesAndSettings() throws {
+        let report = try CheckCommand.check(name: "fourier", settings: ["axes=hidden"])
+        #expect(report.passed, "\(report)")
+        #expect(throws: MixLabError.self) { try CheckCommand.check(name: "fourir", settings: []) }
+        #expect(throws: MixLabError.self) { try CheckCommand.check(name: "fourier", settings: ["axes"]) }
+        #expect(throws: MixLabError.self) { try CheckCommand.check(name: "fourier", settings: ["axes=diagonal"]) }
+    }
+
+    @Test func benchJSONLinesCarryTheDocumentedKeys() throws {
+        let mixer = FourierMixer()
+        let benchmark = MixerBenchmark(mixer: mixer, shape: [2, 8, 6], warmup: 0, runs: 3)
+        let check = try benchmark.checkAgainstReference()
+        #expect(check.passed)
+        #expect(try #require(check.relativeError) < 1e-5)
+        let rows = try benchmark.run()
+        let text = BenchMixerCommand.render(mixer: mixer, shape: [2, 8, 6], rows: rows, check: check, json: true)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, pass) in zip(lines, ["forward", "forward+backward"]) {
+            let object = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["mixer"] as? String == "fourier")
+            #expect(object["shape"] as? [Int] == [2, 8, 6])
+            #expect(object["pass"] as? String == pass)
+            #expect(object["runs"] as? Int == 3)
+            #expect((object["median_ms"] as? Double).map { $0 >= 0 } == true)
+            #expect((object["min_ms"] as? Double).map { $0 >= 0 } == true)
+        }
+        let table = BenchMixerCommand.render(mixer: mixer, shape: [2, 8, 6], rows: rows, check: check, json: false)
+        #expect(table.contains("median ms") && table.contains("forward+backward") && table.contains("reference check"))
+    }
+
+    @Test func benchRejectsBadArguments() {
+        #expect(throws: (any Error).self) { try BenchMixerCommand.parse(["fourier", "--shape", "32,512"]).run() }
+        #expect(throws: (any Error).self) { try BenchMixerCommand.parse(["fourier", "--shape", "32,512,256", "--runs", "0"]) }
+        #expect(throws: (any Error).self) { try BenchMixerCommand.parse(["fourier", "--shape", "2,4,4", "--fftw-effort", "hard"]) }
+        #expect(throws: MixLabError.self) { try BenchMixerCommand.parse(["nope", "--shape", "2,4,4", "--runs", "1"]).run() }
+    }
+
+    @Test func timingSummaryStatistics() {
+        let summary = TimingSummary(milliseconds: [4, 1, 3, 2])
+        #expect(summary.median == 2.5 && summary.minimum == 1 && summary.runs == 4)
+        #expect(TimingSummary(milliseconds: [5, 1, 3]).median == 3)
+    }
+}
+
+@Suite struct DoctorTests {
+    static let intelCPUInfo = """
+        processor\t: 0
+        model name\t: INTEL(R) XEON(R) PLATINUM 8592+
+        flags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_bf16
+        """
+
+    @Test func readsCPUModelAndFeatures() {
+        let cpu = CPUDescription(cpuInfo: Self.intelCPUInfo)
+        #expect(cpu.model == "INTEL(R) XEON(R) PLATINUM 8592+")
+        #expect(cpu.simdFeatures == ["sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16"])
+    }
+
+    @Test func flagsSlowFallbackKernelsWithTheFix() {
+        let cpu = CPUDescription(cpuInfo: Self.intelCPUInfo)
+        #expect(cpu.fasterOpenBLASKernels(than: "Prescott") == "Cooperlake")
+        #expect(cpu.fasterOpenBLASKernels(than: "Cooperlake") == nil)
+        let avx2 = CPUDescription(cpuInfo: "flags : sse2 avx avx2 fma")
+        #expect(avx2.fasterOpenBLASKernels(than: "Prescott") == "Haswell")
+        #expect(CPUDescription(cpuInfo: "flags : sse2").fasterOpenBLASKernels(than: "Prescott") == nil)
+    }
+
+    @Test func reportsMissingHeadersWithTheInstallCommand() {
+        let report = DoctorReport.gather(cpuInfo: Self.intelCPUInfo, fileExists: { _ in false })
+        let problem = report.problems.first { $0.what.contains("headers") }
+        #expect(problem?.fix == "sudo apt-get install libfftw3-dev libgsl-dev libopenblas-dev   (or: make deps)")
+        #expect(report.rendered.contains("problem(s)"))
+    }
+
+    @Test func reportsVersionsKernelsAndThreads() {
+        let report = DoctorReport.gather()
+        let names = Set(report.facts.map(\.name))
+        #expect(names.isSuperset(of: ["fftw", "gsl", "openblas", "blas kernels", "threads", "cpu features"]))
+        #expect(report.rendered.contains("fftw-3"))
+    }
+}
