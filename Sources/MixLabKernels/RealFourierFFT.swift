@@ -6,6 +6,9 @@ import MixLabCore
 /// `Z[k, l]` for `l ≤ C/2` (along the last transformed axis). The other half follows from Hermitian
 /// symmetry of the DFT of real data, `Y[k, l] = conj(Y[(T−k) mod T, C−l])`, whose real part is equal:
 /// the *Hermitian fill* copies `Re Z` into the full output, mirrored where needed, and applies `scale`.
+/// Along the sequence alone with an even C, strided real-to-complex column transforms are slow (FFTW
+/// does not vectorise them across columns); instead each pair of adjacent columns is read as one complex
+/// column, and one contiguous complex FFT along T transforms both.
 ///
 /// Work per example: one half-size 2-D FFT, O(TC·log(TC)), plus one pass over the output. Examples are
 /// split over `Parallelism.threads` threads, one single-threaded FFTW plan executed concurrently; a
@@ -49,6 +52,15 @@ public final class RealFourierFFT: @unchecked Sendable {
                 kind: .realToComplex, lengths: [c], howMany: t, inputDistance: c, outputDistance: c / 2 + 1,
                 aligned: aligned)
             scratchFloats = 2 * t * (c / 2 + 1)
+        case .sequence where c % 2 == 0:
+            // Each row of X, read as C/2 interleaved complex numbers, packs two real columns into one
+            // complex column: one complex FFT along T transforms both (see `transform`).
+            // Scratch rows are padded by 64 bytes: a power-of-two row stride would map a whole column
+            // to the same cache sets.
+            description = FFTWPlanDescription(
+                kind: .complexToComplex(forward: true), lengths: [t], howMany: c / 2, inputStride: c / 2,
+                inputDistance: 1, outputStride: Self.paddedRow(c) / 2, outputDistance: 1, aligned: aligned)
+            scratchFloats = t * Self.paddedRow(c)
         case .sequence:
             // Column transforms: element (k, c) of the half spectrum lands at complex index k·C + c.
             description = FFTWPlanDescription(
@@ -61,6 +73,9 @@ public final class RealFourierFFT: @unchecked Sendable {
         threaded.threads = Parallelism.threads
         multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
     }
+
+    /// The scratch row length, in floats, for a row of C floats: C + 16 (one 64-byte line more).
+    private static func paddedRow(_ c: Int) -> Int { c + 16 }
 
     /// Writes the mixed batch to `output`; `input` and `output` hold `batch` examples of T·C floats.
     ///
@@ -87,8 +102,20 @@ public final class RealFourierFFT: @unchecked Sendable {
         _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
         _ spectrum: UnsafeMutablePointer<Float>, _ plan: FFTWPlan
     ) {
-        plan.executeRealToComplex(input, spectrum)
         let (t, c, s) = (sequenceLength, hiddenSize, scale)
+        if axes == .sequence && c % 2 == 0 {
+            // W = F_T·(X_even + i·X_odd). Since F·x of a real x has Re(F·x)[k] = Re(F·x)[−k], the real
+            // parts of the two packed transforms are Re(F·x_even)[k] = (Re W[k] + Re W[−k]) / 2 and
+            // Re(F·x_odd)[k] = (Im W[k] + Im W[−k]) / 2: as float rows, out[k] = (W[k] + W[−k]) / 2.
+            plan.executeComplexToComplex(input, spectrum)
+            let stride = Self.paddedRow(c)
+            for row in 0..<t {
+                averageRows(
+                    spectrum + row * stride, spectrum + ((t - row) % t) * stride, to: output + row * c, count: c, scale: s / 2)
+            }
+            return
+        }
+        plan.executeRealToComplex(input, spectrum)
         switch axes {
         case .both:
             let half = c / 2 + 1
@@ -150,5 +177,23 @@ private func copyRealPartsReversed(_ z: UnsafePointer<Float>, to out: UnsafeMuta
     while k < n {
         out[k] = s * z[2 * (n - k)]
         k += 1
+    }
+}
+
+/// `out[i] = s · (a[i] + b[i])` for `i < n`.
+@inline(__always)
+private func averageRows(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, count n: Int, scale s: Float
+) {
+    var i = 0
+    while i + 16 <= n {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: s * (x + y), as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < n {
+        out[i] = s * (a[i] + b[i])
+        i += 1
     }
 }

@@ -66,9 +66,10 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
 
     /// Whether `auto` uses the matrix path for examples of shape `(T, C)` mixed along `axes`.
     ///
-    /// From `mixlab bench crossover` on a 2-core AVX-512 machine (OpenBLAS Cooperlake kernels, FFTW 3.3.10
-    /// with AVX codelets): GEMM wins only while every transformed length is at most 32; FFTW's
-    /// O(n log n) wins from 64 up on every shape measured.
+    /// From `mixlab bench crossover` (batch 8, other axis 256) on a 2-core AVX-512 machine (OpenBLAS
+    /// Cooperlake kernels, FFTW 3.3.10 with AVX codelets): GEMM is faster while every transformed length
+    /// is at most 32 (by 1.3–4×), the two are within noise of each other at 48, and FFTW is faster from
+    /// 64 on every shape measured (by 2–23× at 256–512).
     public static func prefersMatrixPath(sequenceLength t: Int, hiddenSize c: Int, axes: MixingAxes) -> Bool {
         let crossover = 32
         switch axes {

@@ -4,8 +4,8 @@ public struct ConformanceOptions: Sendable {
     public var shapes: [[Int]]
     /// The seed for inputs, gradients and directions.
     public var seed: UInt64
-    /// Relative tolerance for comparisons of computed values (batch independence, linearity, adjoint,
-    /// inverse), relative to the largest magnitude involved.
+    /// Relative tolerance for comparisons of computed values (batch independence, axis locality,
+    /// linearity, adjoint, inverse), relative to the largest magnitude involved.
     public var tolerance: Double
     /// The finite-difference step, relative to the input's scale (inputs are standard normal).
     public var finiteDifferenceStep: Float
