@@ -75,14 +75,22 @@ static void load(void) {
     choose_coretype();
     void *handle = NULL;
     const char *last_error = "";
+    const char *chosen = getenv("MIXLAB_OPENBLAS_LIBRARY");
+    if (chosen != NULL && chosen[0] != '\0') {
+        handle = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+        if (handle == NULL) {
+            snprintf(load_error, sizeof load_error,
+                     "OpenBLAS could not be opened from MIXLAB_OPENBLAS_LIBRARY=%s (%s)", chosen, dlerror());
+            load_status = 1;
+            return;
+        }
+    }
     for (size_t i = 0; i < sizeof library_names / sizeof library_names[0] && handle == NULL; i++) {
         handle = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
         if (handle == NULL) last_error = dlerror();
     }
     if (handle == NULL) {
-        snprintf(load_error, sizeof load_error,
-                 "OpenBLAS could not be opened (%s); install it with `sudo apt-get install libopenblas0` "
-                 "(or `make deps`)", last_error);
+        snprintf(load_error, sizeof load_error, "OpenBLAS could not be opened (%s)", last_error);
         load_status = 1;
         return;
     }

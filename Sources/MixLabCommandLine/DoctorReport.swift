@@ -44,7 +44,7 @@ struct DoctorReport {
             }
         } else {
             report.facts.append(Fact(name: "openblas", value: "not available"))
-            report.problems.append(Problem(what: blas.error, fix: "sudo apt-get install libopenblas0-pthread   (or: make deps)"))
+            report.problems.append(Problem(what: blas.error, fix: BLAS.installFix))
         }
 
         // Build-time pieces: needed to compile MixLab or a package that depends on it.

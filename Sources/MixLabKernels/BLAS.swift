@@ -21,10 +21,14 @@ public enum BLAS {
         guard loaded else {
             throw MixLabError(
                 .libraryUnavailable, what: String(cString: mixlab_openblas_error()), location: user,
-                fix: "install OpenBLAS (`sudo apt-get install libopenblas0-pthread`, or `make deps`), "
-                    + "then check with `mixlab doctor`")
+                fix: BLAS.installFix)
         }
     }
+
+    /// How to make OpenBLAS available.
+    public static let installFix =
+        "install OpenBLAS (`sudo apt-get install libopenblas0-pthread`, or `make deps`), or point "
+        + "MIXLAB_OPENBLAS_LIBRARY at a libopenblas.so; then check with `mixlab doctor`"
 
     /// What OpenBLAS reports about itself, for `mixlab doctor` and run records.
     public struct Status: Sendable {

@@ -126,3 +126,33 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
         }
     }
 }
+
+extension FourierMixer: DenseReferenceProviding {
+    /// `s · Re(F_T · X · F_C)` with explicit DFT matrices (`DenseReference.realPartOfDFT`).
+    public func denseReference(_ input: Tensor) throws -> [Double] {
+        try descriptor.validate(input)
+        let (t, c) = (input.shape[1], input.shape[2])
+        let transformed = (axes.includesSequence ? t : 1) * (axes.includesHidden ? c : 1)
+        return DenseReference.realPartOfDFT(
+            input.values.map(Double.init), shape: input.shape, axes: axes,
+            scale: normalization.forwardScale(length: transformed))
+    }
+}
+
+extension FourierMixer {
+    /// The registry entry: `fourier` with keys `axes`, `norm`, `path`.
+    public static let registration = MixerRegistration(
+        name: "fourier",
+        summary: "FNet: Re(F_T·X·F_C), the real part of the 2-D DFT (FFTW or DFT-matrix GEMM)",
+        keys: [
+            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey("norm", default: "backward", allowed: "backward|ortho|forward", summary: "scaling (scipy names)"),
+            MixerConfigurationKey("path", default: "auto", allowed: "auto|fft|matrix", summary: "FFT or DFT-matrix GEMM"),
+        ]
+    ) { configuration, _ in
+        FourierMixer(
+            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "fourier"),
+            normalization: try configuration.option("norm", default: Normalization.backward, mixer: "fourier"),
+            path: try configuration.option("path", default: FourierMixer.Path.auto, mixer: "fourier"))
+    }
+}

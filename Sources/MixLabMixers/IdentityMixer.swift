@@ -26,3 +26,20 @@ public final class IdentityMixer: FixedLinearMixer, InvertibleMixer, Sendable {
         try apply(output)
     }
 }
+
+extension IdentityMixer: DenseReferenceProviding {
+    /// The input itself.
+    public func denseReference(_ input: Tensor) throws -> [Double] {
+        try descriptor.validate(input)
+        return input.values.map(Double.init)
+    }
+}
+
+extension IdentityMixer {
+    /// The registry entry: `identity`, no keys.
+    public static let registration = MixerRegistration(
+        name: "identity", summary: "no mixing, y = x (FNet's FF-only baseline)", keys: []
+    ) { _, _ in
+        IdentityMixer()
+    }
+}

@@ -1,66 +1,6 @@
 import Foundation
 import MixLabCore
 
-/// One configuration key a registered mixer accepts.
-public struct MixerConfigurationKey: Sendable, Equatable {
-    /// The key, e.g. `axes`.
-    public var name: String
-    /// The value used when the key is absent.
-    public var defaultValue: String
-    /// The allowed values (shown by `mixlab mixers`), e.g. `sequence|hidden|both` or `0…4`.
-    public var allowed: String
-    /// What the key controls, in a few words.
-    public var summary: String
-
-    /// A key from its parts.
-    public init(_ name: String, default defaultValue: String, allowed: String, summary: String) {
-        self.name = name
-        self.defaultValue = defaultValue
-        self.allowed = allowed
-        self.summary = summary
-    }
-}
-
-/// What a factory knows about where its mixer will be used.
-public struct MixerBuildContext: Sendable {
-    /// The sequence length T of the model (learned T×T mixers need it), if known.
-    public var sequenceLength: Int?
-    /// The hidden size C of the model, if known.
-    public var hiddenSize: Int?
-    /// The source of randomness for initialisation (derive per layer).
-    public var random: SeededRandom
-
-    /// A build context.
-    public init(sequenceLength: Int? = nil, hiddenSize: Int? = nil, random: SeededRandom = SeededRandom(seed: 0)) {
-        self.sequenceLength = sequenceLength
-        self.hiddenSize = hiddenSize
-        self.random = random
-    }
-}
-
-/// How to make a mixer by name: its summary, its configuration keys, and a factory.
-public struct MixerRegistration: Sendable {
-    /// The name used on the command line and in study files, e.g. `fourier`.
-    public var name: String
-    /// One line saying what the mixer is.
-    public var summary: String
-    /// The configuration keys the factory reads; any other key is rejected.
-    public var keys: [MixerConfigurationKey]
-    /// Makes a mixer from validated settings.
-    public var make: @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
-
-    /// A registration from its parts.
-    public init(
-        name: String, summary: String, keys: [MixerConfigurationKey],
-        make: @escaping @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
-    ) {
-        self.name = name
-        self.summary = summary
-        self.keys = keys
-        self.make = make
-    }
-}
-
 /// Maps mixer names to factories; open to mixers defined outside MixLab.
 ///
 /// `MixerRegistry.shared` starts with MixLab's own mixers. A package that defines a mixer registers it

@@ -93,3 +93,46 @@ import Testing
         #expect(report.rendered.contains("fftw-3"))
     }
 }
+
+/// Runs the built `mixlab` executable in a child process (OpenBLAS loads once per process, so a missing
+/// library can only be simulated in a fresh one).
+@Suite struct MissingLibraryTests {
+    static func mixlab(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        // The test bundle sits next to the executables SwiftPM built.
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
+        var candidates = [directory.appendingPathComponent("mixlab")]
+        candidates.append(contentsOf: (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil))?
+            .map { $0.appendingPathComponent("mixlab") } ?? [])
+        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                                      "the mixlab executable was not built next to the tests in \(directory.path)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func doctorExplainsAMissingOpenBLAS() throws {
+        let (status, output) = try Self.mixlab(["doctor"], environment: ["MIXLAB_OPENBLAS_LIBRARY": "/nonexistent/libopenblas.so.0"])
+        #expect(status == 2)
+        #expect(output.contains("openblas       not available") || output.contains("not available"))
+        #expect(output.contains("MIXLAB_OPENBLAS_LIBRARY=/nonexistent/libopenblas.so.0"))
+        #expect(output.contains("apt-get install libopenblas0-pthread"))
+    }
+
+    @Test func aMixerNeedingBLASFailsWithAClearError() throws {
+        let (status, output) = try Self.mixlab(
+            ["bench", "mixer", "fourier", "--shape", "2,8,8", "--config", "path=matrix", "--runs", "1"],
+            environment: ["MIXLAB_OPENBLAS_LIBRARY": "/nonexistent/libopenblas.so.0"])
+        #expect(status != 0)
+        #expect(output.contains("OpenBLAS could not be opened"))
+        #expect(output.contains("fix:"))
+        #expect(!output.contains("Fatal error"))
+    }
+}

@@ -6,6 +6,9 @@
 // library loads, so it has to be set before the library is loaded: this loader sets it from the CPU's
 // features (unless the user set it) and then opens libopenblas with dlopen. A missing library is
 // reported as an error message instead of stopping the process at start-up.
+//
+// MIXLAB_OPENBLAS_LIBRARY, when set, names the library file to open instead of Debian's (for instance a
+// newer OpenBLAS built for this CPU).
 #ifndef MIXLAB_COPENBLAS_H
 #define MIXLAB_COPENBLAS_H
 

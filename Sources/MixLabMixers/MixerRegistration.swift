@@ -1,0 +1,44 @@
+import MixLabCore
+
+/// How to make a mixer by name: its summary, its configuration keys, and a factory.
+public struct MixerRegistration: Sendable {
+    /// The name used on the command line and in study files, e.g. `fourier`.
+    public var name: String
+    /// One line saying what the mixer is.
+    public var summary: String
+    /// The configuration keys the factory reads; any other key is rejected.
+    public var keys: [MixerConfigurationKey]
+    /// Makes a mixer from validated settings.
+    public var make: @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
+
+    /// A registration from its parts.
+    public init(
+        name: String, summary: String, keys: [MixerConfigurationKey],
+        make: @escaping @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
+    ) {
+        self.name = name
+        self.summary = summary
+        self.keys = keys
+        self.make = make
+    }
+}
+
+/// One configuration key a registered mixer accepts.
+public struct MixerConfigurationKey: Sendable, Equatable {
+    /// The key, e.g. `axes`.
+    public var name: String
+    /// The value used when the key is absent.
+    public var defaultValue: String
+    /// The allowed values (shown by `mixlab mixers`), e.g. `sequence|hidden|both` or `0…4`.
+    public var allowed: String
+    /// What the key controls, in a few words.
+    public var summary: String
+
+    /// A key from its parts.
+    public init(_ name: String, default defaultValue: String, allowed: String, summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.allowed = allowed
+        self.summary = summary
+    }
+}
