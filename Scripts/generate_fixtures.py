@@ -1,51 +1,46 @@
 #!/usr/bin/env python3
-"""Generates MixLab's golden test fixtures from numpy (run by hand; CI never runs Python).
+"""Generates MixLab's golden test fixtures (run by hand; CI never runs Python).
 
-Usage: python3 Scripts/generate_fixtures.py   (needs numpy; writes Tests/*/Fixtures/*.json)
+Usage: python3 Scripts/generate_fixtures.py [NAME ...]
+  (needs numpy, scipy and PyWavelets; with NAMEs, only Scripts/fixtures/NAME.py runs)
 
-Each fixture file holds cases: an input (float32 values, stored exactly as decimals of their float32
-value), the reference output computed by numpy in float64 from that float32 input, and the settings that
-produced it. The Swift tests load them and compare against MixLab's Float32 kernels.
+Each module in Scripts/fixtures/ defines FIXTURES, a map from a fixture path (relative to the
+repository root) to a function returning its cases. A case holds an input (float32 values, stored
+exactly), the reference output computed by numpy/scipy/pywt in float64 from that input, the settings that
+produced it and the reference call. The Swift tests load the files and compare MixLab's kernels to them.
 """
+import importlib
 import json
 import pathlib
-
-import numpy as np
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MIXERS_FIXTURES = ROOT / "Tests" / "MixLabMixersTests" / "Fixtures"
+GENERATORS = ROOT / "Scripts" / "fixtures"
 
 
-def float32_list(array):
-    return [float(v) for v in np.asarray(array, dtype=np.float32).ravel()]
+def versions():
+    found = {}
+    for name in ("numpy", "scipy", "pywt"):
+        try:
+            found[name] = importlib.import_module(name).__version__
+        except ImportError:
+            pass
+    return ", ".join(f"{k} {v}" for k, v in found.items())
 
 
-def fourier_cases():
-    """FNet mixing: np.fft.fftn(x, axes=(1, 2)).real, and single-axis variants."""
-    rng = np.random.default_rng(20210513)
-    shapes = [[2, 4, 6], [1, 5, 3], [2, 1, 8], [1, 7, 9], [1, 16, 12], [1, 40, 36]]
-    numpy_axes = {"both": (1, 2), "sequence": (1,), "hidden": (2,)}
-    cases = []
-    for shape in shapes:
-        x = rng.standard_normal(shape).astype(np.float32)
-        norms = ("backward", "ortho", "forward") if shape[1] * shape[2] < 50 else ("backward",)
-        for axes, dims in numpy_axes.items():
-            for norm in norms:
-                y = np.fft.fftn(x.astype(np.float64), axes=dims, norm=norm).real
-                cases.append({
-                    "shape": shape, "axes": axes, "norm": norm,
-                    "numpy": f"np.fft.fftn(x, axes={dims}, norm='{norm}').real",
-                    "input": float32_list(x), "output": [float(v) for v in y.ravel()],
-                })
-    return cases
-
-
-def write(path, cases, source):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"generator": "Scripts/generate_fixtures.py", "source": source, "cases": cases}
-    path.write_text(json.dumps(document, separators=(",", ":")) + "\n")
-    print(f"wrote {path.relative_to(ROOT)} ({len(cases)} cases)")
+def main(names):
+    sys.path.insert(0, str(GENERATORS))
+    modules = names or sorted(p.stem for p in GENERATORS.glob("*.py") if p.stem != "common")
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        for relative, make_cases in module.FIXTURES.items():
+            path = ROOT / relative
+            cases = make_cases()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            document = {"generator": f"Scripts/fixtures/{module_name}.py", "source": versions(), "cases": cases}
+            path.write_text(json.dumps(document, separators=(",", ":")) + "\n")
+            print(f"wrote {relative} ({len(cases)} cases)")
 
 
 if __name__ == "__main__":
-    write(MIXERS_FIXTURES / "fourier.json", fourier_cases(), f"numpy {np.__version__}")
+    main(sys.argv[1:])
