@@ -147,7 +147,8 @@ public final class FFTWPlan: @unchecked Sendable {
     }
 
     deinit {
-        fftwf_destroy_plan(plan)
+        let plan = self.plan
+        FFTWPlanner.shared.withPlannerLock { fftwf_destroy_plan(plan) }
     }
 
     /// Executes a `realToComplex` plan: `input` real, `output` interleaved complex.

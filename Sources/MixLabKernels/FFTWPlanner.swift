@@ -31,7 +31,8 @@ public final class FFTWPlanner: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
+    // Recursive: a plan destroyed while the planner holds the lock (cache eviction) takes it again.
+    private let lock = NSRecursiveLock()
     private var cache: [FFTWPlanDescription: FFTWPlan] = [:]
     private var currentEffort: Effort
 
@@ -63,6 +64,12 @@ public final class FFTWPlanner: @unchecked Sendable {
             cache[description] = plan
             return plan
         }
+    }
+
+    /// Runs `body` while holding the planner lock (FFTW's planner and `fftwf_destroy_plan` are not
+    /// thread-safe).
+    func withPlannerLock<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withLock(body)
     }
 
     /// Forgets every cached plan (kernels holding a plan keep it alive until they go).

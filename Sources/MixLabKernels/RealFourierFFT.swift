@@ -1,3 +1,4 @@
+import Foundation
 import MixLabCore
 
 /// `Re(F_T · X · F_C)` (or along one axis) for a batch of `(T, C)` examples, via FFTW.
@@ -28,7 +29,9 @@ public final class RealFourierFFT: @unchecked Sendable {
     public let scale: Float
 
     private let singleThreadPlan: FFTWPlan
-    private let multiThreadPlan: FFTWPlan
+    private let description: FFTWPlanDescription
+    private let lock = NSLock()
+    private var multiThreadPlans: [Int: FFTWPlan] = [:]
     private let scratchFloats: Int
 
     /// Plans the transform for examples of shape `(sequenceLength, hiddenSize)`.
@@ -68,10 +71,21 @@ public final class RealFourierFFT: @unchecked Sendable {
                 outputStride: c, outputDistance: 1, aligned: aligned)
             scratchFloats = 2 * (t / 2 + 1) * c
         }
+        self.description = description
         singleThreadPlan = try FFTWPlanner.shared.plan(description)
-        var threaded = description
-        threaded.threads = Parallelism.threads
-        multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
+    }
+
+    /// The plan that uses `threads` FFTW threads inside one example, made on first use.
+    private func multiThreadPlan(threads: Int) -> FFTWPlan {
+        lock.withLock {
+            if let plan = multiThreadPlans[threads] { return plan }
+            var threaded = description
+            threaded.threads = threads
+            // Planning a layout that already planned single-threaded cannot fail.
+            let plan = (try? FFTWPlanner.shared.plan(threaded)) ?? singleThreadPlan
+            multiThreadPlans[threads] = plan
+            return plan
+        }
     }
 
     /// The scratch row length, in floats, for a row of C floats: C + 16 (one 64-byte line more).
@@ -91,9 +105,10 @@ public final class RealFourierFFT: @unchecked Sendable {
                 }
             }
         } else {
+            let plan = multiThreadPlan(threads: threads)
             let scratch = TensorStorage(count: scratchFloats, zeroed: false)
             for b in 0..<batch {
-                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreadPlan)
+                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, plan)
             }
         }
     }
