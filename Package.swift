@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MixLabCore", targets: ["MixLabCore"]),
         .library(name: "MixLabKernels", targets: ["MixLabKernels"]),
         .library(name: "MixLabMixers", targets: ["MixLabMixers"]),
+        .library(name: "MixLabModels", targets: ["MixLabModels"]),
         .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
         .executable(name: "mixlab", targets: ["mixlab"]),
     ],
@@ -33,8 +34,9 @@ let package = Package(
         .target(name: "MixLabCore"),
         .target(name: "MixLabKernels", dependencies: ["MixLabCore", "CFFTW", "CGSL", "COpenBLAS"]),
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
+        .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
-        .target(name: "MixLab", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
+        .target(name: "MixLab", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
         .target(
             name: "MixLabCommandLine",
             dependencies: [
@@ -52,6 +54,7 @@ let package = Package(
             dependencies: ["MixLabMixers", "MixLabTestKit"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MixLabModelsTests", dependencies: ["MixLabModels", "MixLabTestKit"]),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]

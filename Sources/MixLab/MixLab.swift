@@ -5,6 +5,7 @@
 @_exported import MixLabCore
 @_exported import MixLabKernels
 @_exported import MixLabMixers
+@_exported import MixLabModels
 
 /// The library's version, as recorded in benchmark output and run records.
 public enum MixLabVersion {

@@ -1,0 +1,124 @@
+import Foundation
+import MixLabCore
+
+/// How a sequence is reduced to one vector for classification.
+public enum Pooling: String, Sendable, CaseIterable, Codable {
+    /// BERT/FNet: `tanh(Dense(h[0]))`, the pooler on the first token (`fnet.pooler.dense`).
+    case first
+    /// LRA: the mean of the hidden states over non-padding tokens.
+    case mean
+}
+
+/// Sequence classification: pooling, then `classifier` (`Dense(H → K)`).
+///
+/// `first`: `logits = W_c·tanh(W_p·h[·,0] + b_p) + b_c`; `mean`: `logits = W_c·(Σ_t m_t h_t / Σ_t m_t) + b_c`
+/// with the padding mask `m` (all ones when absent).
+public final class SequenceClassificationHead: @unchecked Sendable {
+    public let pooling: Pooling
+    public let pooler: Dense?
+    public let classifier: Dense
+    public let classes: Int
+
+    /// What backward needs.
+    public struct Cache: Sendable {
+        let hiddenShape: [Int]
+        let pooled: Tensor
+        let poolerOutput: Tensor?
+        let weights: [Float]  // per (b, t): the pooling weight of each token
+    }
+
+    /// A head for `classes` classes on hidden size H.
+    public init(hiddenSize: Int, classes: Int, pooling: Pooling, random: inout SeededRandom) {
+        self.pooling = pooling
+        self.classes = classes
+        pooler = pooling == .first ? Dense(name: "fnet.pooler.dense", inputSize: hiddenSize, outputSize: hiddenSize, random: &random) : nil
+        classifier = Dense(name: "classifier", inputSize: hiddenSize, outputSize: classes, random: &random)
+    }
+
+    /// The head's parameters.
+    public var parameters: [Parameter] { (pooler?.parameters ?? []) + classifier.parameters }
+
+    /// `(B, K)` logits from `(B, T, H)` hidden states.
+    public func forward(_ hidden: Tensor, paddingMask: Tensor?) throws -> (logits: Tensor, cache: Cache) {
+        let (b, t, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
+        var weights = [Float](repeating: 0, count: b * t)
+        for example in 0..<b {
+            switch pooling {
+            case .first:
+                weights[example * t] = 1
+            case .mean:
+                var count: Float = 0
+                for position in 0..<t { count += paddingMask?[example, position] ?? 1 }
+                for position in 0..<t { weights[example * t + position] = (paddingMask?[example, position] ?? 1) / max(count, 1) }
+            }
+        }
+        var pooled = Tensor(zeros: [b, h])
+        hidden.withUnsafeBufferPointer { ph in
+            pooled.withUnsafeMutableBufferPointer { pp in
+                for example in 0..<b {
+                    for position in 0..<t where weights[example * t + position] != 0 {
+                        let weight = weights[example * t + position]
+                        let source = ph.baseAddress! + (example * t + position) * h
+                        for j in 0..<h { pp[example * h + j] += weight * source[j] }
+                    }
+                }
+            }
+        }
+        var poolerOutput: Tensor?
+        var features = pooled
+        if let pooler {
+            let activated = try pooler.forward(pooled).mapped { Foundation.tanh($0) }
+            poolerOutput = activated
+            features = activated
+        }
+        let logits = try classifier.forward(features)
+        return (logits, Cache(hiddenShape: hidden.shape, pooled: pooled, poolerOutput: poolerOutput, weights: weights))
+    }
+
+    /// Adds the head's gradients and returns the gradient with respect to the hidden states.
+    public func backward(_ dLogits: Tensor, cache: Cache) throws -> Tensor {
+        var dFeatures = try classifier.backward(dLogits, input: cache.poolerOutput ?? cache.pooled)
+        if let pooler, let activated = cache.poolerOutput {
+            var dPre = dFeatures
+            dPre.withUnsafeMutableBufferPointer { d in
+                activated.withUnsafeBufferPointer { a in
+                    for i in 0..<d.count { d[i] *= 1 - a[i] * a[i] }
+                }
+            }
+            dFeatures = try pooler.backward(dPre, input: cache.pooled)
+        }
+        let (b, t, h) = (cache.hiddenShape[0], cache.hiddenShape[1], cache.hiddenShape[2])
+        var dHidden = Tensor(zeros: cache.hiddenShape)
+        dFeatures.withUnsafeBufferPointer { df in
+            dHidden.withUnsafeMutableBufferPointer { dh in
+                for example in 0..<b {
+                    for position in 0..<t where cache.weights[example * t + position] != 0 {
+                        let weight = cache.weights[example * t + position]
+                        let target = dh.baseAddress! + (example * t + position) * h
+                        for j in 0..<h { target[j] = weight * df[example * h + j] }
+                    }
+                }
+            }
+        }
+        return dHidden
+    }
+}
+
+/// Token classification: `logits[b, t] = W·h[b, t] + b` (`Dense(H → K)` on every token).
+public final class TokenClassificationHead: @unchecked Sendable {
+    public let classifier: Dense
+
+    /// A head for `classes` classes on hidden size H.
+    public init(hiddenSize: Int, classes: Int, random: inout SeededRandom) {
+        classifier = Dense(name: "classifier", inputSize: hiddenSize, outputSize: classes, random: &random)
+    }
+
+    /// The head's parameters.
+    public var parameters: [Parameter] { classifier.parameters }
+
+    /// `(B, T, K)` logits.
+    public func forward(_ hidden: Tensor) throws -> Tensor { try classifier.forward(hidden) }
+
+    /// Adds the head's gradients and returns the gradient with respect to the hidden states.
+    public func backward(_ dLogits: Tensor, hidden: Tensor) throws -> Tensor { try classifier.backward(dLogits, input: hidden) }
+}

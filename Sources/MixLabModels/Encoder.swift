@@ -1,0 +1,90 @@
+import MixLabCore
+import MixLabMixers
+
+/// An FNet-style encoder: embeddings, then `L` blocks, each with its own mixer from the registry.
+///
+/// Layer `i` uses `configuration.mixer`, or `configuration.attentionMixer` where the hybrid placement
+/// puts attention (`HybridPlacement`). Parameter names follow HF FNet (`fnet.embeddings.…`,
+/// `fnet.encoder.layer.{i}.…`). Each mixer is built with its own derived random stream, so layer `i`'s
+/// initialisation does not depend on the other layers' mixers.
+public final class Encoder: @unchecked Sendable {
+    public let configuration: EncoderConfiguration
+    public let embeddings: Embeddings
+    public let blocks: [EncoderBlock]
+
+    /// What backward needs from one forward pass.
+    public struct Cache: Sendable {
+        let embeddings: Embeddings.Cache
+        let blocks: [EncoderBlock.Cache]
+        let context: MixerContext
+    }
+
+    /// Builds the encoder for sequences of `sequenceLength` tokens (mixers with learned T×T matrices
+    /// need it), initialised from `seed`.
+    ///
+    /// - Throws: the configuration's first invalid value, or a mixer's construction error.
+    public init(_ configuration: EncoderConfiguration, sequenceLength: Int, seed: UInt64, registry: MixerRegistry = .shared) throws {
+        try configuration.validate(registry: registry)
+        if configuration.positions != .none, sequenceLength > configuration.maxPositions {
+            throw MixLabError(
+                .invalidConfigValue, what: "sequence length \(sequenceLength) exceeds maxPositions = \(configuration.maxPositions)",
+                location: "encoder configuration", fix: "raise maxPositions to at least \(sequenceLength), or shorten the sequences")
+        }
+        self.configuration = configuration
+        let root = SeededRandom(seed: seed)
+        var random = root.derived(0)
+        let dropout = try Dropout(probability: configuration.dropout)
+        embeddings = Embeddings(
+            prefix: "fnet.embeddings.", vocabularySize: configuration.vocabularySize,
+            embeddingSize: configuration.embeddingSize, hiddenSize: configuration.hiddenSize,
+            maxPositions: configuration.maxPositions, typeVocabularySize: configuration.typeVocabularySize,
+            positions: configuration.positions, dropout: dropout, layerNormEpsilon: configuration.layerNormEpsilon,
+            random: &random)
+        var blocks: [EncoderBlock] = []
+        for index in 0..<configuration.layers {
+            let attention = configuration.attentionPlacement.usesAttention(
+                layer: index, layers: configuration.layers, attentionLayers: configuration.attentionLayers)
+            let name = attention ? configuration.attentionMixer : configuration.mixer
+            let settings = attention ? configuration.attentionSettings : configuration.mixerSettings
+            let mixer = try registry.make(
+                name, configuration: MixerConfiguration(settings),
+                context: MixerBuildContext(sequenceLength: sequenceLength, hiddenSize: configuration.hiddenSize,
+                                           random: root.derived(UInt64(1_000 + index))))
+            var blockRandom = root.derived(UInt64(2_000 + index))
+            blocks.append(EncoderBlock(
+                prefix: "fnet.encoder.layer.\(index).", mixer: mixer, hiddenSize: configuration.hiddenSize,
+                intermediateSize: configuration.intermediateSize, activation: configuration.activation,
+                dropout: dropout, placement: configuration.normPlacement,
+                layerNormEpsilon: configuration.layerNormEpsilon, random: &blockRandom))
+        }
+        self.blocks = blocks
+    }
+
+    /// Every parameter with its full name, in a fixed order.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        embeddings.parameters.map { ($0.name, $0) } + blocks.flatMap(\.namedParameters)
+    }
+
+    /// `(B, T, H)` hidden states for `batch`.
+    public func forward(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
+        let context = MixerContext(isTraining: training, paddingMask: batch.paddingMask)
+        var (hidden, embeddingCache) = try embeddings.forward(batch, training: training, random: &random)
+        var caches: [EncoderBlock.Cache] = []
+        caches.reserveCapacity(blocks.count)
+        for block in blocks {
+            let (next, cache) = try block.forward(hidden, context: context, random: &random)
+            hidden = next
+            caches.append(cache)
+        }
+        return (hidden, Cache(embeddings: embeddingCache, blocks: caches, context: context))
+    }
+
+    /// Adds every parameter's gradient, given the gradient of the loss with respect to the hidden states.
+    public func backward(_ dHidden: Tensor, cache: Cache) throws {
+        var gradient = dHidden
+        for (block, blockCache) in zip(blocks, cache.blocks).reversed() {
+            gradient = try block.backward(gradient, cache: blockCache, context: cache.context)
+        }
+        try embeddings.backward(gradient, cache: cache.embeddings)
+    }
+}

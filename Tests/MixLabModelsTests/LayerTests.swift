@@ -1,0 +1,140 @@
+import Foundation
+import MixLabCore
+import MixLabKernels
+@testable import MixLabModels
+import Testing
+
+@Suite struct VectorMathTests {
+    @Test func expMatchesFoundationWithinTwoUlpAndHandlesExtremes() {
+        var worst: Float = 0
+        for i in 0..<4_000 {
+            let x = -87 + Float(i) * 0.04375
+            let v = VectorMath.exp(SIMD16(repeating: x))[0]
+            let reference = Foundation.exp(Double(x))
+            worst = max(worst, Float(abs(Double(v) - reference) / reference))
+        }
+        #expect(worst < 3e-7, "max relative error \(worst)")
+        let special = VectorMath.exp(SIMD16<Float>(-1000, -88, 0, 89, 1000, .nan, .infinity, -.infinity, 1, 1, 1, 1, 1, 1, 1, 1))
+        #expect(special[0] == 0 && special[1] == 0 && special[2] == 1)
+        #expect(special[3] == .infinity && special[4] == .infinity && special[5].isNaN)
+        #expect(special[6] == .infinity && special[7] == 0)
+    }
+
+    @Test func tanhIsAccurateNearZeroAndSaturates() {
+        var worst: Float = 0
+        for i in 0..<2_001 {
+            let x = -10 + Float(i) * 0.01
+            worst = max(worst, abs(VectorMath.tanh(SIMD16(repeating: x))[0] - Float(Foundation.tanh(Double(x)))))
+        }
+        #expect(worst < 2e-7, "max absolute error \(worst)")
+        let tiny = VectorMath.tanh(SIMD16(repeating: 1e-6))[0]
+        #expect(abs(tiny - 1e-6) < 1e-12)
+        #expect(VectorMath.tanh(SIMD16(repeating: 50))[0] == 1)
+    }
+}
+
+@Suite struct LayerTests {
+    @Test func denseMatchesItsDefinitionAndGradients() throws {
+        var random = SeededRandom(seed: 1)
+        let dense = Dense(name: "d", inputSize: 5, outputSize: 3, random: &random)
+        dense.bias!.value = Tensor.normal([3], using: &random)
+        let x = Tensor.normal([2, 4, 5], using: &random)
+        let y = try dense.forward(x)
+        #expect(y.shape == [2, 4, 3])
+        for row in 0..<8 {
+            for o in 0..<3 {
+                var sum = dense.bias!.value[o]
+                for i in 0..<5 { sum += x[flat: row * 5 + i] * dense.weight.value[o, i] }
+                #expect(abs(y[flat: row * 3 + o] - sum) < 1e-5)
+            }
+        }
+        let g = Tensor.normal(y.shape, using: &random)
+        let dx = try dense.backward(g, input: x)
+        var check = GradientCheck()
+        #expect(try check.worstError(at: x, analytic: dx) { try dense.forward($0).dot(g) } < 1e-3)
+        #expect(try check.worstError(of: dense.weight) { try dense.forward(x).dot(g) } < 1e-3)
+        #expect(try check.worstError(of: dense.bias!) { try dense.forward(x).dot(g) } < 1e-3)
+        #expect(throws: MixLabError.self) { try dense.forward(Tensor(zeros: [2, 4])) }
+    }
+
+    @Test func layerNormNormalisesAndHasCorrectGradients() throws {
+        var random = SeededRandom(seed: 2)
+        let norm = LayerNorm(name: "ln", size: 6, epsilon: 1e-5)
+        norm.weight.value = Tensor.normal([6], mean: 1, standardDeviation: 0.3, using: &random)
+        norm.bias.value = Tensor.normal([6], using: &random)
+        let x = Tensor.normal([3, 2, 6], mean: 2, standardDeviation: 3, using: &random)
+        let (y, cache) = try norm.forward(x)
+        for row in 0..<6 {
+            let n = (0..<6).map { cache.normalized[flat: row * 6 + $0] }
+            #expect(abs(n.reduce(0, +) / 6) < 1e-5)
+            #expect(abs(n.map { $0 * $0 }.reduce(0, +) / 6 - 1) < 1e-3)
+        }
+        let g = Tensor.normal(y.shape, using: &random)
+        let dx = norm.backward(g, cache: cache)
+        var check = GradientCheck()
+        #expect(try check.worstError(at: x, analytic: dx) { try norm.forward($0).output.dot(g) } < 2e-2)
+        #expect(try check.worstError(of: norm.weight) { try norm.forward(x).output.dot(g) } < 2e-2)
+        #expect(try check.worstError(of: norm.bias) { try norm.forward(x).output.dot(g) } < 2e-2)
+    }
+
+    @Test(arguments: GELU.allCases)
+    func geluMatchesItsFormulaAndDerivative(_ kind: GELU) throws {
+        let x = try Tensor(shape: [41], values: (0..<41).map { Float($0 - 20) * 0.25 })
+        let y = kind.forward(x)
+        for i in 0..<41 {
+            let v = Double(x[i])
+            let reference = kind == .tanh
+                ? 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))
+                : 0.5 * v * (1 + erf(v / 2.squareRoot()))
+            #expect(abs(Double(y[i]) - reference) < 2e-6, "gelu(\(v))")
+        }
+        var random = SeededRandom(seed: 3)
+        let g = Tensor.normal([41], using: &random)
+        var check = GradientCheck(step: 1e-3)
+        #expect(check.worstError(at: x, analytic: kind.backward(g, input: x)) { kind.forward($0).dot(g) } < 1e-2)
+    }
+
+    @Test func dropoutKeepsExpectationAndIsSeeded() throws {
+        let dropout = try Dropout(probability: 0.25)
+        var a = SeededRandom(seed: 4), b = SeededRandom(seed: 4)
+        let mask = try #require(dropout.mask(shape: [10_000], training: true, random: &a))
+        #expect(mask == dropout.mask(shape: [10_000], training: true, random: &b))
+        let kept = mask.values.filter { $0 != 0 }
+        #expect(kept.allSatisfy { abs($0 - 4.0 / 3) < 1e-6 })
+        #expect(abs(Double(kept.count) / 10_000 - 0.75) < 0.02)
+        #expect(dropout.mask(shape: [4], training: false, random: &a) == nil)
+        #expect(throws: MixLabError.self) { try Dropout(probability: 1) }
+        #expect(throws: MixLabError.self) { try Dropout(probability: -0.1) }
+    }
+
+    @Test func crossEntropyMatchesDefinitionWithSmoothingAndIgnoredRows() throws {
+        let logits = try Tensor(shape: [3, 4], values: [1, 2, 3, 4, 0, 0, 0, 0, 100, -100, 0, 50])
+        let loss = try CrossEntropy(labelSmoothing: 0.1)
+        let result = try loss.evaluate(logits: logits, labels: [3, -100, 0])
+        func rowLoss(_ z: [Double], _ label: Int) -> Double {
+            let m = z.max()!, logSum = log(z.map { exp($0 - m) }.reduce(0, +))
+            return z.indices.map { k in -((k == label ? 0.9 : 0) + 0.025) * (z[k] - m - logSum) }.reduce(0, +)
+        }
+        let expected = (rowLoss([1, 2, 3, 4], 3) + rowLoss([100, -100, 0, 50], 0)) / 2
+        #expect(abs(Double(result.loss) - expected) < 1e-5)
+        #expect(result.counted == 2 && result.correct == 2)
+        #expect((4..<8).allSatisfy { result.gradient[flat: $0] == 0 })
+        var check = GradientCheck(step: 1e-2)
+        #expect(try check.worstError(at: logits, analytic: result.gradient) { Double(try loss.evaluate(logits: $0, labels: [3, -100, 0]).loss) } < 1e-2)
+        #expect(throws: MixLabError.self) { try loss.evaluate(logits: logits, labels: [4, 0, 0]) }
+        #expect(throws: MixLabError.self) { try loss.evaluate(logits: logits, labels: [0, 0]) }
+        #expect(throws: MixLabError.self) { try CrossEntropy(labelSmoothing: 1) }
+    }
+}
+
+@Suite struct HybridPlacementTests {
+    // ANCHORS.md §2, for L = 12, k = 2 (and the paper's TOP choice).
+    @Test func placesAttentionLayersAsTheOriginalCode() {
+        #expect(HybridPlacement.bottom.attentionLayers(layers: 12, attentionLayers: 2) == [0, 1])
+        #expect(HybridPlacement.middle.attentionLayers(layers: 12, attentionLayers: 2) == [5, 6])
+        #expect(HybridPlacement.mixed.attentionLayers(layers: 12, attentionLayers: 2) == [0, 6])
+        #expect(HybridPlacement.top.attentionLayers(layers: 12, attentionLayers: 2) == [10, 11])
+        #expect(HybridPlacement.top.attentionLayers(layers: 4, attentionLayers: 0) == [])
+        #expect(HybridPlacement.middle.attentionLayers(layers: 5, attentionLayers: 1) == [2])
+    }
+}
