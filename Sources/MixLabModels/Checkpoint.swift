@@ -1,0 +1,79 @@
+import Foundation
+import MixLabCore
+
+/// Saves and restores a model's parameters and its optimiser's state in one safetensors file.
+///
+/// Parameters are stored under their names (`fnet.encoder.layer.0.output.dense.weight`, …), optimiser
+/// state under `optimizer.` + its names, and the step count, optimiser kind and any caller metadata
+/// (the resolved configuration, the seed) in the metadata. Loading is strict and all-or-nothing: every
+/// missing, unexpected or mis-shaped tensor is reported in one error and nothing is changed unless the
+/// whole file fits.
+public enum Checkpoint {
+    static let optimizerPrefix = "optimizer."
+    static let stepKey = "mixlab.step"
+    static let optimizerKey = "mixlab.optimizer"
+    static let formatKey = "mixlab.format"
+
+    /// Writes the parameters (and optimiser state) to `path` atomically.
+    public static func save(
+        _ parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil,
+        metadata: [String: String] = [:], to path: String
+    ) throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, parameter) in parameters { tensors[name] = parameter.value }
+        var allMetadata = metadata
+        allMetadata[formatKey] = "1"
+        if let optimizer {
+            for (name, value) in optimizer.state { tensors[optimizerPrefix + name] = value }
+            allMetadata[stepKey] = String(optimizer.stepCount)
+            allMetadata[optimizerKey] = String(describing: type(of: optimizer))
+        }
+        try SafeTensors.write(SafeTensors.Contents(tensors: tensors, metadata: allMetadata), to: path)
+    }
+
+    /// Loads `path` into the parameters (and optimiser); returns the file's metadata.
+    ///
+    /// - Throws: `MixLabError.ioFailure` for an unreadable, truncated or corrupted file;
+    ///   `MixLabError.shapeMismatch` listing missing, unexpected and mis-shaped tensors; nothing is
+    ///   loaded then.
+    @discardableResult
+    public static func load(
+        into parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil, from path: String
+    ) throws -> [String: String] {
+        let contents = try SafeTensors.read(path)
+        let modelTensors = contents.tensors.filter { !$0.key.hasPrefix(optimizerPrefix) }
+        let expected = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.parameter) })
+        let missing = expected.keys.filter { modelTensors[$0] == nil }.sorted()
+        let unexpected = modelTensors.keys.filter { expected[$0] == nil }.sorted()
+        let misshaped = expected.compactMap { name, parameter -> String? in
+            guard let found = modelTensors[name], found.shape != parameter.value.shape else { return nil }
+            return "\(name) (model \(Shape.describe(parameter.value.shape)), file \(Shape.describe(found.shape)))"
+        }.sorted()
+        if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
+            func list(_ items: [String]) -> String {
+                items.prefix(8).joined(separator: ", ") + (items.count > 8 ? ", … (\(items.count) in all)" : "")
+            }
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing: \(list(missing))") }
+            if !unexpected.isEmpty { parts.append("unexpected: \(list(unexpected))") }
+            if !misshaped.isEmpty { parts.append("mis-shaped: \(list(misshaped))") }
+            throw MixLabError(
+                .shapeMismatch, what: "\(path) does not fit this model; " + parts.joined(separator: "; "),
+                location: "checkpoint", fix: "load a checkpoint saved from a model with the same configuration (mixer, sizes, layers)")
+        }
+        if let optimizer {
+            let kind = String(describing: type(of: optimizer))
+            if let saved = contents.metadata[optimizerKey], saved != kind {
+                throw MixLabError(.invalidArgument, what: "\(path) holds \(saved) state; the run uses \(kind)",
+                                  location: "checkpoint", fix: "resume with the optimiser the checkpoint was saved with")
+            }
+            var state: [String: Tensor] = [:]
+            for (name, value) in contents.tensors where name.hasPrefix(optimizerPrefix) {
+                state[String(name.dropFirst(optimizerPrefix.count))] = value
+            }
+            try optimizer.loadState(state, stepCount: Int(contents.metadata[stepKey] ?? "0") ?? 0)
+        }
+        for (name, parameter) in parameters { parameter.value = modelTensors[name]! }
+        return contents.metadata
+    }
+}

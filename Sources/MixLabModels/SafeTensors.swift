@@ -1,0 +1,166 @@
+import Foundation
+import MixLabCore
+
+/// Reads and writes the safetensors format: an 8-byte little-endian header length `N`, `N` bytes of
+/// JSON header (`{"name": {"dtype": "F32", "shape": […], "data_offsets": [begin, end]}, "__metadata__": {…}}`),
+/// then the raw little-endian tensor data, offsets relative to the start of the data.
+///
+/// MixLab writes only `F32` and adds a CRC-32 of the data section to the metadata
+/// (`mixlab.crc32`), so a corrupted file is detected on load, not just a truncated one. Files are
+/// written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
+/// target, so a crash leaves either the old file or the new one, never half of one.
+///
+/// Reference: the safetensors format, https://github.com/huggingface/safetensors (README, "Format").
+public enum SafeTensors {
+    /// The metadata key holding MixLab's checksum of the data section.
+    public static let checksumKey = "mixlab.crc32"
+
+    /// A loaded file: tensors by name and the metadata.
+    public struct Contents: Sendable {
+        public var tensors: [String: Tensor]
+        public var metadata: [String: String]
+
+        public init(tensors: [String: Tensor], metadata: [String: String] = [:]) {
+            self.tensors = tensors
+            self.metadata = metadata
+        }
+    }
+
+    /// Writes `contents` to `path` atomically.
+    ///
+    /// - Throws: `MixLabError.ioFailure` naming the path when the folder is missing or not writable.
+    public static func write(_ contents: Contents, to path: String) throws {
+        let names = contents.tensors.keys.sorted()
+        var data = Data()
+        var header: [String: Any] = [:]
+        for name in names {
+            let tensor = contents.tensors[name]!
+            let begin = data.count
+            tensor.withUnsafeBufferPointer { buffer in
+                for value in buffer {
+                    var bits = value.bitPattern.littleEndian
+                    withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
+                }
+            }
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [begin, data.count]]
+        }
+        var metadata = contents.metadata
+        metadata[checksumKey] = String(CRC32.checksum(data))
+        header["__metadata__"] = metadata
+        var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }  // pad with spaces, as the reference does
+        var file = Data()
+        var length = UInt64(headerBytes.count).littleEndian
+        withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
+        file.append(headerBytes)
+        file.append(data)
+        try AtomicFile.write(file, to: path)
+    }
+
+    /// Reads a safetensors file, checking its structure (and MixLab's checksum when present).
+    ///
+    /// - Throws: `MixLabError.ioFailure` for a missing, truncated or corrupted file, or a dtype other
+    ///   than F32, naming the file and the tensor.
+    public static func read(_ path: String) throws -> Contents {
+        guard let file = FileManager.default.contents(atPath: path) else {
+            throw MixLabError(.ioFailure, what: "cannot read \(path)", location: "safetensors",
+                              fix: "check the path (the file does not exist or is not readable)")
+        }
+        func corrupt(_ what: String) -> MixLabError {
+            MixLabError(.ioFailure, what: "\(path) is not a valid safetensors file: \(what)", location: "safetensors",
+                        fix: "the file is truncated or corrupted: restore it from a backup or an earlier checkpoint")
+        }
+        guard file.count >= 8 else { throw corrupt("only \(file.count) bytes") }
+        let headerLength = file.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(file.count - 8), headerLength <= 100_000_000 else {
+            throw corrupt("header length \(headerLength) exceeds the file (\(file.count) bytes)")
+        }
+        let headerEnd = 8 + Int(headerLength)
+        guard let header = try? JSONSerialization.jsonObject(with: file.subdata(in: 8..<headerEnd)) as? [String: Any] else {
+            throw corrupt("the JSON header does not parse")
+        }
+        let data = file.subdata(in: headerEnd..<file.count)
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let values = raw as? [String: String] else { throw corrupt("__metadata__ is not a map of strings") }
+            metadata = values
+        }
+        var tensors: [String: Tensor] = [:]
+        for (name, raw) in header where name != "__metadata__" {
+            guard let entry = raw as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw corrupt("the entry for '\(name)' lacks dtype, shape or data_offsets") }
+            guard dtype == "F32" else {
+                throw MixLabError(.ioFailure, what: "tensor '\(name)' in \(path) has dtype \(dtype); MixLab reads F32",
+                                  location: "safetensors", fix: "convert the checkpoint to float32 (e.g. model.float() in PyTorch) and save it again")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, begin <= end, end <= data.count,
+                  end - begin == Shape.count(shape) * 4
+            else { throw corrupt("tensor '\(name)' (shape \(shape), bytes \(begin)..<\(end)) does not fit the data (\(data.count) bytes)") }
+            var tensor = Tensor(uninitialized: shape)
+            tensor.withUnsafeMutableBufferPointer { buffer in
+                data.withUnsafeBytes { bytes in
+                    for i in 0..<buffer.count {
+                        let bits = bytes.loadUnaligned(fromByteOffset: begin + 4 * i, as: UInt32.self)
+                        buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                    }
+                }
+            }
+            tensors[name] = tensor
+        }
+        if let expected = metadata[checksumKey], expected != String(CRC32.checksum(data)) {
+            throw corrupt("the data does not match its checksum (\(checksumKey))")
+        }
+        return Contents(tensors: tensors, metadata: metadata)
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib's `crc32`.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { index in
+        var c = UInt32(index)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ data: Data) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        data.withUnsafeBytes { bytes in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
+
+/// Writes files so that readers see the old contents or the new, never a mix.
+public enum AtomicFile {
+    /// Writes `data` to a temporary file beside `path`, flushes it, and renames it over `path`.
+    ///
+    /// - Throws: `MixLabError.ioFailure` naming the path; the temporary file is removed on failure.
+    public static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw MixLabError(.ioFailure, what: "cannot create \(temporary) (\(String(cString: strerror(errno))))",
+                              location: "writing \(path)", fix: "check that the folder exists and is writable")
+        }
+        var ok = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
+        }
+        ok = ok && fsync(descriptor) == 0
+        close(descriptor)
+        guard ok, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw MixLabError(.ioFailure, what: "cannot write \(path) (\(reason))", location: "writing \(path)",
+                              fix: "check free disk space and permissions; the previous file, if any, is untouched")
+        }
+    }
+}
