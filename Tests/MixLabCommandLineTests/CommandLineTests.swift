@@ -136,3 +136,24 @@ import Testing
         #expect(!output.contains("Fatal error"))
     }
 }
+
+@Suite struct ModelBenchmarkTests {
+    @Test func trainingAndInferenceRunOnATinyModel() throws {
+        var options = try ModelOptions.parse(["--vocab", "16", "--hidden", "8", "--layers", "2", "--ffn", "16", "--batch", "2", "--seq", "8"])
+        let benchmark = try ModelBenchmark(configuration: try options.configuration(), batchSize: options.batch, sequenceLength: options.seq)
+        let before = benchmark.model.namedParameters.map(\.parameter.value)
+        try benchmark.trainingStep(0)
+        try benchmark.inference()
+        #expect(benchmark.model.namedParameters.map(\.parameter.value) != before, "a training step changes the parameters")
+        #expect(benchmark.optimizer.stepCount == 1)
+        options.placement = "sideways"
+        #expect(throws: MixLabError.self) { try options.configuration() }
+    }
+
+    @Test func rejectsBadModelOptions() throws {
+        #expect(throws: MixLabError.self) { try ModelOptions.parse(["--hidden", "0"]).configuration() }
+        #expect(throws: MixLabError.self) { try ModelOptions.parse(["--mixer", "nope"]).configuration() }
+        #expect(throws: MixLabError.self) { try ModelOptions.parse(["--batch", "0"]).configuration() }
+        #expect(throws: MixLabError.self) { try ModelOptions.parse(["--layers", "2", "--attention-layers", "3"]).configuration() }
+    }
+}

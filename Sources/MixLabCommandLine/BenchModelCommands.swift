@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import MixLab
+
+/// The model shape and mixer options shared by `bench train` and `bench infer`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Mixer of the non-attention layers (see `mixlab mixers`).")
+    var mixer: String = "fourier"
+
+    @Option(name: .customLong("config"), help: "A mixer setting key=value (repeatable).")
+    var settings: [String] = []
+
+    @Option(help: "Vocabulary size.")
+    var vocab: Int = 256
+
+    @Option(help: "Hidden size H (the embedding size is H too, as in HF FNet).")
+    var hidden: Int = 128
+
+    @Option(help: "Number of encoder layers.")
+    var layers: Int = 2
+
+    @Option(help: "Feed-forward size.")
+    var ffn: Int = 512
+
+    @Option(help: "Batch size.")
+    var batch: Int = 32
+
+    @Option(help: "Sequence length.")
+    var seq: Int = 512
+
+    @Option(help: "Hybrid: number of layers that use attention instead.")
+    var attentionLayers: Int = 0
+
+    @Option(help: "Hybrid: where the attention layers go: bottom, middle, mixed or top.")
+    var placement: String = "top"
+
+    @Option(help: "Attention heads of the attention layers (HF BERT uses hidden/64).")
+    var heads: Int?
+
+    @Option(help: "Dropout probability (HF's default 0.1, left on in training as the peer does).")
+    var dropout: Float = 0.1
+
+    /// The encoder configuration these options describe.
+    func configuration() throws -> EncoderConfiguration {
+        var configuration = EncoderConfiguration()
+        configuration.vocabularySize = vocab
+        configuration.embeddingSize = hidden
+        configuration.hiddenSize = hidden
+        configuration.layers = layers
+        configuration.intermediateSize = ffn
+        configuration.maxPositions = max(seq, 1)
+        configuration.mixer = mixer
+        configuration.mixerSettings = try MixerConfiguration(parsing: settings, location: "--config").values
+        configuration.attentionLayers = attentionLayers
+        guard let place = HybridPlacement(rawValue: placement) else {
+            throw MixLabError(.invalidArgument, what: "--placement \(placement) is not a hybrid placement", location: "--placement",
+                              fix: "use one of: \(HybridPlacement.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        configuration.attentionPlacement = place
+        configuration.attentionSettings = ["heads": String(heads ?? max(hidden / 64, 1))]
+        if mixer == "attention", configuration.mixerSettings["heads"] == nil {
+            configuration.mixerSettings["heads"] = String(heads ?? max(hidden / 64, 1))
+        }
+        configuration.dropout = dropout
+        try configuration.validate()
+        guard batch >= 1, seq >= 1 else {
+            throw MixLabError(.invalidArgument, what: "--batch \(batch) and --seq \(seq) must be at least 1", location: "mixlab bench",
+                              fix: "pass positive sizes, e.g. --batch 32 --seq 512")
+        }
+        return configuration
+    }
+
+    /// `mixer(settings)` or the hybrid description.
+    var modelDescription: String {
+        let base = settings.isEmpty ? mixer : "\(mixer)(\(settings.joined(separator: ", ")))"
+        return attentionLayers > 0 ? "\(base)+\(attentionLayers)×attention(\(placement))" : base
+    }
+}
+
+/// Prints a benchmark result as a table row or a JSON line.
+func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSummary, json: Bool) {
+    let tokens = Double(options.batch * options.seq)
+    let tokensPerSecond = tokens / (timing.median / 1000)
+    if json {
+        print(jsonLine([
+            "model": options.modelDescription, "pass": pass, "vocab": options.vocab, "hidden": options.hidden,
+            "layers": options.layers, "ffn": options.ffn, "batch": options.batch, "seq": options.seq,
+            "median_ms": timing.median, "min_ms": timing.minimum, "runs": timing.runs,
+            "tokens_per_s": tokensPerSecond, "peak_rss_mib": peakResidentMiB(), "threads": Parallelism.threads,
+        ]))
+    } else {
+        var table = TextTable(["model", "pass", "batch×seq", "median ms", "min ms", "tokens/s", "peak RSS MiB", "runs"])
+        table.add([options.modelDescription, pass, "\(options.batch)×\(options.seq)", formatted(timing.median), formatted(timing.minimum),
+                   String(format: "%.0f", tokensPerSecond), String(format: "%.0f", peakResidentMiB()), String(timing.runs)])
+        print(table.rendered + "\nvocab \(options.vocab), hidden \(options.hidden), layers \(options.layers), ffn \(options.ffn), threads \(Parallelism.threads)")
+    }
+}
+
+/// `mixlab bench train`: one training step of a sequence classifier.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time one training step (forward, loss, backward, AdamW) of an FNet-style classifier.",
+        discussion: "Example (the peer's config A): mixlab bench train --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 512")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        try options.apply()
+        let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        var step = 0
+        let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) {
+            try benchmark.trainingStep(step)
+            step += 1
+        }
+        reportModelBenchmark(pass: "train", options: model, timing: timing, json: options.json)
+    }
+}
+
+/// `mixlab bench infer`: one inference batch of a sequence classifier.
+struct BenchInferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer", abstract: "Time one inference batch (forward only) of an FNet-style classifier.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        try options.apply()
+        let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) { try benchmark.inference() }
+        reportModelBenchmark(pass: "infer", options: model, timing: timing, json: options.json)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import MixLab
+
+/// Times one training step (forward, loss, backward, AdamW) or one inference batch of a sequence
+/// classifier on random tokens, as the peer script `bench_torch.py` does for HF FNet and BERT.
+struct ModelBenchmark {
+    let model: SequenceClassifier
+    let batch: TokenBatch
+    let labels: [Int32]
+    let optimizer: AdamW
+
+    /// A model for `configuration` with random tokens and labels (2 classes, as the peer).
+    init(configuration: EncoderConfiguration, batchSize: Int, sequenceLength: Int, seed: UInt64 = 0) throws {
+        model = try SequenceClassifier(configuration, classes: 2, pooling: .first, sequenceLength: sequenceLength, seed: seed)
+        var random = SeededRandom(seed: seed).derived(1)
+        let tokens = (0..<(batchSize * sequenceLength)).map { _ in Int32(random.next() % UInt64(configuration.vocabularySize)) }
+        batch = TokenBatch(batchSize: batchSize, sequenceLength: sequenceLength, tokens: tokens)
+        labels = (0..<batchSize).map { _ in Int32(random.next() % 2) }
+        optimizer = try AdamW(weightDecay: 0.01)
+    }
+
+    /// One training step with dropout on.
+    func trainingStep(_ step: Int) throws {
+        var random = SeededRandom(seed: 7).derived(UInt64(step))
+        model.zeroGradients()
+        _ = try model.lossAndGradients(batch, labels: labels, training: true, random: &random)
+        optimizer.step(model.namedParameters, learningRate: 1e-4)
+    }
+
+    /// One forward pass in evaluation mode.
+    func inference() throws {
+        var random = SeededRandom(seed: 0)
+        _ = try model.logits(batch, training: false, random: &random)
+    }
+}
