@@ -54,7 +54,11 @@ let package = Package(
             dependencies: ["MixLabMixers", "MixLabTestKit"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MixLabModelsTests", dependencies: ["MixLabModels", "MixLabTestKit"]),
+        .testTarget(
+            name: "MixLabModelsTests",
+            dependencies: ["MixLabModels", "MixLabTestKit"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]

@@ -42,25 +42,7 @@ public enum Checkpoint {
     ) throws -> [String: String] {
         let contents = try SafeTensors.read(path)
         let modelTensors = contents.tensors.filter { !$0.key.hasPrefix(optimizerPrefix) }
-        let expected = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.parameter) })
-        let missing = expected.keys.filter { modelTensors[$0] == nil }.sorted()
-        let unexpected = modelTensors.keys.filter { expected[$0] == nil }.sorted()
-        let misshaped = expected.compactMap { name, parameter -> String? in
-            guard let found = modelTensors[name], found.shape != parameter.value.shape else { return nil }
-            return "\(name) (model \(Shape.describe(parameter.value.shape)), file \(Shape.describe(found.shape)))"
-        }.sorted()
-        if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
-            func list(_ items: [String]) -> String {
-                items.prefix(8).joined(separator: ", ") + (items.count > 8 ? ", … (\(items.count) in all)" : "")
-            }
-            var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing: \(list(missing))") }
-            if !unexpected.isEmpty { parts.append("unexpected: \(list(unexpected))") }
-            if !misshaped.isEmpty { parts.append("mis-shaped: \(list(misshaped))") }
-            throw MixLabError(
-                .shapeMismatch, what: "\(path) does not fit this model; " + parts.joined(separator: "; "),
-                location: "checkpoint", fix: "load a checkpoint saved from a model with the same configuration (mixer, sizes, layers)")
-        }
+        try checkFits(modelTensors, parameters, source: path)
         if let optimizer {
             let kind = String(describing: type(of: optimizer))
             if let saved = contents.metadata[optimizerKey], saved != kind {
@@ -75,5 +57,28 @@ public enum Checkpoint {
         }
         for (name, parameter) in parameters { parameter.value = modelTensors[name]! }
         return contents.metadata
+    }
+
+    /// Throws one error listing every missing, unexpected and mis-shaped tensor of `tensors` against
+    /// `parameters` (nothing when they fit exactly).
+    static func checkFits(_ tensors: [String: Tensor], _ parameters: [(name: String, parameter: Parameter)], source: String) throws {
+        let expected = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.parameter) })
+        let missing = expected.keys.filter { tensors[$0] == nil }.sorted()
+        let unexpected = tensors.keys.filter { expected[$0] == nil }.sorted()
+        let misshaped = expected.compactMap { name, parameter -> String? in
+            guard let found = tensors[name], found.shape != parameter.value.shape else { return nil }
+            return "\(name) (model \(Shape.describe(parameter.value.shape)), file \(Shape.describe(found.shape)))"
+        }.sorted()
+        guard !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty else { return }
+        func list(_ items: [String]) -> String {
+            items.prefix(8).joined(separator: ", ") + (items.count > 8 ? ", … (\(items.count) in all)" : "")
+        }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("missing: \(list(missing))") }
+        if !unexpected.isEmpty { parts.append("unexpected: \(list(unexpected))") }
+        if !misshaped.isEmpty { parts.append("mis-shaped: \(list(misshaped))") }
+        throw MixLabError(
+            .shapeMismatch, what: "\(source) does not fit this model; " + parts.joined(separator: "; "),
+            location: "checkpoint", fix: "load a checkpoint saved from a model with the same configuration (mixer, sizes, layers)")
     }
 }
