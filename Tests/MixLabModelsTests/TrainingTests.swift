@@ -163,3 +163,47 @@ import Testing
         #expect(throws: MixLabError.self) { try Checkpoint.load(into: resumed.namedParameters, optimizer: try SGD(), from: path) }
     }
 }
+
+@Suite struct MaskedLanguageModelTests {
+    @Test func gradientsMatchFiniteDifferencesIncludingTheTiedDecoder() throws {
+        var configuration = EncoderTests.tinyConfiguration(mixer: "fourier")
+        configuration.embeddingSize = 8
+        let model = try MaskedLanguageModel(configuration, sequenceLength: 6, seed: 4)
+        var initialisation = SeededRandom(seed: 5)
+        for (name, parameter) in model.namedParameters {
+            let noise = Tensor.normal(parameter.value.shape, standardDeviation: 0.3, using: &initialisation)
+            parameter.value = name.hasSuffix("LayerNorm.weight") ? Tensor(shape: noise.shape, repeating: 1) + noise : noise
+        }
+        let labels: [Int32] = [-100, 4, -100, -100, 9, -100, 2, -100, -100, -100, -100, 7]
+        var random = SeededRandom(seed: 0)
+        model.zeroGradients()
+        let result = try model.lossAndGradients(EncoderTests.batch, labels: labels, training: false, random: &random)
+        #expect(result.counted == 4)
+        var check = GradientCheck(seed: 3)
+        for (name, parameter) in model.namedParameters where name.contains("word_embeddings") || name.hasPrefix("cls.") || name.contains("layer.1.output.dense") {
+            let error = try check.worstError(of: parameter) {
+                let copy = model.namedParameters.map { ($0.parameter.gradient) }
+                defer { for (p, g) in zip(model.namedParameters, copy) { p.parameter.gradient = g } }
+                var r = SeededRandom(seed: 0)
+                return Double(try model.lossAndGradients(EncoderTests.batch, labels: labels, training: false, random: &r).loss)
+            }
+            #expect(error < 3e-2, "\(name): relative error \(error)")
+        }
+    }
+}
+
+@Suite struct NonFiniteGuardTests {
+    @Test func namesTheStepAndTheParameter() throws {
+        let good = Parameter(name: "fnet.encoder.layer.0.output.dense.weight", value: Tensor(zeros: [2]))
+        let bad = Parameter(name: "fnet.encoder.layer.1.intermediate.dense.bias", value: Tensor(zeros: [3]))
+        bad.gradient[2] = .nan
+        #expect {
+            try NonFiniteGuard.check(loss: 1, parameters: [(good.name, good), (bad.name, bad)], step: 17)
+        } throws: { error in
+            let e = error as! MixLabError
+            return e.code == .nonFiniteValue && e.what.contains("layer.1.intermediate.dense.bias") && e.what.contains("step 17")
+        }
+        #expect(throws: MixLabError.self) { try NonFiniteGuard.check(loss: .infinity, parameters: [], step: 3) }
+        try NonFiniteGuard.check(loss: 0.5, parameters: [(good.name, good)], step: 1)
+    }
+}
