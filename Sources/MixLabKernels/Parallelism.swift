@@ -46,15 +46,29 @@ public enum Parallelism {
     public static func forEachChunk(
         of count: Int, chunks requested: Int = threads, _ body: (Range<Int>) -> Void
     ) {
+        forEachNumberedChunk(of: count, chunks: requested) { _, range in body(range) }
+    }
+
+    /// Runs `body(rows)` over contiguous ranges of `0..<count`, in parallel only when there is enough
+    /// work: at least `minimumPerThread` items for each thread used (small tensors stay on one thread,
+    /// where the dispatch overhead would cost more than it saves).
+    public static func forEachRange(of count: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threads, max(1, count / max(minimumPerThread, 1)))
+        forEachChunk(of: count, chunks: chunks, body)
+    }
+
+    /// Like `forEachChunk`, passing each chunk's number (0..<chunks) with its range: for per-thread
+    /// partial results combined afterwards in chunk order.
+    public static func forEachNumberedChunk(of count: Int, chunks requested: Int = threads, _ body: (Int, Range<Int>) -> Void) {
         let chunks = max(1, min(requested, count))
         if chunks == 1 {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let work = body
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                work(chunkRange(chunk, of: count, chunks: chunks))
+                work(chunk, chunkRange(chunk, of: count, chunks: chunks))
             }
         }
     }

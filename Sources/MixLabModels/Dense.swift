@@ -44,9 +44,12 @@ public final class Dense: @unchecked Sendable {
                         b: pw.baseAddress!, ldb: inputSize, c: py.baseAddress!, ldc: outputSize)
                     if let bias {
                         bias.value.withUnsafeBufferPointer { pb in
-                            for row in 0..<rows {
-                                let out = py.baseAddress! + row * outputSize
-                                for j in 0..<outputSize { out[j] += pb[j] }
+                            let (out, b, width) = (py.baseAddress!, pb.baseAddress!, outputSize)
+                            Elementwise.forEachRows(rows, width: width) { range in
+                                for row in range {
+                                    let target = out + row * width
+                                    for j in 0..<width { target[j] += b[j] }
+                                }
                             }
                         }
                     }
@@ -81,10 +84,22 @@ public final class Dense: @unchecked Sendable {
                 }
             }
             if let bias {
+                // Column sums: per-thread partial sums over row ranges, added in chunk order.
+                let (width, threads) = (outputSize, Parallelism.threads)
+                var partial = [Float](repeating: 0, count: threads * width)
+                partial.withUnsafeMutableBufferPointer { pp in
+                    let (sums, g) = (pp.baseAddress!, pdy.baseAddress!)
+                    Parallelism.forEachNumberedChunk(of: rows, chunks: threads) { chunk, range in
+                        let target = sums + chunk * width
+                        for row in range {
+                            let source = g + row * width
+                            for j in 0..<width { target[j] += source[j] }
+                        }
+                    }
+                }
                 bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    for row in 0..<rows {
-                        let g = pdy.baseAddress! + row * outputSize
-                        for j in 0..<outputSize { pdb[j] += g[j] }
+                    for chunk in 0..<threads {
+                        for j in 0..<width { pdb[j] += partial[chunk * width + j] }
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import MixLabCore
+import MixLabKernels
 
 /// Inverted dropout: in training, each value is kept with probability `1 − p` and scaled by `1/(1 − p)`;
 /// in evaluation, the identity.
@@ -25,11 +26,34 @@ public struct Dropout: Sendable {
     }
 
     /// The kept-and-scaled mask (`0` or `1/(1 − p)` per value), or nil when nothing is dropped.
+    ///
+    /// One draw from `random` seeds the call; value `i` then uses 32 bits of the stream derived for its
+    /// block of 65,536 values, so the mask does not depend on how many threads generate it.
     public func mask(shape: [Int], training: Bool, random: inout SeededRandom) -> Tensor? {
         guard training, probability > 0 else { return nil }
         let keep = 1 / (1 - probability)
-        let threshold = UInt64(Double(probability) * Double(UInt64.max))
-        return Tensor(shape: shape) { _ in random.next() >= threshold ? keep : 0 }
+        let threshold = UInt32(min(Double(probability) * 4_294_967_296, 4_294_967_295))
+        let base = SeededRandom(seed: random.next())
+        var mask = Tensor(uninitialized: shape)
+        let block = 65_536
+        mask.withUnsafeMutableBufferPointer { pm in
+            let (out, count) = (pm.baseAddress!, pm.count)
+            let blocks = (count + block - 1) / block
+            Parallelism.forEachRange(of: blocks, minimumPerThread: 1) { range in
+                for index in range {
+                    var stream = base.derived(UInt64(index))
+                    var i = index * block
+                    let end = min(i + block, count)
+                    while i < end {
+                        let bits = stream.next()
+                        out[i] = UInt32(truncatingIfNeeded: bits) >= threshold ? keep : 0
+                        if i + 1 < end { out[i + 1] = UInt32(truncatingIfNeeded: bits >> 32) >= threshold ? keep : 0 }
+                        i += 2
+                    }
+                }
+            }
+        }
+        return mask
     }
 
     /// `x ⊙ mask` (the identity when `mask` is nil). Backward is the same product with the same mask.
@@ -39,7 +63,20 @@ public struct Dropout: Sendable {
         x.withUnsafeBufferPointer { px in
             mask.withUnsafeBufferPointer { pm in
                 y.withUnsafeMutableBufferPointer { py in
-                    for i in 0..<py.count { py[i] = px[i] * pm[i] }
+                    let (input, m, output) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!)
+                    Parallelism.forEachRange(of: x.count, minimumPerThread: Elementwise.grain) { range in
+                        var i = range.lowerBound
+                        while i + 16 <= range.upperBound {
+                            let u = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
+                            let v = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(output + i).storeBytes(of: u * v, as: SIMD16<Float>.self)
+                            i += 16
+                        }
+                        while i < range.upperBound {
+                            output[i] = input[i] * m[i]
+                            i += 1
+                        }
+                    }
                 }
             }
         }

@@ -69,19 +69,19 @@ public final class EncoderBlock: @unchecked Sendable {
         switch placement {
         case .post:
             let (mixed, residuals) = try mixer.forward(x, context: context)
-            let (h, normCache1) = try mixingNorm.forward(x + mixed)
+            let (h, normCache1) = try mixingNorm.forward(Elementwise.add(x, mixed))
             let (y, preActivation, activated, mask) = try feedForward(h, training: context.isTraining, random: &random)
-            let (out, normCache2) = try outputNorm.forward(h + y)
+            let (out, normCache2) = try outputNorm.forward(Elementwise.add(h, y))
             return (out, Cache(input: x, mixerInput: x, mixerResiduals: residuals, mixingNormCache: normCache1,
                                feedForwardInput: h, preActivation: preActivation, activated: activated,
                                dropoutMask: mask, outputNormCache: normCache2))
         case .pre:
             let (n1, normCache1) = try mixingNorm.forward(x)
             let (mixed, residuals) = try mixer.forward(n1, context: context)
-            let a = x + mixed
+            let a = Elementwise.add(x, mixed)
             let (n2, normCache2) = try outputNorm.forward(a)
             let (y, preActivation, activated, mask) = try feedForward(n2, training: context.isTraining, random: &random)
-            return (a + y, Cache(input: x, mixerInput: n1, mixerResiduals: residuals, mixingNormCache: normCache1,
+            return (Elementwise.add(a, y), Cache(input: x, mixerInput: n1, mixerResiduals: residuals, mixingNormCache: normCache1,
                                  feedForwardInput: n2, preActivation: preActivation, activated: activated,
                                  dropoutMask: mask, outputNormCache: normCache2))
         }
@@ -109,14 +109,14 @@ public final class EncoderBlock: @unchecked Sendable {
         switch placement {
         case .post:
             let dSum = outputNorm.backward(dy, cache: cache.outputNormCache)
-            let dh = dSum + (try feedForwardBackward(dSum, cache: cache))
+            let dh = Elementwise.add(dSum, try feedForwardBackward(dSum, cache: cache))
             let dResidual = mixingNorm.backward(dh, cache: cache.mixingNormCache)
-            return dResidual + (try mixer.backward(dResidual, residuals: cache.mixerResiduals, context: context))
+            return Elementwise.add(dResidual, try mixer.backward(dResidual, residuals: cache.mixerResiduals, context: context))
         case .pre:
             let dn2 = try feedForwardBackward(dy, cache: cache)
-            let da = dy + outputNorm.backward(dn2, cache: cache.outputNormCache)
+            let da = Elementwise.add(dy, outputNorm.backward(dn2, cache: cache.outputNormCache))
             let dn1 = try mixer.backward(da, residuals: cache.mixerResiduals, context: context)
-            return da + mixingNorm.backward(dn1, cache: cache.mixingNormCache)
+            return Elementwise.add(da, mixingNorm.backward(dn1, cache: cache.mixingNormCache))
         }
     }
 }

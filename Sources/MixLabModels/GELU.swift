@@ -22,11 +22,14 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
             y.withUnsafeMutableBufferPointer { py in
                 switch self {
                 case .tanh:
-                    VectorMath.apply(px.baseAddress!, py.baseAddress!, count: x.count) { v in
-                        let cube: SIMD16<Float> = v * v * v
-                        let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
-                        let half: SIMD16<Float> = 0.5 * v
-                        return half * (1 + VectorMath.tanh(u))
+                    let (input, output) = (px.baseAddress!, py.baseAddress!)
+                    Parallelism.forEachRange(of: x.count, minimumPerThread: Elementwise.grain) { range in
+                        VectorMath.apply(input + range.lowerBound, output + range.lowerBound, count: range.count) { v in
+                            let cube: SIMD16<Float> = v * v * v
+                            let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
+                            let half: SIMD16<Float> = 0.5 * v
+                            return half * (1 + VectorMath.tanh(u))
+                        }
                     }
                 case .erf:
                     for i in 0..<x.count { py[i] = 0.5 * px[i] * (1 + Foundation.erf(px[i] * 0.707_106_78)) }
@@ -44,19 +47,22 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
                 dx.withUnsafeMutableBufferPointer { pdx in
                     switch self {
                     case .tanh:
-                        var i = 0
-                        let n = x.count
-                        while i + 16 <= n {
-                            let v = UnsafeRawPointer(px.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
-                            let g = UnsafeRawPointer(pdy.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
-                            UnsafeMutableRawPointer(pdx.baseAddress! + i).storeBytes(of: g * Self.tanhDerivative(v), as: SIMD16<Float>.self)
-                            i += 16
-                        }
-                        if i < n {
-                            var v = SIMD16<Float>(repeating: 0)
-                            for lane in 0..<(n - i) { v[lane] = px[i + lane] }
-                            let d = Self.tanhDerivative(v)
-                            for lane in 0..<(n - i) { pdx[i + lane] = pdy[i + lane] * d[lane] }
+                        let (input, gradient, output) = (px.baseAddress!, pdy.baseAddress!, pdx.baseAddress!)
+                        Parallelism.forEachRange(of: x.count, minimumPerThread: Elementwise.grain) { range in
+                            var i = range.lowerBound
+                            let n = range.upperBound
+                            while i + 16 <= n {
+                                let v = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
+                                let g = UnsafeRawPointer(gradient + i).loadUnaligned(as: SIMD16<Float>.self)
+                                UnsafeMutableRawPointer(output + i).storeBytes(of: g * Self.tanhDerivative(v), as: SIMD16<Float>.self)
+                                i += 16
+                            }
+                            if i < n {
+                                var v = SIMD16<Float>(repeating: 0)
+                                for lane in 0..<(n - i) { v[lane] = input[i + lane] }
+                                let d = Self.tanhDerivative(v)
+                                for lane in 0..<(n - i) { output[i + lane] = gradient[i + lane] * d[lane] }
+                            }
                         }
                     case .erf:
                         for i in 0..<x.count {
