@@ -78,21 +78,25 @@ struct ModelOptions: ParsableArguments {
 }
 
 /// Prints a benchmark result as a table row or a JSON line.
-func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSummary, json: Bool) {
+func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSummary, gemmFlopsPerRun: Double, json: Bool) {
     let tokens = Double(options.batch * options.seq)
     let tokensPerSecond = tokens / (timing.median / 1000)
+    let gemmGigaflops = gemmFlopsPerRun / (timing.median / 1000) / 1e9
     if json {
         print(jsonLine([
             "model": options.modelDescription, "pass": pass, "vocab": options.vocab, "hidden": options.hidden,
             "layers": options.layers, "ffn": options.ffn, "batch": options.batch, "seq": options.seq,
             "median_ms": timing.median, "min_ms": timing.minimum, "runs": timing.runs,
             "tokens_per_s": tokensPerSecond, "peak_rss_mib": peakResidentMiB(), "threads": Parallelism.threads,
+            "gemm_gflop_per_run": gemmFlopsPerRun / 1e9, "gemm_gflop_per_s": gemmGigaflops,
         ]))
     } else {
         var table = TextTable(["model", "pass", "batch×seq", "median ms", "min ms", "tokens/s", "peak RSS MiB", "runs"])
         table.add([options.modelDescription, pass, "\(options.batch)×\(options.seq)", formatted(timing.median), formatted(timing.minimum),
                    String(format: "%.0f", tokensPerSecond), String(format: "%.0f", peakResidentMiB()), String(timing.runs)])
-        print(table.rendered + "\nvocab \(options.vocab), hidden \(options.hidden), layers \(options.layers), ffn \(options.ffn), threads \(Parallelism.threads)")
+        print(table.rendered + "\nvocab \(options.vocab), hidden \(options.hidden), layers \(options.layers), ffn \(options.ffn), threads \(Parallelism.threads)"
+              + String(format: "\nGEMM work %.2f GFLOP per run, %.0f GFLOP/s at the median time (FFTs and elementwise work not counted)",
+                       gemmFlopsPerRun / 1e9, gemmGigaflops))
     }
 }
 
@@ -110,11 +114,13 @@ struct BenchTrainCommand: ParsableCommand {
         try options.apply()
         let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
         var step = 0
+        let flopsBefore = BLAS.performedFlops
         let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) {
             try benchmark.trainingStep(step)
             step += 1
         }
-        reportModelBenchmark(pass: "train", options: model, timing: timing, json: options.json)
+        let flops = Double(BLAS.performedFlops - flopsBefore) / Double(options.warmup + options.runs)
+        reportModelBenchmark(pass: "train", options: model, timing: timing, gemmFlopsPerRun: flops, json: options.json)
     }
 }
 
@@ -129,7 +135,9 @@ struct BenchInferCommand: ParsableCommand {
     func run() throws {
         try options.apply()
         let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        let flopsBefore = BLAS.performedFlops
         let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) { try benchmark.inference() }
-        reportModelBenchmark(pass: "infer", options: model, timing: timing, json: options.json)
+        let flops = Double(BLAS.performedFlops - flopsBefore) / Double(options.warmup + options.runs)
+        reportModelBenchmark(pass: "infer", options: model, timing: timing, gemmFlopsPerRun: flops, json: options.json)
     }
 }

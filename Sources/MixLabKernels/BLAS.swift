@@ -1,5 +1,6 @@
 import COpenBLAS
 import MixLabCore
+import Synchronization
 
 /// Matrix products on OpenBLAS, with its kernels chosen for this CPU.
 ///
@@ -24,6 +25,12 @@ public enum BLAS {
                 fix: BLAS.installFix)
         }
     }
+
+    private static let flopCounter = Atomic<Int>(0)
+
+    /// Floating-point operations done by `sgemm` in this process so far (`2·m·n·k` per call), for
+    /// benchmarks that report achieved GFLOP/s.
+    public static var performedFlops: Int { flopCounter.load(ordering: .relaxed) }
 
     /// How to make OpenBLAS available.
     public static let installFix =
@@ -64,13 +71,13 @@ public enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major single precision.
     ///
     /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; leading dimensions are row strides.
-    /// Cost: `2·m·n·k` flops. The caller must have checked `requireAvailable`.
-    @inlinable
+    /// Cost: `2·m·n·k` flops (added to `performedFlops`). The caller must have checked `requireAvailable`.
     public static func sgemm(
         transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        flopCounter.add(2 * m * n * k, ordering: .relaxed)
         mixlab_sgemm(
             Int32(MIXLAB_BLAS_ROW_MAJOR),
             Int32(transposeA ? MIXLAB_BLAS_TRANS : MIXLAB_BLAS_NO_TRANS),
