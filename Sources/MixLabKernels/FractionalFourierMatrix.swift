@@ -4,15 +4,18 @@ import MixLabCore
 /// `part(F_T^a · X · F_C^b)` (or along one axis) for a batch, with precomputed fractional Fourier
 /// matrices of fixed orders and OpenBLAS GEMMs.
 ///
-/// With `A = F_T^a = A_r + i·A_i` and `B = F_C^b = B_r + i·B_i` (complex symmetric, built in Double by
-/// `FractionalFourierBasis.matrix(order:)` and rounded once to Float) and real `X`:
+/// With `A = F_T^a = A_r + i·A_i` and `B = F_C^b = B_r + i·B_i` (complex symmetric) and real `X`:
 ///
 ///     Re(A X B) = A_r X B_r − A_i X B_i,     Im(A X B) = A_r X B_i + A_i X B_r
 ///
-/// The hidden side is one GEMM over all `B·T` tokens, `U = X · [B_r | B_i]` (`B·T × 2C`); the sequence
-/// side is two GEMMs per example. With one axis it is one GEMM (`A_r X`, `A_i X`, `X B_r` or `X B_i`).
-/// Cost `4·B·T·C·(T + C)` flops for both axes, `2·B·T²·C` or `2·B·T·C²` for one: O(n²) per axis — there
-/// is no O(n log n) algorithm for this (eigenvector-defined) transform in FFTW, GSL or OpenBLAS.
+/// Both factors are block diagonal in parity coordinates (`FractionalFourierParity`):
+/// `A = P_Tᵀ·diag(A_even, A_odd)·P_T`, so the kernel folds `X' = P_T·X·P_Cᵀ` (O(T·C) butterflies),
+/// multiplies by the blocks (built in Double by `FractionalFourierBasis.blockMatrices(order:)`, rounded
+/// once to Float) and unfolds `Y = P_Tᵀ·Y'·P_C`. The hidden side is GEMMs over all `B·T` tokens into
+/// `U = [X'B_r | X'B_i]` (`B·T × 2C`); the sequence side is GEMMs per example.
+/// Cost ≈ `2·B·T·C·(T + C)` flops for both axes (half of the dense `4·B·T·C·(T + C)`), `B·T²·C` or
+/// `B·T·C²` for one: O(n²) per axis — there is no O(n log n) algorithm for this eigenvector-defined
+/// transform in FFTW, GSL or OpenBLAS.
 ///
 /// Self-adjoint: every factor is symmetric, so the adjoint of `X ↦ A_r X B_r − A_i X B_i` is
 /// `G ↦ A_rᵀ G B_rᵀ − A_iᵀ G B_iᵀ`, the same map (likewise for the imaginary part).
@@ -24,10 +27,18 @@ public final class FractionalFourierMatrix: @unchecked Sendable {
     public let hiddenOrder: Double
     public let part: FractionalFourierBasis.Part
 
-    // Row-major Float matrices.
-    private let sequenceFirst: [Float]  // T×T: A_r (both axes), or A_r / A_i (sequence only, by part)
-    private let sequenceSecond: [Float]  // T×T: −A_i (real part) or A_i (imaginary part); both axes only
-    private let hiddenMatrix: [Float]  // C×2C [B_r | B_i] (both axes), or C×C B_r / B_i (hidden only)
+    /// The even and odd blocks of one real matrix, row-major Float.
+    private struct Blocks {
+        var even: [Float] = []
+        var odd: [Float] = []
+    }
+
+    // Both axes: sequence `first` = A_r, `second` = −A_i (real part) or A_i (imaginary part); hidden
+    // `first` = B_r, `second` = B_i. One axis: `first` = the requested part of that axis's matrix.
+    private let sequenceFirst: Blocks
+    private let sequenceSecond: Blocks
+    private let hiddenFirst: Blocks
+    private let hiddenSecond: Blocks
 
     /// Builds the matrices for examples of shape `(sequenceLength, hiddenSize)`.
     ///
@@ -43,32 +54,29 @@ public final class FractionalFourierMatrix: @unchecked Sendable {
         self.sequenceOrder = sequenceOrder
         self.hiddenOrder = hiddenOrder
         self.part = part
-        let (t, c) = (sequenceLength, hiddenSize)
+        func blocks(_ n: Int, _ order: Double) throws -> (real: Blocks, imaginary: Blocks) {
+            let m = try FractionalFourierBasis.shared(length: n).blockMatrices(order: order)
+            return (
+                Blocks(even: m.even.real.map(Float.init), odd: m.odd.real.map(Float.init)),
+                Blocks(even: m.even.imaginary.map(Float.init), odd: m.odd.imaginary.map(Float.init)))
+        }
+        func negated(_ b: Blocks) -> Blocks { Blocks(even: b.even.map { -$0 }, odd: b.odd.map { -$0 }) }
+        var (sf, ss, hf, hs) = (Blocks(), Blocks(), Blocks(), Blocks())
         switch axes {
         case .sequence:
-            let a = try FractionalFourierBasis.shared(length: t).matrix(order: sequenceOrder)
-            sequenceFirst = (part == .real ? a.real : a.imaginary).map(Float.init)
-            sequenceSecond = []
-            hiddenMatrix = []
+            let a = try blocks(sequenceLength, sequenceOrder)
+            sf = part == .real ? a.real : a.imaginary
         case .hidden:
-            let b = try FractionalFourierBasis.shared(length: c).matrix(order: hiddenOrder)
-            sequenceFirst = []
-            sequenceSecond = []
-            hiddenMatrix = (part == .real ? b.real : b.imaginary).map(Float.init)
+            let b = try blocks(hiddenSize, hiddenOrder)
+            hf = part == .real ? b.real : b.imaginary
         case .both:
-            let a = try FractionalFourierBasis.shared(length: t).matrix(order: sequenceOrder)
-            let b = try FractionalFourierBasis.shared(length: c).matrix(order: hiddenOrder)
-            sequenceFirst = a.real.map(Float.init)
-            sequenceSecond = a.imaginary.map { Float(part == .real ? -$0 : $0) }
-            var joined = [Float](repeating: 0, count: c * 2 * c)
-            for j in 0..<c {
-                for k in 0..<c {
-                    joined[j * 2 * c + k] = Float(b.real[j * c + k])
-                    joined[j * 2 * c + c + k] = Float(b.imaginary[j * c + k])
-                }
-            }
-            hiddenMatrix = joined
+            let a = try blocks(sequenceLength, sequenceOrder)
+            let b = try blocks(hiddenSize, hiddenOrder)
+            sf = a.real
+            ss = part == .real ? negated(a.imaginary) : a.imaginary
+            (hf, hs) = (b.real, b.imaginary)
         }
+        (sequenceFirst, sequenceSecond, hiddenFirst, hiddenSecond) = (sf, ss, hf, hs)
     }
 
     /// Writes the mixed batch to `output`; `input` and `output` hold `batch` examples of T·C floats.
@@ -76,42 +84,45 @@ public final class FractionalFourierMatrix: @unchecked Sendable {
     /// The same call computes the adjoint (the map is self-adjoint).
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
         let (t, c) = (sequenceLength, hiddenSize)
-        switch axes {
-        case .hidden:
-            hiddenMatrix.withUnsafeBufferPointer { b in
-                BLAS.sgemm(m: batch * t, n: c, k: c, a: input, lda: c, b: b.baseAddress!, ldb: c, c: output, ldc: c)
+        let count = batch * t * c
+        let storage = (
+            folded: TensorStorage(count: count, zeroed: false),  // X', then Y' (both axes)
+            scratch: TensorStorage(count: axes == .both ? count : 0, zeroed: false),
+            mixed: TensorStorage(count: axes == .both ? 2 * count : count, zeroed: false)  // Y' (one axis) or U
+        )
+        withExtendedLifetime(storage) {
+            let (folded, scratch, mixed) = (storage.folded.pointer, storage.scratch.pointer, storage.mixed.pointer)
+            FractionalFourierParity.fold(
+                input, folded, scratch: scratch, batch: batch, sequenceLength: t, hiddenSize: c, axes: axes)
+            switch axes {
+            case .hidden:
+                FractionalFourierParity.hiddenBlockProduct(
+                    folded, lda: c, mixed, ldc: c, rows: batch * t, length: c,
+                    even: hiddenFirst.even, odd: hiddenFirst.odd)
+            case .sequence:
+                FractionalFourierParity.sequenceBlockProduct(
+                    folded, ldx: c, mixed, ldo: c, batch: batch, length: t, width: c,
+                    even: sequenceFirst.even, odd: sequenceFirst.odd)
+            case .both:
+                // U = [X'·B_r | X'·B_i]   ((B·T) × 2C)
+                let u = mixed
+                FractionalFourierParity.hiddenBlockProduct(
+                    folded, lda: c, u, ldc: 2 * c, rows: batch * t, length: c, even: hiddenFirst.even, odd: hiddenFirst.odd)
+                FractionalFourierParity.hiddenBlockProduct(
+                    folded, lda: c, u + c, ldc: 2 * c, rows: batch * t, length: c,
+                    even: hiddenSecond.even, odd: hiddenSecond.odd)
+                // Real: Y' = A_r·(X'B_r) + (−A_i)·(X'B_i).  Imaginary: Y' = A_r·(X'B_i) + A_i·(X'B_r).
+                let (firstOffset, secondOffset) = part == .real ? (0, c) : (c, 0)
+                FractionalFourierParity.sequenceBlockProduct(
+                    u + firstOffset, ldx: 2 * c, folded, ldo: c, batch: batch, length: t, width: c,
+                    even: sequenceFirst.even, odd: sequenceFirst.odd)
+                FractionalFourierParity.sequenceBlockProduct(
+                    u + secondOffset, ldx: 2 * c, folded, ldo: c, batch: batch, length: t, width: c,
+                    even: sequenceSecond.even, odd: sequenceSecond.odd, beta: 1)
             }
-        case .sequence:
-            sequenceFirst.withUnsafeBufferPointer { a in
-                for example in 0..<batch {
-                    BLAS.sgemm(
-                        m: t, n: c, k: t, a: a.baseAddress!, lda: t, b: input + example * t * c, ldb: c,
-                        c: output + example * t * c, ldc: c)
-                }
-            }
-        case .both:
-            let u = TensorStorage(count: batch * t * 2 * c, zeroed: false)  // (B·T) × 2C: [X B_r | X B_i]
-            hiddenMatrix.withUnsafeBufferPointer { joined in
-                BLAS.sgemm(
-                    m: batch * t, n: 2 * c, k: c, a: input, lda: c, b: joined.baseAddress!, ldb: 2 * c,
-                    c: u.pointer, ldc: 2 * c)
-            }
-            // Real: Y = A_r·(X B_r) + (−A_i)·(X B_i).  Imaginary: Y = A_r·(X B_i) + A_i·(X B_r).
-            let (firstOffset, secondOffset) = part == .real ? (0, c) : (c, 0)
-            sequenceFirst.withUnsafeBufferPointer { first in
-                sequenceSecond.withUnsafeBufferPointer { second in
-                    for example in 0..<batch {
-                        let ub = u.pointer + example * t * 2 * c
-                        let yb = output + example * t * c
-                        BLAS.sgemm(
-                            m: t, n: c, k: t, a: first.baseAddress!, lda: t, b: ub + firstOffset, ldb: 2 * c,
-                            c: yb, ldc: c)
-                        BLAS.sgemm(
-                            m: t, n: c, k: t, a: second.baseAddress!, lda: t, b: ub + secondOffset, ldb: 2 * c,
-                            beta: 1, c: yb, ldc: c)
-                    }
-                }
-            }
+            FractionalFourierParity.unfold(
+                axes == .both ? folded : mixed, output, scratch: scratch, batch: batch, sequenceLength: t, hiddenSize: c,
+                axes: axes)
         }
     }
 }

@@ -11,9 +11,11 @@ import MixLabCore
 ///     Y = V_T · (R ⊙ Z) · V_Cᵀ,   R[k, l] = part(λ_k·μ_l) = cos(θ_k + φ_l)  (real part)
 ///                                                       or −sin(θ_k + φ_l) (imaginary part)
 ///
-/// (one axis: drop the other basis and its phase). Four real GEMMs for both axes, the same
-/// `4·B·T·C·(T + C)` flops as `FractionalFourierMatrix`, and a new order costs only a new T×C table `R`
-/// (no O(n³) matrix rebuild), so an optimiser step is cheap.
+/// (one axis: drop the other basis and its phase). The bases are block diagonal in parity coordinates
+/// (`V = Pᵀ·diag(V_even, V_odd)`, see `FractionalFourierParity`), so the kernel folds `X` once, works
+/// with the blocks (the spectrum `Z` is kept in block order) and unfolds the result: four real
+/// block GEMMs for both axes, ≈ `2·B·T·C·(T + C)` flops like `FractionalFourierMatrix`, and a new order
+/// costs only a new T×C table `R` (no O(n³) matrix rebuild), so an optimiser step is cheap.
 ///
 /// Backward, for the output gradient `G`:
 /// - input: the map is self-adjoint (`R` is a real elementwise factor between orthogonal changes of
@@ -29,12 +31,13 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
     public let axes: MixingAxes
     public let part: FractionalFourierBasis.Part
 
-    private let sequenceBasis: [Float]  // T×T, V_T row-major (empty when the sequence is not transformed)
-    private let hiddenBasis: [Float]  // C×C, V_C row-major (empty when the hidden axis is not transformed)
-    private let sequenceBasisDouble: FractionalFourierBasis?
-    private let hiddenBasisDouble: FractionalFourierBasis?
+    private let sequenceBasis: FractionalFourierBasis?  // nil when the axis is not transformed
+    private let hiddenBasis: FractionalFourierBasis?
+    // The even and odd blocks of V, row-major Float (empty when the axis is not transformed).
+    private let sequenceEven: [Float], sequenceOdd: [Float]
+    private let hiddenEven: [Float], hiddenOdd: [Float]
 
-    /// The response `R` and slope `Q` tables (T×C) for one pair of reduced orders.
+    /// The response `R` and slope `Q` tables (T×C, block order) for one pair of reduced orders.
     private struct Tables {
         let orders: [Double]
         let response: [Float]
@@ -52,25 +55,31 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
         self.hiddenSize = hiddenSize
         self.axes = axes
         self.part = part
-        sequenceBasisDouble = axes.includesSequence ? try FractionalFourierBasis.shared(length: sequenceLength) : nil
-        hiddenBasisDouble = axes.includesHidden ? try FractionalFourierBasis.shared(length: hiddenSize) : nil
-        sequenceBasis = sequenceBasisDouble?.vectors.map(Float.init) ?? []
-        hiddenBasis = hiddenBasisDouble?.vectors.map(Float.init) ?? []
+        sequenceBasis = axes.includesSequence ? try FractionalFourierBasis.shared(length: sequenceLength) : nil
+        hiddenBasis = axes.includesHidden ? try FractionalFourierBasis.shared(length: hiddenSize) : nil
+        sequenceEven = sequenceBasis?.evenBlock.map(Float.init) ?? []
+        sequenceOdd = sequenceBasis?.oddBlock.map(Float.init) ?? []
+        hiddenEven = hiddenBasis?.evenBlock.map(Float.init) ?? []
+        hiddenOdd = hiddenBasis?.oddBlock.map(Float.init) ?? []
     }
 
-    /// Mixes `batch` examples: writes `Y` to `output` and the spectrum `Z` (the residual `backward`
-    /// needs, `batch·T·C` floats) to `spectrum`.
+    /// Mixes `batch` examples: writes `Y` to `output` and the spectrum `Z` (in block order; the
+    /// residual `backward` needs, `batch·T·C` floats) to `spectrum`.
     public func forward(
         _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, spectrum: UnsafeMutablePointer<Float>,
         batch: Int, sequenceOrder: Double, hiddenOrder: Double
     ) {
         let tables = tables(sequenceOrder: sequenceOrder, hiddenOrder: hiddenOrder)
-        let count = batch * sequenceLength * hiddenSize
-        let scaled = TensorStorage(count: count, zeroed: false)
-        let scratch = TensorStorage(count: axes == .both ? count : 0, zeroed: false)
-        toSpectrum(input, spectrum, scratch: scratch.pointer, batch: batch)
-        scale(spectrum, by: tables.response, into: scaled.pointer, batch: batch)
-        fromSpectrum(scaled.pointer, output, scratch: scratch.pointer, batch: batch)
+        let (t, c) = (sequenceLength, hiddenSize)
+        let buffers = (TensorStorage(count: batch * t * c, zeroed: false), TensorStorage(count: batch * t * c, zeroed: false))
+        withExtendedLifetime(buffers) {
+            let (a, b) = (buffers.0.pointer, buffers.1.pointer)
+            FractionalFourierParity.fold(input, a, scratch: b, batch: batch, sequenceLength: t, hiddenSize: c, axes: axes)
+            toSpectrum(a, spectrum, scratch: b, batch: batch)
+            scale(spectrum, by: tables.response, into: a, batch: batch)
+            fromSpectrum(a, b, scratch: output, batch: batch)
+            FractionalFourierParity.unfold(b, output, scratch: a, batch: batch, sequenceLength: t, hiddenSize: c, axes: axes)
+        }
     }
 
     /// Writes `∂L/∂X` for the output gradient `G` to `inputGradient` and returns `∂L/∂a`, `∂L/∂b`
@@ -80,14 +89,20 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
         _ inputGradient: UnsafeMutablePointer<Float>, batch: Int, sequenceOrder: Double, hiddenOrder: Double
     ) -> (sequence: Double, hidden: Double) {
         let tables = tables(sequenceOrder: sequenceOrder, hiddenOrder: hiddenOrder)
-        let count = batch * sequenceLength * hiddenSize
-        let projected = TensorStorage(count: count, zeroed: false)  // Ĝ, then R ⊙ Ĝ
-        let scratch = TensorStorage(count: axes == .both ? count : 0, zeroed: false)
-        toSpectrum(outputGradient, projected.pointer, scratch: scratch.pointer, batch: batch)
-        let orders = orderGradients(projected.pointer, spectrum, slope: tables.slope, batch: batch)
-        scale(projected.pointer, by: tables.response, into: projected.pointer, batch: batch)
-        fromSpectrum(projected.pointer, inputGradient, scratch: scratch.pointer, batch: batch)
-        return orders
+        let (t, c) = (sequenceLength, hiddenSize)
+        let buffers = (TensorStorage(count: batch * t * c, zeroed: false), TensorStorage(count: batch * t * c, zeroed: false))
+        return withExtendedLifetime(buffers) {
+            let (a, b) = (buffers.0.pointer, buffers.1.pointer)
+            FractionalFourierParity.fold(
+                outputGradient, a, scratch: b, batch: batch, sequenceLength: t, hiddenSize: c, axes: axes)
+            toSpectrum(a, b, scratch: inputGradient, batch: batch)  // b = Ĝ
+            let orders = orderGradients(b, spectrum, slope: tables.slope, batch: batch)
+            scale(b, by: tables.response, into: a, batch: batch)
+            fromSpectrum(a, b, scratch: inputGradient, batch: batch)
+            FractionalFourierParity.unfold(
+                b, inputGradient, scratch: a, batch: batch, sequenceLength: t, hiddenSize: c, axes: axes)
+            return orders
+        }
     }
 
     // MARK: Tables
@@ -108,8 +123,8 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
     private func makeTables(_ orders: [Double]) -> Tables {
         let (t, c) = (sequenceLength, hiddenSize)
         let one = { (n: Int) in ([Double](repeating: 1, count: n), [Double](repeating: 0, count: n)) }
-        let (ct, st) = sequenceBasisDouble?.phases(order: orders[0]) ?? one(t)
-        let (cc, sc) = hiddenBasisDouble?.phases(order: orders[1]) ?? one(c)
+        let (ct, st) = sequenceBasis.map { FractionalFourierBasis.phases(order: orders[0], indices: $0.blockIndices) } ?? one(t)
+        let (cc, sc) = hiddenBasis.map { FractionalFourierBasis.phases(order: orders[1], indices: $0.blockIndices) } ?? one(c)
         var response = [Float](repeating: 0, count: t * c)
         var slope = [Float](repeating: 0, count: t * c)
         for k in 0..<t {
@@ -129,69 +144,46 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
         return Tables(orders: orders, response: response, slope: slope)
     }
 
-    // MARK: Changes of basis (OpenBLAS)
+    // MARK: Changes of basis (OpenBLAS, in parity coordinates)
 
-    /// `Z = V_Tᵀ · X · V_C` per example (or one side). `scratch` holds `batch·T·C` floats for both axes.
+    /// `Z = diag(V_even, V_odd)_Tᵀ · X' · diag(V_even, V_odd)_C` per example (or one side), for folded
+    /// `X'`. `scratch` (`batch·T·C` floats) is used for both axes; all three buffers differ.
     private func toSpectrum(
         _ x: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch: Int
     ) {
         let (t, c) = (sequenceLength, hiddenSize)
         switch axes {
         case .hidden:
-            hiddenBasis.withUnsafeBufferPointer { v in
-                BLAS.sgemm(m: batch * t, n: c, k: c, a: x, lda: c, b: v.baseAddress!, ldb: c, c: z, ldc: c)
-            }
+            FractionalFourierParity.hiddenBlockProduct(x, lda: c, z, ldc: c, rows: batch * t, length: c, even: hiddenEven, odd: hiddenOdd)
         case .sequence:
-            sequenceBasisTransposedTimes(x, z, batch: batch)
+            FractionalFourierParity.sequenceBlockProduct(
+                x, ldx: c, z, ldo: c, batch: batch, length: t, width: c, even: sequenceEven, odd: sequenceOdd, transpose: true)
         case .both:
-            hiddenBasis.withUnsafeBufferPointer { v in
-                BLAS.sgemm(m: batch * t, n: c, k: c, a: x, lda: c, b: v.baseAddress!, ldb: c, c: scratch, ldc: c)
-            }
-            sequenceBasisTransposedTimes(scratch, z, batch: batch)
+            FractionalFourierParity.hiddenBlockProduct(
+                x, lda: c, scratch, ldc: c, rows: batch * t, length: c, even: hiddenEven, odd: hiddenOdd)
+            FractionalFourierParity.sequenceBlockProduct(
+                scratch, ldx: c, z, ldo: c, batch: batch, length: t, width: c, even: sequenceEven, odd: sequenceOdd,
+                transpose: true)
         }
     }
 
-    /// `Y = V_T · S · V_Cᵀ` per example (or one side); `s` and `y` differ.
+    /// `Y' = diag(V_even, V_odd)_T · S · diag(V_even, V_odd)_Cᵀ` per example (or one side), folded.
     private func fromSpectrum(
         _ s: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch: Int
     ) {
         let (t, c) = (sequenceLength, hiddenSize)
         switch axes {
         case .hidden:
-            hiddenBasis.withUnsafeBufferPointer { v in
-                BLAS.sgemm(transposeB: true, m: batch * t, n: c, k: c, a: s, lda: c, b: v.baseAddress!, ldb: c, c: y, ldc: c)
-            }
+            FractionalFourierParity.hiddenBlockProduct(
+                s, lda: c, y, ldc: c, rows: batch * t, length: c, even: hiddenEven, odd: hiddenOdd, transpose: true)
         case .sequence:
-            sequenceBasisTimes(s, y, batch: batch)
+            FractionalFourierParity.sequenceBlockProduct(
+                s, ldx: c, y, ldo: c, batch: batch, length: t, width: c, even: sequenceEven, odd: sequenceOdd)
         case .both:
-            hiddenBasis.withUnsafeBufferPointer { v in
-                BLAS.sgemm(
-                    transposeB: true, m: batch * t, n: c, k: c, a: s, lda: c, b: v.baseAddress!, ldb: c,
-                    c: scratch, ldc: c)
-            }
-            sequenceBasisTimes(scratch, y, batch: batch)
-        }
-    }
-
-    private func sequenceBasisTransposedTimes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let (t, c) = (sequenceLength, hiddenSize)
-        sequenceBasis.withUnsafeBufferPointer { v in
-            for example in 0..<batch {
-                BLAS.sgemm(
-                    transposeA: true, m: t, n: c, k: t, a: v.baseAddress!, lda: t, b: x + example * t * c, ldb: c,
-                    c: y + example * t * c, ldc: c)
-            }
-        }
-    }
-
-    private func sequenceBasisTimes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
-        let (t, c) = (sequenceLength, hiddenSize)
-        sequenceBasis.withUnsafeBufferPointer { v in
-            for example in 0..<batch {
-                BLAS.sgemm(
-                    m: t, n: c, k: t, a: v.baseAddress!, lda: t, b: x + example * t * c, ldb: c,
-                    c: y + example * t * c, ldc: c)
-            }
+            FractionalFourierParity.hiddenBlockProduct(
+                s, lda: c, scratch, ldc: c, rows: batch * t, length: c, even: hiddenEven, odd: hiddenOdd, transpose: true)
+            FractionalFourierParity.sequenceBlockProduct(
+                scratch, ldx: c, y, ldo: c, batch: batch, length: t, width: c, even: sequenceEven, odd: sequenceOdd)
         }
     }
 
@@ -219,8 +211,8 @@ public final class FractionalFourierSpectral: @unchecked Sendable {
     ) -> (sequence: Double, hidden: Double) {
         let (t, c) = (sequenceLength, hiddenSize)
         let example = t * c
-        let sequenceIndices = (sequenceBasisDouble?.indices ?? []).map(Double.init)
-        let hiddenIndices = (hiddenBasisDouble?.indices ?? []).map(Double.init)
+        let sequenceIndices = (sequenceBasis?.blockIndices ?? []).map(Double.init)
+        let hiddenIndices = (hiddenBasis?.blockIndices ?? []).map(Double.init)
         // Each chunk writes its sums at the index of its first example; the sums are added in index order.
         var partial = [Double](repeating: 0, count: 2 * batch)
         partial.withUnsafeMutableBufferPointer { partial in

@@ -38,12 +38,15 @@ import MixLabKernels
 ///   general, as in FNet.
 /// - Padding: ignored, as in FNet: pad every input to the same length.
 /// - Lengths: any T and C ≥ 1.
-/// - Complexity: O(n²) per transformed axis, `4·B·T·C·(T + C)` flops of OpenBLAS GEMM for both axes
-///   (`2·B·T²·C` or `2·B·T·C²` for one), not O(n log n): no library offers a fast algorithm for this
-///   eigenvector-defined transform. Fixed orders precompute the complex matrices `F^a` (built in Double,
-///   rounded to Float) per shape (`FractionalFourierMatrix`); learnable orders work in the eigenbasis,
+/// - Complexity: O(n²) per transformed axis, not O(n log n): no library offers a fast algorithm for this
+///   eigenvector-defined transform. Every `F^a` maps even sequences to even ones and odd to odd, so both
+///   kernels fold each transformed axis into its even and odd halves (`FractionalFourierParity`, O(n))
+///   and multiply by blocks of about n/2: ≈ `2·B·T·C·(T + C)` flops of OpenBLAS GEMM for both axes
+///   (half of the dense `4·B·T·C·(T + C)` that FNet's matrix path spends), `B·T²·C` or `B·T·C²` for one.
+///   Fixed orders precompute the complex blocks of `F^a` (built in Double, rounded to Float) per shape
+///   (`FractionalFourierMatrix`); learnable orders work in the eigenbasis (`FractionalFourierSpectral`),
 ///   where a new order costs a T×C table instead of an O(n³) rebuild. The eigenbasis of each length is
-///   computed once per process with GSL's symmetric eigensolver (O(n³)) and kept (8·n² bytes).
+///   computed once per process with GSL's symmetric eigensolver (O(n³)) and kept (about 12·n² bytes).
 ///
 /// References: Ç. Candan, M. A. Kutay, H. M. Ozaktas, "The discrete fractional Fourier transform", IEEE
 /// Trans. Signal Processing 48(5), 2000; H. M. Ozaktas, Z. Zalevsky, M. A. Kutay, "The Fractional Fourier

@@ -297,6 +297,57 @@ import Testing
         }
     }
 
+    @Test func parityFoldIsCandansPAndMakesEveryMatrixBlockDiagonal() throws {
+        for n in Array(1...12) + [31, 32] {
+            // P from its definition, row-major.
+            let (h, e) = ((n - 1) / 2, FractionalFourierParity.evenCount(n))
+            var p = [Double](repeating: 0, count: n * n)
+            let r = 1 / 2.0.squareRoot()
+            p[0] = 1
+            for j in stride(from: 1, through: h, by: 1) {
+                p[j * n + j] = r
+                p[j * n + n - j] = r
+                p[(e + j - 1) * n + j] = -r
+                p[(e + j - 1) * n + n - j] = r
+            }
+            if n % 2 == 0 && n >= 2 { p[(h + 1) * n + n / 2] = 1 }
+            // The fast folds equal P (hidden: within rows; sequence: across rows) and unfold inverts them.
+            var random = SeededRandom(seed: UInt64(n))
+            let x = Tensor.normal([2, n, n], using: &random)
+            var hidden = Tensor(zeros: x.shape), sequence = Tensor(zeros: x.shape), back = Tensor(zeros: x.shape)
+            x.withUnsafeBufferPointer { xs in
+                hidden.withUnsafeMutableBufferPointer { FractionalFourierParity.foldHidden(xs.baseAddress!, $0.baseAddress!, rows: 2 * n, length: n) }
+                sequence.withUnsafeMutableBufferPointer { FractionalFourierParity.foldSequence(xs.baseAddress!, $0.baseAddress!, batch: 2, length: n, width: n) }
+            }
+            let xd = x.values.map(Double.init)
+            let expectedHidden = DenseReference.applyAlongHidden(p, to: xd, shape: x.shape)
+            let expectedSequence = DenseReference.applyAlongSequence(p, to: xd, shape: x.shape)
+            #expect(maxDifference(hidden.values.map(Double.init), expectedHidden) < 1e-5, "foldHidden N=\(n)")
+            #expect(maxDifference(sequence.values.map(Double.init), expectedSequence) < 1e-5, "foldSequence N=\(n)")
+            hidden.withUnsafeBufferPointer { hs in
+                back.withUnsafeMutableBufferPointer { FractionalFourierParity.unfoldHidden(hs.baseAddress!, $0.baseAddress!, rows: 2 * n, length: n) }
+            }
+            #expect(back.maxAbsDifference(x) < 1e-5, "unfoldHidden N=\(n)")
+            sequence.withUnsafeBufferPointer { ss in
+                back.withUnsafeMutableBufferPointer { FractionalFourierParity.unfoldSequence(ss.baseAddress!, $0.baseAddress!, batch: 2, length: n, width: n) }
+            }
+            #expect(back.maxAbsDifference(x) < 1e-5, "unfoldSequence N=\(n)")
+            // F^a = Pᵀ·diag(F_even, F_odd)·P.
+            let basis = try FractionalFourierBasis.shared(length: n)
+            #expect(basis.evenCount == e)
+            let blocks = try basis.blockMatrices(order: 0.45)
+            for (part, full) in [(0, try basis.matrix(order: 0.45).real), (1, try basis.matrix(order: 0.45).imaginary)] {
+                var diagonal = [Double](repeating: 0, count: n * n)
+                let (even, odd) = part == 0 ? (blocks.even.real, blocks.odd.real) : (blocks.even.imaginary, blocks.odd.imaginary)
+                for i in 0..<e { for j in 0..<e { diagonal[i * n + j] = even[i * e + j] } }
+                for i in 0..<(n - e) { for j in 0..<(n - e) { diagonal[(e + i) * n + e + j] = odd[i * (n - e) + j] } }
+                let zero = [Double](repeating: 0, count: n * n)
+                let assembled = complexProduct(complexProduct((transposed(p, n), zero), (diagonal, zero), n), (p, zero), n).real
+                #expect(maxDifference(assembled, full) < 1e-12, "N=\(n) part \(part)")
+            }
+        }
+    }
+
     // MARK: Fast paths against the dense Double reference
 
     @Test func fastPathsMatchTheDenseReference() throws {
