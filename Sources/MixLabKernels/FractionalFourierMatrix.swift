@@ -20,11 +20,17 @@ import MixLabCore
 /// Self-adjoint: every factor is symmetric, so the adjoint of `X ↦ A_r X B_r − A_i X B_i` is
 /// `G ↦ A_rᵀ G B_rᵀ − A_iᵀ G B_iᵀ`, the same map (likewise for the imaginary part).
 public final class FractionalFourierMatrix: @unchecked Sendable {
+    /// T, the sequence length of the examples.
     public let sequenceLength: Int
+    /// C, the hidden size of the examples.
     public let hiddenSize: Int
+    /// The transformed axes.
     public let axes: MixingAxes
+    /// The order along the sequence (unused for `axes = hidden`).
     public let sequenceOrder: Double
+    /// The order along the hidden axis (unused for `axes = sequence`).
     public let hiddenOrder: Double
+    /// The part of the complex result written.
     public let part: FractionalFourierBasis.Part
 
     /// The even and odd blocks of one real matrix, row-major Float.

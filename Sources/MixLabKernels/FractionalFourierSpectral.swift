@@ -26,9 +26,13 @@ import MixLabCore
 ///   `F_T^a X F_C^b`: `d/da` touches only the sequence factor, `d/db` only the hidden one.
 ///   `Z` is saved by the forward pass.
 public final class FractionalFourierSpectral: @unchecked Sendable {
+    /// T, the sequence length of the examples.
     public let sequenceLength: Int
+    /// C, the hidden size of the examples.
     public let hiddenSize: Int
+    /// The transformed axes.
     public let axes: MixingAxes
+    /// The part of the complex result written.
     public let part: FractionalFourierBasis.Part
 
     private let sequenceBasis: FractionalFourierBasis?  // nil when the axis is not transformed

@@ -68,6 +68,7 @@ public final class FractionalFourierMixer: TokenMixer, @unchecked Sendable {
     public let configuredSequenceOrder: Double
     /// The configured hidden order (the initial value when learnable; unused for `axes = sequence`).
     public let configuredHiddenOrder: Double
+    /// Name, axes, linearity (always linear in the input) and the resolved settings.
     public let descriptor: MixerDescriptor
     /// `[order]` when learnable (one value per transformed axis: `[sequence, hidden]` for both), else empty.
     public let parameters: [Parameter]
