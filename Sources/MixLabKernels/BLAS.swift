@@ -68,6 +68,20 @@ public enum BLAS {
             error: String(cString: mixlab_openblas_error()))
     }
 
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major double precision, for matrices built once in
+    /// Double (transform bases). Same conventions as `sgemm`; not counted in `performedFlops`.
+    public static func dgemm(
+        transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Double = 1, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        mixlab_dgemm(
+            Int32(MIXLAB_BLAS_ROW_MAJOR),
+            Int32(transposeA ? MIXLAB_BLAS_TRANS : MIXLAB_BLAS_NO_TRANS),
+            Int32(transposeB ? MIXLAB_BLAS_TRANS : MIXLAB_BLAS_NO_TRANS),
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major single precision.
     ///
     /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; leading dimensions are row strides.

@@ -1,5 +1,4 @@
 import CGSL
-import COpenBLAS
 import Foundation
 import MixLabCore
 
@@ -203,10 +202,8 @@ public final class FractionalFourierBasis: Sendable {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    mixlab_dgemm(
-                        Int32(MIXLAB_BLAS_ROW_MAJOR), Int32(MIXLAB_BLAS_NO_TRANS), Int32(MIXLAB_BLAS_TRANS),
-                        Int32(n), Int32(n), Int32(n), 1, a.baseAddress!, Int32(n), b.baseAddress!, Int32(n),
-                        0, c.baseAddress!, Int32(n))
+                    BLAS.dgemm(transposeB: true, m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n,
+                               c: c.baseAddress!, ldc: n)
                 }
             }
         }

@@ -13,7 +13,9 @@ import MixLabMixers
 ///   in one transform and leave rounding-level traces;
 /// - for linear mixers, linearity and the adjoint dot-product test `⟨A·x, g⟩ = ⟨x, Aᵀ·g⟩`;
 /// - for every mixer, the vector–Jacobian product against central finite differences along random
-///   directions, the parameters' gradients likewise, and that backward adds into gradients;
+///   directions (Richardson-extrapolated central differences; disagreements within their Float32
+///   rounding noise are ignored), the parameters' gradients likewise, and that backward adds into
+///   gradients;
 /// - the inverse round trip for `InvertibleMixer`s, and a save/load round trip of the parameters.
 ///
 /// It never stops at the first failure: the report lists every broken rule, with the shape and the
@@ -262,15 +264,12 @@ private final class Run {
             fail(.inputGradient, shape, "backward returned shape \(Shape.describe(gx.shape))")
             return
         }
-        let step = options.finiteDifferenceStep
         for _ in 0..<options.directions {
             let d = normal(shape)
-            guard let plus = attempt(.inputGradient, shape, { try projectedOutput(mixer, x + step * d, g) }),
-                let minus = attempt(.inputGradient, shape, { try projectedOutput(mixer, x - step * d, g) })
+            guard let numeric = attempt(.inputGradient, shape, { try centralDifference { try projectedOutput(mixer, x + $0 * d, g) } })
             else { return }
-            let numeric = (plus - minus) / (2 * Double(step))
             let analytic = gx.dot(d)
-            let error = abs(numeric - analytic) / max(abs(numeric), abs(analytic), gx.norm * d.norm * 1e-3, 1e-12)
+            let error = gradientError(numeric: numeric, analytic: analytic, scale: gx.norm * d.norm)
             if error > options.gradientTolerance {
                 fail(.inputGradient, shape,
                      "vector–Jacobian product \(analytic) vs central difference \(numeric) (relative \(error))")
@@ -288,20 +287,20 @@ private final class Run {
         guard let (_, residuals) = attempt(.parameterGradient, shape, { try mixer.forward(x, context: context) }),
             attempt(.parameterGradient, shape, { try mixer.backward(g, residuals: residuals, context: context) }) != nil
         else { return }
-        let step = options.finiteDifferenceStep
         for parameter in parameters {
             let gradient = parameter.gradient
             let original = parameter.value
             let d = normal(original.shape)
-            parameter.value = original + step * d
-            let plus = attempt(.parameterGradient, shape) { try projectedOutput(mixer, x, g) }
-            parameter.value = original - step * d
-            let minus = attempt(.parameterGradient, shape) { try projectedOutput(mixer, x, g) }
+            let numeric = attempt(.parameterGradient, shape) {
+                try centralDifference { step in
+                    parameter.value = original + step * d
+                    return try projectedOutput(mixer, x, g)
+                }
+            }
             parameter.value = original
-            guard let plus, let minus else { return }
-            let numeric = (plus - minus) / (2 * Double(step))
+            guard let numeric else { return }
             let analytic = gradient.dot(d)
-            let error = abs(numeric - analytic) / max(abs(numeric), abs(analytic), gradient.norm * d.norm * 1e-3, 1e-12)
+            let error = gradientError(numeric: numeric, analytic: analytic, scale: gradient.norm * d.norm)
             if error > options.gradientTolerance {
                 fail(.parameterGradient, shape,
                      "parameter '\(parameter.name)': gradient·d = \(analytic) vs central difference \(numeric) (relative \(error))")
@@ -384,6 +383,26 @@ private final class Run {
 
     func zeroGradients(_ mixer: any TokenMixer) {
         for parameter in mixer.parameters { parameter.zeroGradient() }
+    }
+
+    /// The derivative at 0 of `f(ε)`, by Richardson extrapolation of two central differences (steps
+    /// h and h/2, error O(h⁴)), together with an estimate of its rounding noise: Float32 evaluations of
+    /// `f` carry a relative error of a few ulp, which the difference quotient divides by h.
+    func centralDifference(_ f: (Float) throws -> Double) throws -> (value: Double, noise: Double) {
+        let h = options.finiteDifferenceStep
+        let (plus, minus) = (try f(h), try f(-h))
+        let (halfPlus, halfMinus) = (try f(h / 2), try f(-h / 2))
+        let wide = (plus - minus) / (2 * Double(h))
+        let narrow = (halfPlus - halfMinus) / Double(h)
+        let magnitude = max(abs(plus), abs(minus), abs(halfPlus), abs(halfMinus))
+        return ((4 * narrow - wide) / 3, 16 * Double(Float.ulpOfOne) * magnitude / Double(h))
+    }
+
+    /// The relative disagreement of a difference quotient and a gradient, ignoring what is within the
+    /// quotient's rounding noise (so exactly-zero gradients pass) and tiny against the gradient's scale.
+    func gradientError(numeric: (value: Double, noise: Double), analytic: Double, scale: Double) -> Double {
+        let difference = max(0, abs(numeric.value - analytic) - numeric.noise)
+        return difference / max(abs(numeric.value), abs(analytic), scale * 1e-3, 1e-12)
     }
 
     /// The magnitude that leaks are measured against: outputs that must not change may still move by
