@@ -60,6 +60,7 @@ public final class TensorMemoryPool: @unchecked Sendable {
     private var lock = pthread_mutex_t()
     private var idle: [Int: [UnsafeMutableRawPointer]] = [:]
     private var idleBytes = 0
+    private var systemAllocations = 0
 
     private init() {
         pthread_mutex_init(&lock, nil)
@@ -70,6 +71,14 @@ public final class TensorMemoryPool: @unchecked Sendable {
     /// The block size used for a request of `bytes`: whole 4 KiB pages for pooled blocks.
     static func sizeClass(forBytes bytes: Int) -> Int {
         bytes < minimumPooledBytes ? bytes : (bytes + 4095) / 4096 * 4096
+    }
+
+    /// How many pooled-size blocks were taken from the system (not reused) so far. A warmed-up training
+    /// step leaves it unchanged: every large buffer it needs is reused.
+    public var blocksAllocatedFromSystem: Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return systemAllocations
     }
 
     /// Idle bytes currently held.
@@ -83,7 +92,7 @@ public final class TensorMemoryPool: @unchecked Sendable {
         if bytes >= Self.minimumPooledBytes {
             pthread_mutex_lock(&lock)
             let reused = idle[bytes]?.popLast()
-            if reused != nil { idleBytes -= bytes }
+            if reused != nil { idleBytes -= bytes } else { systemAllocations += 1 }
             pthread_mutex_unlock(&lock)
             if let reused { return reused }
         }
