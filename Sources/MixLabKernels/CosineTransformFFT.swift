@@ -365,11 +365,13 @@ private func gatherReordered(
     _ x: UnsafePointer<Float>, scale f: UnsafePointer<Float>, times s: Float, to v: UnsafeMutablePointer<Float>,
     count n: Int
 ) {
+    // Arithmetic on SIMD32 compiles to lane-by-lane code: load 32, split into SIMD16 halves, then compute.
+    let scale = SIMD16<Float>(repeating: s)
     var m = 0
     while 2 * m + 32 <= n {
-        let scaled = s * load32(f + 2 * m) * load32(x + 2 * m)
-        store16(scaled.evenHalf, v + m)
-        store16(reversed16(scaled.oddHalf), v + n - m - 16)  // x[2m+1+2j] → v[n−1−m−j]
+        let (xs, fs) = (load32(x + 2 * m), load32(f + 2 * m))
+        store16(scale * fs.evenHalf * xs.evenHalf, v + m)
+        store16(reversed16(scale * fs.oddHalf * xs.oddHalf), v + n - m - 16)  // x[2m+1+2j] → v[n−1−m−j]
         m += 16
     }
     while 2 * m < n {
@@ -385,11 +387,13 @@ private func scatterReordered(
     _ v: UnsafePointer<Float>, scale f: UnsafePointer<Float>, times s: Float, to x: UnsafeMutablePointer<Float>,
     count n: Int
 ) {
+    let scale = SIMD16<Float>(repeating: s)  // (SIMD32 arithmetic compiles to lane-by-lane code)
     var m = 0
     while 2 * m + 32 <= n {
-        let even = load16(v + m)
-        let odd = reversed16(load16(v + n - m - 16))
-        store32(s * load32(f + 2 * m) * interleave16(even, odd), x + 2 * m)
+        let fs = load32(f + 2 * m)
+        let even = scale * fs.evenHalf * load16(v + m)
+        let odd = scale * fs.oddHalf * reversed16(load16(v + n - m - 16))
+        store32(interleave16(even, odd), x + 2 * m)
         m += 16
     }
     while 2 * m < n {
@@ -401,39 +405,47 @@ private func scatterReordered(
 
 /// One output row of the forward transform: `A = α·z + β·mirror` (complex, `half` values), then
 /// `y[l] = Re(first[l]·A[l])` for `l < half` and `y[n−l] = Im(second[l]·A[l])` for `1 ≤ l ≤ n − half`.
+///
+/// Two loops (direct, then mirrored outputs) each form `A` from the rows, which the first loop left in
+/// L1: cheaper than picking lanes out of vectors where the two ranges overlap a block.
 @inline(__always)
 private func cosineOutputRow(
     _ z: UnsafePointer<Float>, _ alpha: ComplexFloat, _ mirror: UnsafePointer<Float>, _ beta: ComplexFloat,
     _ tables: ColumnTables, to y: UnsafeMutablePointer<Float>, count n: Int, half: Int
 ) {
-    let mirrored = n - half
-    @inline(__always) func combined(_ l: Int) -> (Float, Float) {
+    @inline(__always) func combined(_ l: Int) -> (re: SIMD16<Float>, im: SIMD16<Float>) {
+        let zv = load32(z + 2 * l), mv = load32(mirror + 2 * l)
+        let (zr, zi, mr, mi) = (zv.evenHalf, zv.oddHalf, mv.evenHalf, mv.oddHalf)
+        return (alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi,
+                alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr)
+    }
+    @inline(__always) func combined(scalar l: Int) -> (re: Float, im: Float) {
         let (zr, zi, mr, mi) = (z[2 * l], z[2 * l + 1], mirror[2 * l], mirror[2 * l + 1])
         return (alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi,
                 alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr)
     }
     var l = 0
     while l + 16 <= half {
-        let zv = load32(z + 2 * l), mv = load32(mirror + 2 * l)
-        let (zr, zi, mr, mi) = (zv.evenHalf, zv.oddHalf, mv.evenHalf, mv.oddHalf)
-        let ar = alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi
-        let ai = alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr
-        let (fr, fi) = (load16(tables.firstRe + l), load16(tables.firstIm + l))
-        store16(fr * ar - fi * ai, y + l)
-        if l >= 1 && l + 15 <= mirrored {
-            let (sr, si) = (load16(tables.secondRe + l), load16(tables.secondIm + l))
-            store16(reversed16(sr * ai + si * ar), y + n - l - 15)  // y[n − (l + j)] for j = 0…15
-        } else {
-            for j in l..<(l + 16) where j >= 1 && j <= mirrored {
-                y[n - j] = tables.secondRe[j] * ai[j - l] + tables.secondIm[j] * ar[j - l]
-            }
-        }
+        let a = combined(l)
+        store16(load16(tables.firstRe + l) * a.re - load16(tables.firstIm + l) * a.im, y + l)
         l += 16
     }
     while l < half {
-        let (ar, ai) = combined(l)
-        y[l] = tables.firstRe[l] * ar - tables.firstIm[l] * ai
-        if l >= 1 && l <= mirrored { y[n - l] = tables.secondRe[l] * ai + tables.secondIm[l] * ar }
+        let a = combined(scalar: l)
+        y[l] = tables.firstRe[l] * a.re - tables.firstIm[l] * a.im
+        l += 1
+    }
+    let mirrored = n - half
+    l = 1
+    while l + 15 <= mirrored {
+        let a = combined(l)
+        let v = load16(tables.secondRe + l) * a.im + load16(tables.secondIm + l) * a.re
+        store16(reversed16(v), y + n - l - 15)  // y[n − (l + j)] for j = 0…15
+        l += 16
+    }
+    while l <= mirrored {
+        let a = combined(scalar: l)
+        y[n - l] = tables.secondRe[l] * a.im + tables.secondIm[l] * a.re
         l += 1
     }
 }

@@ -191,11 +191,12 @@ private func hartleyPackedRow(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, pairs n: Int,
     scale s: Float
 ) {
+    let scale = SIMD16<Float>(repeating: s)
     var i = 0
     while i + 16 <= n {
         let av = load32(a + 2 * i), bv = load32(b + 2 * i)
         let (ar, ai, br, bi) = (av.evenHalf, av.oddHalf, bv.evenHalf, bv.oddHalf)
-        store32(s * interleave16(ar + br - ai + bi, ai + bi + ar - br), y + 2 * i)
+        store32(interleave16(scale * (ar + br - ai + bi), scale * (ai + bi + ar - br)), y + 2 * i)
         i += 16
     }
     while i < n {
