@@ -207,12 +207,12 @@ public final class CosineTransformFFT: @unchecked Sendable {
         }
     }
 
-    /// The row of x that row `j` of the reordered example comes from: even rows ascending, then odd rows
-    /// descending.
+    /// The row of the reordered example that row `r` of x goes to: even rows first, ascending, then odd
+    /// rows descending (`v[m] = x[2m]`, `v[T−1−m] = x[2m+1]`). Loops run over rows of x in memory order,
+    /// so the tensor side streams and only the scratch (in cache) is accessed out of order.
     @inline(__always)
-    private func sourceRow(_ j: Int) -> Int {
-        let t = sequenceLength
-        return j < (t + 1) / 2 ? 2 * j : 2 * (t - 1 - j) + 1
+    private func reorderedRow(_ r: Int) -> Int {
+        r % 2 == 0 ? r / 2 : sequenceLength - 1 - r / 2
     }
 
     private func transform(
@@ -236,9 +236,8 @@ public final class CosineTransformFFT: @unchecked Sendable {
         if axes == .sequence {
             let stride = rowStride
             inputSequence.withUnsafeBufferPointer { scale in
-                for j in 0..<t {
-                    let source = sourceRow(j)
-                    scaleRow(x + source * c, times: scale[source], to: reordered + j * stride, count: c)
+                for r in 0..<t {
+                    scaleRow(x + r * c, times: scale[r], to: reordered + reorderedRow(r) * stride, count: c)
                 }
             }
             plan.executeComplexToComplex(reordered, spectrum)
@@ -252,11 +251,10 @@ public final class CosineTransformFFT: @unchecked Sendable {
         let both = axes == .both
         inputSequence.withUnsafeBufferPointer { sequenceScale in
             inputHidden.withUnsafeBufferPointer { hiddenScale in
-                for j in 0..<t {
-                    let source = both ? sourceRow(j) : j
+                for r in 0..<t {
                     gatherReordered(
-                        x + source * c, scale: hiddenScale.baseAddress!, times: sequenceScale[source],
-                        to: reordered + j * c, count: c)
+                        x + r * c, scale: hiddenScale.baseAddress!, times: sequenceScale[r],
+                        to: reordered + (both ? reorderedRow(r) : r) * c, count: c)
                 }
             }
         }
@@ -294,9 +292,8 @@ public final class CosineTransformFFT: @unchecked Sendable {
             }
             plan.executeComplexToComplex(spectrum, reordered)
             outputSequence.withUnsafeBufferPointer { scale in
-                for j in 0..<t {
-                    let target = sourceRow(j)
-                    scaleRow(reordered + j * stride, times: scale[target], to: y + target * c, count: c)
+                for r in 0..<t {
+                    scaleRow(reordered + reorderedRow(r) * stride, times: scale[r], to: y + r * c, count: c)
                 }
             }
             return
@@ -342,11 +339,10 @@ public final class CosineTransformFFT: @unchecked Sendable {
         let both = axes == .both
         outputSequence.withUnsafeBufferPointer { sequenceScale in
             outputHidden.withUnsafeBufferPointer { hiddenScale in
-                for j in 0..<t {
-                    let target = both ? sourceRow(j) : j
+                for r in 0..<t {
                     scatterReordered(
-                        reordered + j * c, scale: hiddenScale.baseAddress!, times: sequenceScale[target],
-                        to: y + target * c, count: c)
+                        reordered + (both ? reorderedRow(r) : r) * c, scale: hiddenScale.baseAddress!,
+                        times: sequenceScale[r], to: y + r * c, count: c)
                 }
             }
         }
@@ -365,13 +361,12 @@ private func gatherReordered(
     _ x: UnsafePointer<Float>, scale f: UnsafePointer<Float>, times s: Float, to v: UnsafeMutablePointer<Float>,
     count n: Int
 ) {
-    // Arithmetic on SIMD32 compiles to lane-by-lane code: load 32, split into SIMD16 halves, then compute.
-    let scale = SIMD16<Float>(repeating: s)
+        let scale = SIMD16<Float>(repeating: s)
     var m = 0
     while 2 * m + 32 <= n {
-        let (xs, fs) = (load32(x + 2 * m), load32(f + 2 * m))
-        store16(scale * fs.evenHalf * xs.evenHalf, v + m)
-        store16(reversed16(scale * fs.oddHalf * xs.oddHalf), v + n - m - 16)  // x[2m+1+2j] → v[n−1−m−j]
+        let ((xe, xo), (fe, fo)) = (deinterleave16(x + 2 * m), deinterleave16(f + 2 * m))
+        store16(scale * fe * xe, v + m)
+        store16(reversed16(scale * fo * xo), v + n - m - 16)  // x[2m+1+2j] → v[n−1−m−j]
         m += 16
     }
     while 2 * m < n {
@@ -387,12 +382,12 @@ private func scatterReordered(
     _ v: UnsafePointer<Float>, scale f: UnsafePointer<Float>, times s: Float, to x: UnsafeMutablePointer<Float>,
     count n: Int
 ) {
-    let scale = SIMD16<Float>(repeating: s)  // (SIMD32 arithmetic compiles to lane-by-lane code)
+    let scale = SIMD16<Float>(repeating: s)
     var m = 0
     while 2 * m + 32 <= n {
-        let fs = load32(f + 2 * m)
-        let even = scale * fs.evenHalf * load16(v + m)
-        let odd = scale * fs.oddHalf * reversed16(load16(v + n - m - 16))
+        let (fe, fo) = deinterleave16(f + 2 * m)
+        let even = scale * fe * load16(v + m)
+        let odd = scale * fo * reversed16(load16(v + n - m - 16))
         store32(interleave16(even, odd), x + 2 * m)
         m += 16
     }
@@ -414,8 +409,7 @@ private func cosineOutputRow(
     _ tables: ColumnTables, to y: UnsafeMutablePointer<Float>, count n: Int, half: Int
 ) {
     @inline(__always) func combined(_ l: Int) -> (re: SIMD16<Float>, im: SIMD16<Float>) {
-        let zv = load32(z + 2 * l), mv = load32(mirror + 2 * l)
-        let (zr, zi, mr, mi) = (zv.evenHalf, zv.oddHalf, mv.evenHalf, mv.oddHalf)
+        let ((zr, zi), (mr, mi)) = (deinterleave16(z + 2 * l), deinterleave16(mirror + 2 * l))
         return (alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi,
                 alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr)
     }

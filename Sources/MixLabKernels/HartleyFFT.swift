@@ -161,9 +161,10 @@ private func hartleyRow(
     direct p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, mirrored pm: UnsafePointer<Float>,
     _ qm: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count n: Int, half: Int, scale s: Float
 ) {
+    let scale = SIMD16<Float>(repeating: s)
     var l = 0
     while l + 16 <= half {
-        store16(s * (load32(p + 2 * l).evenHalf - load32(q + 2 * l).oddHalf), y + l)
+        store16(scale * (deinterleave16(p + 2 * l).0 - deinterleave16(q + 2 * l).1), y + l)
         l += 16
     }
     while l < half {
@@ -173,7 +174,7 @@ private func hartleyRow(
     let mirrored = n - half
     l = 1
     while l + 15 <= mirrored {
-        let v = s * (load32(pm + 2 * l).evenHalf + load32(qm + 2 * l).oddHalf)
+        let v = scale * (deinterleave16(pm + 2 * l).0 + deinterleave16(qm + 2 * l).1)
         store16(reversed16(v), y + n - l - 15)  // y[n − (l + j)] for j = 0…15
         l += 16
     }
@@ -194,8 +195,7 @@ private func hartleyPackedRow(
     let scale = SIMD16<Float>(repeating: s)
     var i = 0
     while i + 16 <= n {
-        let av = load32(a + 2 * i), bv = load32(b + 2 * i)
-        let (ar, ai, br, bi) = (av.evenHalf, av.oddHalf, bv.evenHalf, bv.oddHalf)
+        let ((ar, ai), (br, bi)) = (deinterleave16(a + 2 * i), deinterleave16(b + 2 * i))
         store32(interleave16(scale * (ar + br - ai + bi), scale * (ai + bi + ar - br)), y + 2 * i)
         i += 16
     }

@@ -4,9 +4,11 @@ import Foundation
 ///
 /// Rows are plain float arrays; "complex rows" hold interleaved (re, im) pairs, FFTW's layout. Loops run
 /// 16 floats (or 16 complex numbers) at a time on `SIMD16`/`SIMD32` values with unaligned loads and
-/// stores, then finish with scalar code. `SIMD32` is only loaded, split (`evenHalf`/`oddHalf`, one
-/// `vpermi2ps` each) and stored: arithmetic on `SIMD32<Float>` (1024 bits) compiles to a lane-by-lane loop
-/// through the stack (measured 10× slower), so all arithmetic is on `SIMD16`. Everything here is internal to the kernels module, so calls are
+/// stores, then finish with scalar code. `SIMD32` is only loaded, split (`deinterleave16`, one
+/// `vpermi2ps` per half) and stored: arithmetic on `SIMD32<Float>` (1024 bits) compiles to a lane-by-lane
+/// loop through the stack (measured 10× slower), so all arithmetic is on `SIMD16`; and the standard
+/// library's `evenHalf`/`oddHalf` are not always inlined in large functions (seen as calls in profiles),
+/// hence explicit shuffles. Everything here is internal to the kernels module, so calls are
 /// specialised and inlined.
 
 /// Loads 16 floats from `p` (any alignment).
@@ -31,6 +33,15 @@ func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
 @inline(__always)
 func store32(_ v: SIMD32<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD32<Float>.self)
+}
+
+/// The 16 interleaved complex numbers at `p` as (real parts, imaginary parts): even and odd lanes.
+@inline(__always)
+func deinterleave16(_ p: UnsafePointer<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+    let v = load32(p)
+    return (
+        SIMD16<Float>(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14], v[16], v[18], v[20], v[22], v[24], v[26], v[28], v[30]),
+        SIMD16<Float>(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15], v[17], v[19], v[21], v[23], v[25], v[27], v[29], v[31]))
 }
 
 /// `(v[15], v[14], …, v[0])`.
@@ -73,8 +84,7 @@ func combineComplexRows(
 ) {
     var i = 0
     while i + 16 <= n {
-        let av = load32(a + 2 * i), bv = load32(b + 2 * i)
-        let (ar, ai, br, bi) = (av.evenHalf, av.oddHalf, bv.evenHalf, bv.oddHalf)
+        let ((ar, ai), (br, bi)) = (deinterleave16(a + 2 * i), deinterleave16(b + 2 * i))
         let re = alpha.re * ar - alpha.im * ai + beta.re * br - beta.im * bi
         let im = alpha.re * ai + alpha.im * ar + beta.re * bi + beta.im * br
         store32(interleave16(re, im), out + 2 * i)
