@@ -27,8 +27,9 @@ import MixLabKernels
 /// - Inverse: every type is invertible: `REDFT10⁻¹ = REDFT01/(2n)`, `REDFT01⁻¹ = REDFT10/(2n)`,
 ///   `REDFT00⁻¹ = REDFT00/(2(n−1))`, `REDFT11⁻¹ = REDFT11/(2n)`, between the inverted scipy factors.
 /// - Lengths: any T and C ≥ 1 for types II–IV; type I needs every transformed length ≥ 2 (its logical
-///   FFT length is 2(n−1)) and rejects shorter ones with an `unsupportedLength` error. `LengthRequirement`
-///   has no "at least" case, so the descriptor declares `any` and the check happens when the mixer runs.
+///   FFT length is 2(n−1)) and rejects shorter ones with an `unsupportedLength` error: at construction
+///   from the registry when the build context gives the lengths (`checkLengths`), otherwise when the mixer
+///   runs. `LengthRequirement` has no "at least" case, so the descriptor declares `any`.
 /// - Complexity: O(B·T·C·log(TC)). Types II and III (forward, adjoint and inverse) use
 ///   `CosineTransformFFT`: one complex FFT of the example's size plus two passes (Makhoul's algorithm).
 ///   Types I and IV, and types II/III along the sequence alone with an odd C, use FFTW's real-to-real
@@ -98,10 +99,20 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
     /// Checks the rank, and for type I that every transformed length is at least 2.
     private func validate(_ input: Tensor) throws {
         try descriptor.validate(input)
+        try checkLengths(sequenceLength: input.shape[1], hiddenSize: input.shape[2])
+    }
+
+    /// Throws when a known length is one this mixer rejects: the type-1 DCT needs every transformed
+    /// length ≥ 2 (types 2–4 take any length). The registry calls it with the model's lengths, so a
+    /// mixer that could never run is refused at construction.
+    ///
+    /// - Throws: `MixLabError.unsupportedLength` naming the mixer, the axis and the length.
+    public func checkLengths(sequenceLength: Int?, hiddenSize: Int?) throws {
         guard type == .one else { return }
         for (length, included, name) in [
-            (input.shape[1], axes.includesSequence, "sequence length T"), (input.shape[2], axes.includesHidden, "hidden size C"),
-        ] where included && length < 2 {
+            (sequenceLength, axes.includesSequence, "sequence length T"), (hiddenSize, axes.includesHidden, "hidden size C"),
+        ] where included {
+            guard let length, length < 2 else { continue }
             throw MixLabError(
                 .unsupportedLength, what: "\(name) \(length) is too short for the type-1 DCT, which needs at least 2",
                 location: descriptor.summary,
@@ -262,11 +273,13 @@ extension DCTMixer {
             MixerConfigurationKey("type", default: "2", allowed: "1|2|3|4", summary: "DCT type (1 needs lengths ≥ 2)"),
             MixerConfigurationKey("norm", default: "ortho", allowed: "backward|ortho|forward", summary: "scaling (scipy names)"),
         ]
-    ) { configuration, _ in
+    ) { configuration, context in
         let type = try configuration.integer("type", default: 2, in: 1...4, mixer: "dct")
-        return DCTMixer(
+        let mixer = DCTMixer(
             axes: try configuration.option("axes", default: MixingAxes.both, mixer: "dct"),
             type: TransformType(rawValue: type)!,
             normalization: try configuration.option("norm", default: Normalization.ortho, mixer: "dct"))
+        try mixer.checkLengths(sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize)
+        return mixer
     }
 }

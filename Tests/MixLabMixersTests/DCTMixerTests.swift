@@ -6,24 +6,32 @@ import MixLabTestKit
 import Testing
 
 @Suite struct DCTMixerTests {
-    /// The kit's default shapes, with T = 1 replaced by T = 2 for the type-1 DCT (which needs every
-    /// transformed length ≥ 2; `rejectsTooShortLengthsForTypeOne` covers T = 1).
-    static func conformanceOptions(_ type: DCTMixer.TransformType) -> ConformanceOptions {
-        var options = ConformanceOptions()
-        if type == .one { options.shapes = options.shapes.map { $0[1] == 1 ? [$0[0], 2, $0[2]] : $0 } }
-        return options
-    }
-
-    // The conformance kit comes first: every axes choice, type and normalisation. The kit's shapes hold
-    // even and odd C, so along the sequence both the FFT path and the FFTW r2r fallback run.
+    // The conformance kit comes first: every axes choice, type and normalisation, built through the
+    // registry with the lengths in the build context (as the CLI and models do). The kit's shapes hold
+    // T = 1, which the type-1 DCT refuses at construction, and even and odd C, so along the sequence both
+    // the FFT path and the FFTW r2r fallback run.
     @Test(arguments: MixingAxes.allCases, DCTMixer.TransformType.allCases)
     func conformsToTheMixerContract(_ axes: MixingAxes, _ type: DCTMixer.TransformType) {
         for normalization in Normalization.allCases {
-            let report = MixerConformance.check(options: Self.conformanceOptions(type)) { _, _ in
-                DCTMixer(axes: axes, type: type, normalization: normalization)
+            let configuration = MixerConfiguration(
+                ["axes": axes.rawValue, "type": String(type.rawValue), "norm": normalization.rawValue])
+            let report = MixerConformance.check { t, c in
+                try MixerRegistry.shared.make(
+                    "dct", configuration: configuration, context: MixerBuildContext(sequenceLength: t, hiddenSize: c))
             }
             #expect(report.passed, "\(report)")
             #expect(report.checksRun.isSuperset(of: [.adjoint, .linearity, .inverse, .inputGradient, .batchIndependence]))
+        }
+    }
+
+    // The same contract for mixers built directly (no lengths known): the type-1 DCT on T = 2 instead of 1.
+    @Test(arguments: DCTMixer.TransformType.allCases)
+    func directlyBuiltMixersConform(_ type: DCTMixer.TransformType) {
+        var options = ConformanceOptions()
+        options.shapes = options.shapes.map { $0[1] == 1 ? [$0[0], 2, $0[2]] : $0 }
+        for axes in MixingAxes.allCases {
+            let report = MixerConformance.check(options: options) { _, _ in DCTMixer(axes: axes, type: type) }
+            #expect(report.passed, "\(report)")
         }
     }
 
@@ -206,6 +214,17 @@ import Testing
             let e = error as! MixLabError
             return e.code == .unsupportedLength && e.what.contains("hidden size C 1")
         }
+        // Refused at construction when the registry knows the lengths.
+        #expect {
+            _ = try MixerRegistry.shared.make(
+                "dct", configuration: MixerConfiguration(["type": "1"]), context: MixerBuildContext(sequenceLength: 1, hiddenSize: 8))
+        } throws: { error in
+            let e = error as! MixLabError
+            return e.code == .unsupportedLength && e.what.contains("sequence length T 1")
+        }
+        _ = try MixerRegistry.shared.make(
+            "dct", configuration: MixerConfiguration(["type": "1", "axes": "hidden"]),
+            context: MixerBuildContext(sequenceLength: 1, hiddenSize: 8))
         // The untransformed axis may have length 1, and the other types take any length.
         _ = try DCTMixer(axes: .hidden, type: .one).apply(Tensor(zeros: [1, 1, 4]))
         _ = try DCTMixer(axes: .both, type: .two).apply(Tensor(zeros: [1, 1, 1]))
