@@ -75,7 +75,7 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
     private let lock = NSLock()
     private var kernels: [KernelKey: Kernel] = [:]
 
-    /// The orthonormal DCT-II over both axes by default (the variant of the FNet paper's ablations).
+    /// The orthonormal DCT-II over both axes by default: `scipy.fft.dctn(x, axes=(1, 2), norm="ortho")`.
     public init(axes: MixingAxes = .both, type: TransformType = .two, normalization: Normalization = .ortho) {
         self.axes = axes
         self.type = type
