@@ -27,8 +27,7 @@ import MixLabCore
 /// Work per example: one reordering pass, one FFT of the example's size (half-size real-to-complex for
 /// `hidden` and `both`), one combining pass — O(TC·log(TC)), against FFTW's own `REDFT10`, which runs
 /// without SIMD codelets and measured about 3× slower here. Examples are split over
-/// `Parallelism.threads` threads (single-threaded plans executed concurrently); a batch smaller than the
-/// thread count uses FFTW's threads instead. Along the sequence alone, C must be even (use
+/// `Parallelism.threads` threads (`forEachExample`). Along the sequence alone, C must be even (use
 /// `RealToRealFFTW` for odd C).
 public final class CosineTransformFFT: @unchecked Sendable {
     /// Which map the kernel computes.
@@ -48,8 +47,7 @@ public final class CosineTransformFFT: @unchecked Sendable {
     /// Forward or inverse.
     public let direction: Direction
 
-    private let singleThreadPlan: FFTWPlan
-    private let multiThreadPlan: FFTWPlan
+    private let plans: ExamplePlans
     private let firstScratchFloats: Int
     private let secondScratchFloats: Int
     private let rowStride: Int  // floats between scratch rows along the sequence alone (padded)
@@ -118,10 +116,7 @@ public final class CosineTransformFFT: @unchecked Sendable {
             firstScratchFloats = t * rowStride
             secondScratchFloats = t * rowStride
         }
-        singleThreadPlan = try FFTWPlanner.shared.plan(description)
-        var threaded = description
-        threaded.threads = Parallelism.threads
-        multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
+        plans = try ExamplePlans(description)
 
         let transformedLength = Double((axes.includesSequence ? t : 1) * (axes.includesHidden ? c : 1))
         inputSequence = inputScale.sequence.map { Float($0) }
@@ -190,20 +185,9 @@ public final class CosineTransformFFT: @unchecked Sendable {
     /// `input` must not overlap `output`; any alignment is fine (FFTW only sees the kernel's scratch).
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
         let exampleSize = sequenceLength * hiddenSize
-        let threads = Parallelism.threads
         let scratchFloats = firstScratchFloats + secondScratchFloats + 4 * half
-        if batch >= threads || threads == 1 {
-            Parallelism.forEachChunk(of: batch, chunks: threads) { examples in
-                let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-                for b in examples {
-                    transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, singleThreadPlan)
-                }
-            }
-        } else {
-            let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-            for b in 0..<batch {
-                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreadPlan)
-            }
+        forEachExample(batch: batch, scratchFloats: scratchFloats) { b, scratch, threads in
+            transform(input + b * exampleSize, output + b * exampleSize, scratch, plans.plan(threads: threads))
         }
     }
 

@@ -21,7 +21,7 @@ import MixLabCore
 /// Work per example: complex FFTs of the example's size over half the points per axis, plus two light
 /// passes per axis; FFTW's own `REDFT11` has no SIMD codelets and measured about 3× slower. Every
 /// transformed length must be even (odd lengths: use `RealToRealFFTW`). Examples are split over
-/// `Parallelism.threads` threads like the other kernels.
+/// `Parallelism.threads` threads (`forEachExample`).
 public final class CosineTransformIVFFT: @unchecked Sendable {
     /// The sequence length T.
     public let sequenceLength: Int
@@ -32,20 +32,8 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
     /// The factor applied to every output value.
     public let scale: Float
 
-    private struct Plans {
-        let singleThread: FFTWPlan
-        let multiThread: FFTWPlan
-
-        init(_ description: FFTWPlanDescription) throws {
-            singleThread = try FFTWPlanner.shared.plan(description)
-            var threaded = description
-            threaded.threads = Parallelism.threads
-            multiThread = try FFTWPlanner.shared.plan(threaded)
-        }
-    }
-
-    private let hiddenPlans: Plans?
-    private let sequencePlans: Plans?
+    private let hiddenPlans: ExamplePlans?
+    private let sequencePlans: ExamplePlans?
     private let rowStride: Int  // floats between complex rows of the sequence pass (2C, padded)
     private let complexFloats: Int  // floats in each of the two complex scratch arrays
 
@@ -76,7 +64,7 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
 
         if axes.includesHidden {
             let (m, n) = (c / 2, Double(c))
-            hiddenPlans = try Plans(FFTWPlanDescription(kind: .complexToComplex(forward: true), lengths: [m], howMany: t))
+            hiddenPlans = try ExamplePlans(FFTWPlanDescription(kind: .complexToComplex(forward: true), lengths: [m], howMany: t))
             let pre = (0..<m).map { ComplexFloat(magnitude: 1, phase: -Double.pi * Double(4 * $0 + 1) / (4 * n)) }
             let post = (0..<m).map { ComplexFloat(magnitude: 2 * hiddenScale, phase: -Double.pi * Double($0) / n) }
             (hiddenPreRe, hiddenPreIm) = (pre.map(\.re), pre.map(\.im))
@@ -87,7 +75,7 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
         }
         if axes.includesSequence {
             let (m, n) = (t / 2, Double(t))
-            sequencePlans = try Plans(FFTWPlanDescription(
+            sequencePlans = try ExamplePlans(FFTWPlanDescription(
                 kind: .complexToComplex(forward: true), lengths: [m], howMany: c, inputStride: rowStride / 2,
                 inputDistance: 1, outputStride: rowStride / 2, outputDistance: 1))
             sequencePre = (0..<m).map { ComplexFloat(magnitude: 1, phase: -Double.pi * Double(4 * $0 + 1) / (4 * n)) }
@@ -103,47 +91,30 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
     /// `input` must not overlap `output`; any alignment is fine (FFTW only sees the kernel's scratch).
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
         let exampleSize = sequenceLength * hiddenSize
-        let threads = Parallelism.threads
         // Two complex arrays, the hidden pass's result (both axes), one split row.
         let scratchFloats = 2 * complexFloats + (axes == .both ? exampleSize : 0) + hiddenSize
-        if batch >= threads || threads == 1 {
-            Parallelism.forEachChunk(of: batch, chunks: threads) { examples in
-                let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-                for b in examples {
-                    transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreaded: false)
-                }
+        forEachExample(batch: batch, scratchFloats: scratchFloats) { b, scratch, threads in
+            let packed = scratch
+            let spectrum = scratch + complexFloats
+            let intermediate = spectrum + complexFloats  // T·C floats, both axes only
+            let row = intermediate + (axes == .both ? exampleSize : 0)
+            let (x, y) = (input + b * exampleSize, output + b * exampleSize)
+            switch axes {
+            case .hidden:
+                hiddenPass(x, y, packed, spectrum, row, threads: threads)
+            case .sequence:
+                sequencePass(x, y, packed, spectrum, threads: threads)
+            case .both:
+                hiddenPass(x, intermediate, packed, spectrum, row, threads: threads)
+                sequencePass(intermediate, y, packed, spectrum, threads: threads)
             }
-        } else {
-            let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-            for b in 0..<batch {
-                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreaded: true)
-            }
-        }
-    }
-
-    private func transform(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
-        multiThreaded: Bool
-    ) {
-        let packed = scratch
-        let spectrum = scratch + complexFloats
-        let intermediate = spectrum + complexFloats  // T·C floats, both axes only
-        let row = intermediate + (axes == .both ? sequenceLength * hiddenSize : 0)
-        switch axes {
-        case .hidden:
-            hiddenPass(x, y, packed, spectrum, row, multiThreaded: multiThreaded)
-        case .sequence:
-            sequencePass(x, y, packed, spectrum, multiThreaded: multiThreaded)
-        case .both:
-            hiddenPass(x, intermediate, packed, spectrum, row, multiThreaded: multiThreaded)
-            sequencePass(intermediate, y, packed, spectrum, multiThreaded: multiThreaded)
         }
     }
 
     /// `REDFT11` along each row of `x` (T rows of C floats) into `y`.
     private func hiddenPass(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ packed: UnsafeMutablePointer<Float>,
-        _ spectrum: UnsafeMutablePointer<Float>, _ row: UnsafeMutablePointer<Float>, multiThreaded: Bool
+        _ spectrum: UnsafeMutablePointer<Float>, _ row: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let (t, c) = (sequenceLength, hiddenSize)
         let plans = hiddenPlans!
@@ -152,7 +123,7 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
                 for r in 0..<t { packRow(x + r * c, aRe.baseAddress!, aIm.baseAddress!, to: packed + r * c, count: c) }
             }
         }
-        (multiThreaded ? plans.multiThread : plans.singleThread).executeComplexToComplex(packed, spectrum)
+        plans.plan(threads: threads).executeComplexToComplex(packed, spectrum)
         hiddenPostRe.withUnsafeBufferPointer { bRe in
             hiddenPostIm.withUnsafeBufferPointer { bIm in
                 for r in 0..<t {
@@ -165,7 +136,7 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
     /// `REDFT11` along the columns of `x` (T rows of C floats) into `y`.
     private func sequencePass(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ packed: UnsafeMutablePointer<Float>,
-        _ spectrum: UnsafeMutablePointer<Float>, multiThreaded: Bool
+        _ spectrum: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let (t, c, stride) = (sequenceLength, hiddenSize, rowStride)
         let plans = sequencePlans!
@@ -174,7 +145,7 @@ public final class CosineTransformIVFFT: @unchecked Sendable {
             let a = sequencePre[m]
             combineRealRows(x + 2 * m * c, x + (t - 1 - 2 * m) * c, a, to: packed + m * stride, count: c)
         }
-        (multiThreaded ? plans.multiThread : plans.singleThread).executeComplexToComplex(packed, spectrum)
+        plans.plan(threads: threads).executeComplexToComplex(packed, spectrum)
         for k in 0..<(t / 2) {
             // u = b[k]·Z[k]; y[2k] = Re u, y[T−1−2k] = −Im u.
             splitTwiddledRow(spectrum + k * stride, sequencePost[k], real: y + 2 * k * c, negatedImaginary: y + (t - 1 - 2 * k) * c, count: c)

@@ -22,7 +22,7 @@ import MixLabCore
 /// Every variant is symmetric (its kernel is symmetric in `(j, m)` and `(k, l)`), so the same kernel is
 /// its own adjoint; and `H·H = N·I` (N the product of the transformed lengths), so the inverse is the
 /// same kernel with scale `1/(s·N)`. Work per example: one half-size FFT and one pass over the output,
-/// as `RealFourierFFT`; examples are split over `Parallelism.threads` threads.
+/// as `RealFourierFFT`; examples are split over `Parallelism.threads` threads (`forEachExample`).
 ///
 /// References: R. N. Bracewell, "Discrete Hartley transform", JOSA 73(12), 1983; Lee-Thorp et al.,
 /// FNet (arXiv 2105.03824), §3.3 and the Hartley ablation.
@@ -53,8 +53,7 @@ public final class HartleyFFT: @unchecked Sendable {
     }
 
     private let layout: Layout
-    private let singleThreadPlan: FFTWPlan
-    private let multiThreadPlan: FFTWPlan
+    private let plans: ExamplePlans
     private let scratchFloats: Int
     private let rowStride: Int
 
@@ -93,10 +92,7 @@ public final class HartleyFFT: @unchecked Sendable {
                 inputDistance: 1, outputStride: c, outputDistance: 1, aligned: aligned)
             scratchFloats = 0
         }
-        singleThreadPlan = try FFTWPlanner.shared.plan(description)
-        var threaded = description
-        threaded.threads = Parallelism.threads
-        multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
+        plans = try ExamplePlans(description)
     }
 
     /// Writes the transformed batch to `output`; `input` and `output` hold `batch` examples of T·C floats.
@@ -104,19 +100,8 @@ public final class HartleyFFT: @unchecked Sendable {
     /// `input` must be 64-byte aligned (any `Tensor` is) and must not overlap `output`.
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
         let exampleSize = sequenceLength * hiddenSize
-        let threads = Parallelism.threads
-        if batch >= threads || threads == 1 {
-            Parallelism.forEachChunk(of: batch, chunks: threads) { examples in
-                let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-                for b in examples {
-                    transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, singleThreadPlan)
-                }
-            }
-        } else {
-            let scratch = TensorStorage(count: scratchFloats, zeroed: false)
-            for b in 0..<batch {
-                transform(input + b * exampleSize, output + b * exampleSize, scratch.pointer, multiThreadPlan)
-            }
+        forEachExample(batch: batch, scratchFloats: scratchFloats) { b, scratch, threads in
+            transform(input + b * exampleSize, output + b * exampleSize, scratch, plans.plan(threads: threads))
         }
     }
 

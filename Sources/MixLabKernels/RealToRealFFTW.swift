@@ -39,7 +39,7 @@ public enum RealToRealKind: String, Sendable, CaseIterable {
 /// about twice contiguous rows, and the DCT-I runs a length 2(n−1) transform (slow when 2(n−1) has large
 /// prime factors, e.g. n = 512). A non-identity `D_in` costs one scaled copy of each example, a
 /// non-identity `D_out` one pass over the output. Examples are split over `Parallelism.threads` threads
-/// like `RealFourierFFT`.
+/// (`forEachExample`).
 public final class RealToRealFFTW: @unchecked Sendable {
     /// The sequence length T.
     public let sequenceLength: Int
@@ -50,8 +50,7 @@ public final class RealToRealFFTW: @unchecked Sendable {
     /// The transform along each transformed axis.
     public let kind: RealToRealKind
 
-    private let singleThreadPlan: FFTWPlan
-    private let multiThreadPlan: FFTWPlan
+    private let plans: ExamplePlans
     private let scalesInput: Bool
     private let scalesOutput: Bool
     private let inputSequence: [Float], inputHidden: [Float]
@@ -94,10 +93,7 @@ public final class RealToRealFFTW: @unchecked Sendable {
                 kind: .realToReal([kind.fftwKind]), lengths: [t], howMany: c, inputStride: c, inputDistance: 1,
                 outputStride: c, outputDistance: 1, aligned: aligned)
         }
-        singleThreadPlan = try FFTWPlanner.shared.plan(description)
-        var threaded = description
-        threaded.threads = Parallelism.threads
-        multiThreadPlan = try FFTWPlanner.shared.plan(threaded)
+        plans = try ExamplePlans(description)
         scalesInput = !inputScale.isIdentity
         scalesOutput = !outputScale.isIdentity
         inputSequence = inputScale.sequence.map { Float($0) }
@@ -111,19 +107,9 @@ public final class RealToRealFFTW: @unchecked Sendable {
     /// Both must be 64-byte aligned (any `Tensor` is) and must not overlap.
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int) {
         let exampleSize = sequenceLength * hiddenSize
-        let threads = Parallelism.threads
-        if batch >= threads || threads == 1 {
-            Parallelism.forEachChunk(of: batch, chunks: threads) { examples in
-                let scratch = scalesInput ? TensorStorage(count: exampleSize, zeroed: false) : nil
-                for b in examples {
-                    transform(input + b * exampleSize, output + b * exampleSize, scratch?.pointer, singleThreadPlan)
-                }
-            }
-        } else {
-            let scratch = scalesInput ? TensorStorage(count: exampleSize, zeroed: false) : nil
-            for b in 0..<batch {
-                transform(input + b * exampleSize, output + b * exampleSize, scratch?.pointer, multiThreadPlan)
-            }
+        let copies = scalesInput
+        forEachExample(batch: batch, scratchFloats: copies ? exampleSize : 0) { b, scratch, threads in
+            transform(input + b * exampleSize, output + b * exampleSize, copies ? scratch : nil, plans.plan(threads: threads))
         }
     }
 

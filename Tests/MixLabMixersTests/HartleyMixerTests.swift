@@ -132,6 +132,21 @@ import Testing
         #expect(defaults.descriptor.isInvertible && defaults.descriptor.isLinear)
     }
 
+    @Test func concurrentCallsAgreeWithSerialOnes() async throws {
+        // One mixer shared by tasks: kernels are built once per shape under a lock and run concurrently.
+        let mixer = HartleyMixer(kind: .separable)
+        var random = SeededRandom(seed: 5)
+        let inputs = (0..<8).map { index in Tensor.normal([index % 3 + 1, 12, 10], using: &random) }
+        let serial = try inputs.map { try mixer.apply($0) }
+        let parallel = try await withThrowingTaskGroup(of: (Int, Tensor).self) { group in
+            for (index, x) in inputs.enumerated() { group.addTask { (index, try mixer.apply(x)) } }
+            var results = [Tensor?](repeating: nil, count: inputs.count)
+            for try await (index, y) in group { results[index] = y }
+            return results
+        }
+        #expect(parallel.map { $0! } == serial)
+    }
+
     // MARK: Bad input
 
     @Test func rejectsAnUnknownKindNormalisationOrAxis() {
