@@ -5,6 +5,8 @@
 enum BuiltinMixers {
     static let registrations: [MixerRegistration] = [
         FourierMixer.registration,
+        DCTMixer.registration,
+        HartleyMixer.registration,
         IdentityMixer.registration,
         FractionalFourierMixer.registration,
     ]
