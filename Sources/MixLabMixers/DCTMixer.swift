@@ -27,9 +27,9 @@ import MixLabKernels
 /// - Inverse: every type is invertible: `REDFT10⁻¹ = REDFT01/(2n)`, `REDFT01⁻¹ = REDFT10/(2n)`,
 ///   `REDFT00⁻¹ = REDFT00/(2(n−1))`, `REDFT11⁻¹ = REDFT11/(2n)`, between the inverted scipy factors.
 /// - Lengths: any T and C ≥ 1 for types II–IV; type I needs every transformed length ≥ 2 (its logical
-///   FFT length is 2(n−1)) and rejects shorter ones with an `unsupportedLength` error: at construction
-///   from the registry when the build context gives the lengths (`checkLengths`), otherwise when the mixer
-///   runs. `LengthRequirement` has no "at least" case, so the descriptor declares `any`.
+///   FFT length is 2(n−1)): the descriptor declares `.atLeast(2)` on the transformed axes, and shorter
+///   lengths are an `unsupportedLength` error at construction from the registry when the build context
+///   gives the lengths (`checkLengths`), otherwise when the mixer runs.
 /// - Complexity: O(B·T·C·log(TC)). Types II and III (forward, adjoint and inverse) use
 ///   `CosineTransformFFT`: one complex FFT of the example's size plus two passes (Makhoul's algorithm),
 ///   measured within 1.2× of the Fourier mixer at [32, 512, 256]. Type IV with even transformed lengths
@@ -80,8 +80,10 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
         self.axes = axes
         self.type = type
         self.normalization = normalization
+        let minimum: LengthRequirement = type == .one ? .atLeast(2) : .any
         self.descriptor = MixerDescriptor(
             name: "dct", axes: axes, isLinear: true, isInvertible: true,
+            sequenceLength: axes.includesSequence ? minimum : .any, hiddenSize: axes.includesHidden ? minimum : .any,
             configuration: ["axes": axes.rawValue, "type": String(type.rawValue), "norm": normalization.rawValue])
     }
 
@@ -100,10 +102,10 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
         try run(.inverse, on: output)
     }
 
-    /// Checks the rank, and for type I that every transformed length is at least 2.
+    /// Checks the rank and the declared lengths (type I: every transformed length at least 2).
     private func validate(_ input: Tensor) throws {
+        if input.rank == 3 { try checkLengths(sequenceLength: input.shape[1], hiddenSize: input.shape[2]) }
         try descriptor.validate(input)
-        try checkLengths(sequenceLength: input.shape[1], hiddenSize: input.shape[2])
     }
 
     /// Throws when a known length is one this mixer rejects: the type-1 DCT needs every transformed
@@ -112,11 +114,10 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
     ///
     /// - Throws: `MixLabError.unsupportedLength` naming the mixer, the axis and the length.
     public func checkLengths(sequenceLength: Int?, hiddenSize: Int?) throws {
-        guard type == .one else { return }
-        for (length, included, name) in [
-            (sequenceLength, axes.includesSequence, "sequence length T"), (hiddenSize, axes.includesHidden, "hidden size C"),
-        ] where included {
-            guard let length, length < 2 else { continue }
+        for (length, requirement, name) in [
+            (sequenceLength, descriptor.sequenceLength, "sequence length T"), (hiddenSize, descriptor.hiddenSize, "hidden size C"),
+        ] {
+            guard let length, !requirement.accepts(length) else { continue }
             throw MixLabError(
                 .unsupportedLength, what: "\(name) \(length) is too short for the type-1 DCT, which needs at least 2",
                 location: descriptor.summary,

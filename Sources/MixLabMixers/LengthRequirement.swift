@@ -10,6 +10,8 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
     case exactly(Int)
     /// Multiples of this number.
     case multiple(of: Int)
+    /// This length or longer.
+    case atLeast(Int)
 
     /// Whether `length` is accepted.
     public func accepts(_ length: Int) -> Bool {
@@ -19,6 +21,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
         case .powerOfTwo: return length & (length - 1) == 0
         case .exactly(let n): return length == n
         case .multiple(let m): return length % m == 0
+        case .atLeast(let n): return length >= n
         }
     }
 
@@ -33,6 +36,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
             return p
         case .exactly(let required): return required >= n ? required : nil
         case .multiple(let m): return (n + m - 1) / m * m
+        case .atLeast(let minimum): return max(n, minimum)
         }
     }
 
@@ -43,6 +47,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
         case .powerOfTwo: return 6
         case .exactly(let n): return n + 1
         case .multiple(let m): return m > 1 ? m + 1 : nil
+        case .atLeast(let n): return n > 1 ? n - 1 : nil
         }
     }
 
@@ -53,6 +58,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
         case .powerOfTwo: return "a power of two"
         case .exactly(let n): return "exactly \(n)"
         case .multiple(let m): return "a multiple of \(m)"
+        case .atLeast(let n): return "at least \(n)"
         }
     }
 
