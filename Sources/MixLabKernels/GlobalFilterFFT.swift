@@ -91,21 +91,41 @@ public final class GlobalFilterFFT: @unchecked Sendable {
         return w
     }
 
-    /// The filter the kernels multiply by, interleaved complex, `2·rows·columns` floats.
+    /// The filter the kernels multiply by, in the form `apply` and `backward` expect.
     ///
-    /// `real` and `imaginary` are `W`, row-major `rows × columns`.
+    /// `real` and `imaginary` are `W`, row-major `rows × columns`. For the half-spectrum layout the result
+    /// is `H` (the filter for `use`: `P(W)/n`, its conjugate, or `1/(n·P(W))`), interleaved complex,
+    /// `2·rows·columns` floats. For packed column pairs (`RealSpectrumFFT.Layout.packedColumns`) it is
+    /// `[A | B]`, two `T × C/2` complex arrays: with `H_c[k]` extended to every k ∈ [0, T) by
+    /// `H_c[T − k] = conj H_c[k]`, `A = (H_{2m} + H_{2m+1})/2` and `B = (H_{2m} − H_{2m+1})/2`, so that the
+    /// packed product is `U[k] = A[k]·V[k] + B[k]·conj V[T − k]` (`= H_{2m} F x_{2m} + i·H_{2m+1} F x_{2m+1}`).
     public func effectiveFilter(real: UnsafePointer<Float>, imaginary: UnsafePointer<Float>, for use: FilterUse) -> [Float] {
-        let w = projected(real: real, imaginary: imaginary)
+        var w = projected(real: real, imaginary: imaginary)
         let n = Double(transform.length)
-        var result = [Float](repeating: 0, count: w.count)
         for i in 0..<(w.count / 2) {
             let (re, im) = (w[2 * i], w[2 * i + 1])
             switch use {
-            case .forward: (result[2 * i], result[2 * i + 1]) = (Float(re / n), Float(im / n))
-            case .adjoint: (result[2 * i], result[2 * i + 1]) = (Float(re / n), Float(-im / n))
+            case .forward: (w[2 * i], w[2 * i + 1]) = (re / n, im / n)
+            case .adjoint: (w[2 * i], w[2 * i + 1]) = (re / n, -im / n)
             case .inverse:
                 let modulus2 = re * re + im * im
-                (result[2 * i], result[2 * i + 1]) = (Float(re / (n * modulus2)), Float(-im / (n * modulus2)))
+                (w[2 * i], w[2 * i + 1]) = (re / (n * modulus2), -im / (n * modulus2))
+            }
+        }
+        guard transform.layout == .packedColumns else { return w.map(Float.init) }
+        let (t, c) = (transform.sequenceLength, transform.hiddenSize)
+        let pairs = c / 2
+        var result = [Float](repeating: 0, count: 2 * 2 * t * pairs)
+        for k in 0..<t {
+            // H_c[k] from the half spectrum: row k, or the conjugate of row T − k.
+            let (row, sign) = k <= t / 2 ? (k, 1.0) : (t - k, -1.0)
+            for m in 0..<pairs {
+                let even = 2 * (row * c + 2 * m), odd = even + 2
+                let (er, ei) = (w[even], sign * w[even + 1])
+                let (or, oi) = (w[odd], sign * w[odd + 1])
+                let a = 2 * (k * pairs + m), b = 2 * t * pairs + a
+                (result[a], result[a + 1]) = (Float((er + or) / 2), Float((ei + oi) / 2))
+                (result[b], result[b + 1]) = (Float((er - or) / 2), Float((ei - oi) / 2))
             }
         }
         return result
@@ -138,14 +158,60 @@ public final class GlobalFilterFFT: @unchecked Sendable {
     ) {
         let exampleSize = transform.sequenceLength * transform.hiddenSize
         let (stride, bins) = (transform.spectrumStride, transform.rows * transform.columns)
+        let packed = transform.layout == .packedColumns
         let parallel = RealSpectrumFFT.prefersBatchParallelism(batch: batch)
         Parallelism.forEachChunk(of: batch, chunks: parallel ? Parallelism.threads : 1) { examples in
-            let scratch = TensorStorage(count: stride, zeroed: false)
+            // The product (destroyed by the inverse), and the forward spectrum when it is not kept.
+            let scratch = TensorStorage(count: 2 * stride, zeroed: false)
+            let product = scratch.pointer
             for b in examples {
-                let z = spectra.map { $0 + b * stride } ?? scratch.pointer
+                let z = spectra.map { $0 + b * stride } ?? (packed ? scratch.pointer + stride : product)
                 transform.forward(input + b * exampleSize, z, threaded: !parallel)
-                multiplyComplex(z, filter, into: scratch.pointer, count: bins)
-                transform.inverse(scratch.pointer, output + b * exampleSize, threaded: !parallel)
+                if packed {
+                    multiplyPacked(z, filter, into: product)
+                } else {
+                    multiplyComplex(z, filter, into: product, count: bins)
+                }
+                transform.inverse(product, output + b * exampleSize, threaded: !parallel)
+            }
+        }
+    }
+
+    /// `U[k] = A[k]·V[k] + B[k]·conj V[(T − k) mod T]` for packed spectra (`A`, `B` from `effectiveFilter`).
+    private func multiplyPacked(_ v: UnsafePointer<Float>, _ filter: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
+        let (t, pairs, rowStride) = (transform.sequenceLength, transform.hiddenSize / 2, transform.storedRowStride)
+        let b = filter + 2 * t * pairs
+        for k in 0..<t {
+            let mirror = (t - k) % t
+            multiplyPackedRow(
+                v + k * rowStride, v + mirror * rowStride, filter + 2 * k * pairs, b + 2 * k * pairs,
+                into: u + k * rowStride, count: pairs)
+        }
+    }
+
+    /// Adds `∂ℓ/∂W` of one example to `partial` (filter layout, `(T/2+1) × C` complex) from packed spectra
+    /// `V = F(x_{2m} + i·x_{2m+1})` and `Ĝ` of the output gradient: `F x_{2m}[k] = (V[k] + conj V[k'])/2`,
+    /// `F x_{2m+1}[k] = −i(V[k] − conj V[k'])/2` (likewise for G), then `conj(Z)·(w_k/T)·Ĝ` per column.
+    private func accumulatePackedFilterGradient(
+        _ v: UnsafePointer<Float>, _ g: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        into partial: UnsafeMutablePointer<Float>
+    ) {
+        let (t, c, rowStride) = (transform.sequenceLength, transform.hiddenSize, transform.storedRowStride)
+        for k in 0...(t / 2) {
+            let mirror = (t - k) % t
+            let (vk, vm, gk, gm) = (v + k * rowStride, v + mirror * rowStride, g + k * rowStride, g + mirror * rowStride)
+            let p = partial + 2 * k * c
+            let weight = weights[k * c]  // w_k / T, the same for every column of row k
+            for m in 0..<(c / 2) {
+                let (ar, ai, br, bi) = (vk[2 * m], vk[2 * m + 1], vm[2 * m], vm[2 * m + 1])
+                let (cr, ci, dr, di) = (gk[2 * m], gk[2 * m + 1], gm[2 * m], gm[2 * m + 1])
+                // Z_even = (a + conj b)/2, Z_odd = −i(a − conj b)/2; likewise G from c, d.
+                let (zer, zei, zor, zoi) = ((ar + br) / 2, (ai - bi) / 2, (ai + bi) / 2, (br - ar) / 2)
+                let (ger, gei, gor, goi) = ((cr + dr) / 2, (ci - di) / 2, (ci + di) / 2, (dr - cr) / 2)
+                p[4 * m] += weight * (zer * ger + zei * gei)
+                p[4 * m + 1] += weight * (zer * gei - zei * ger)
+                p[4 * m + 2] += weight * (zor * gor + zoi * goi)
+                p[4 * m + 3] += weight * (zor * goi - zoi * gor)
             }
         }
     }
@@ -162,6 +228,7 @@ public final class GlobalFilterFFT: @unchecked Sendable {
     ) {
         let exampleSize = transform.sequenceLength * transform.hiddenSize
         let (stride, bins) = (transform.spectrumStride, transform.rows * transform.columns)
+        let packed = transform.layout == .packedColumns
         let parallel = RealSpectrumFFT.prefersBatchParallelism(batch: batch)
         let chunks = parallel ? max(1, min(Parallelism.threads, batch)) : 1
         // One filter-gradient sum per chunk, added in chunk order afterwards.
@@ -170,20 +237,27 @@ public final class GlobalFilterFFT: @unchecked Sendable {
             Parallelism.forEachChunk(of: batch, chunks: chunks) { examples in
                 let chunk = (0..<chunks).first { Parallelism.chunkRange($0, of: batch, chunks: chunks) == examples }!
                 let partial = partials.pointer + chunk * 2 * bins
-                let gradientSpectrum = TensorStorage(count: stride, zeroed: false)
-                let recomputed = spectra == nil ? TensorStorage(count: stride, zeroed: false) : nil
+                // Ĝ, then the forward spectrum when it was not kept (later the packed product).
+                let scratch = TensorStorage(count: 2 * stride, zeroed: false)
+                let (gradientSpectrum, second) = (scratch.pointer, scratch.pointer + stride)
                 for b in examples {
-                    transform.forward(outputGradient + b * exampleSize, gradientSpectrum.pointer, threaded: !parallel)
+                    transform.forward(outputGradient + b * exampleSize, gradientSpectrum, threaded: !parallel)
                     let z: UnsafePointer<Float>
                     if let spectra {
                         z = spectra + b * stride
                     } else {
-                        transform.forward(input + b * exampleSize, recomputed!.pointer, threaded: !parallel)
-                        z = UnsafePointer(recomputed!.pointer)
+                        transform.forward(input + b * exampleSize, second, threaded: !parallel)
+                        z = UnsafePointer(second)
                     }
-                    accumulateFilterGradient(z, gradientSpectrum.pointer, weights: weights.baseAddress!, into: partial, count: bins)
-                    multiplyComplex(gradientSpectrum.pointer, adjointFilter, into: gradientSpectrum.pointer, count: bins)
-                    transform.inverse(gradientSpectrum.pointer, inputGradient + b * exampleSize, threaded: !parallel)
+                    if packed {
+                        accumulatePackedFilterGradient(z, gradientSpectrum, weights: weights.baseAddress!, into: partial)
+                        multiplyPacked(gradientSpectrum, adjointFilter, into: second)
+                        transform.inverse(second, inputGradient + b * exampleSize, threaded: !parallel)
+                    } else {
+                        accumulateFilterGradient(z, gradientSpectrum, weights: weights.baseAddress!, into: partial, count: bins)
+                        multiplyComplex(gradientSpectrum, adjointFilter, into: gradientSpectrum, count: bins)
+                        transform.inverse(gradientSpectrum, inputGradient + b * exampleSize, threaded: !parallel)
+                    }
                 }
             }
         }
@@ -213,6 +287,34 @@ private func multiplyComplex(
         let (zr, zi, wr, wi) = (z[2 * i], z[2 * i + 1], w[2 * i], w[2 * i + 1])
         u[2 * i] = zr * wr - zi * wi
         u[2 * i + 1] = zr * wi + zi * wr
+        i += 1
+    }
+}
+
+/// `u[m] = a[m]·v[m] + b[m]·conj(w[m])` for `n` interleaved complex numbers (one packed row).
+@inline(__always)
+private func multiplyPackedRow(
+    _ v: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    into u: UnsafeMutablePointer<Float>, count n: Int
+) {
+    var i = 0
+    while i + 8 <= n {
+        let vv = UnsafeRawPointer(v + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+        let wv = UnsafeRawPointer(w + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+        let av = UnsafeRawPointer(a + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+        let bv = UnsafeRawPointer(b + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+        let (vr, vi, wr, wi) = (vv.evenHalf, vv.oddHalf, wv.evenHalf, wv.oddHalf)
+        let (ar, ai, br, bi) = (av.evenHalf, av.oddHalf, bv.evenHalf, bv.oddHalf)
+        let re = ar * vr - ai * vi + br * wr + bi * wi
+        let im = ar * vi + ai * vr + bi * wr - br * wi
+        UnsafeMutableRawPointer(u + 2 * i).storeBytes(of: interleave(re, im), as: SIMD16<Float>.self)
+        i += 8
+    }
+    while i < n {
+        let (vr, vi, wr, wi) = (v[2 * i], v[2 * i + 1], w[2 * i], w[2 * i + 1])
+        let (ar, ai, br, bi) = (a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1])
+        u[2 * i] = ar * vr - ai * vi + br * wr + bi * wi
+        u[2 * i + 1] = ar * vi + ai * vr + bi * wr - br * wi
         i += 1
     }
 }

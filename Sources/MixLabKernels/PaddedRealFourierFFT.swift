@@ -14,6 +14,10 @@ import MixLabCore
 /// | `sequence` | (2T, C), columns | (T + 1, C) | `Re Z[k, c]`, k < T |
 ///
 /// Every kept frequency lies in the half spectrum (l < C ≤ C, k < T ≤ T), so no Hermitian fill is needed.
+/// Along the sequence alone with an even C, strided real-to-complex column transforms are slow; instead,
+/// as in `RealFourierFFT`, columns `2m` and `2m+1` are packed as one complex column, one complex FFT of
+/// length 2T transforms both (`V = F_2T(x̃_{2m} + i·x̃_{2m+1})`), and since `Re F x̃[k] = Re F x̃[2T − k]`
+/// for real `x̃`, output row k is `(V[k] + V[(2T − k) mod 2T])/2` read as floats.
 /// The map is linear and symmetric (its matrix is the top-left block of the symmetric `Re(F_2n)` on each
 /// axis), so the same kernel computes its adjoint.
 ///
@@ -31,6 +35,8 @@ public final class PaddedRealFourierFFT: @unchecked Sendable {
     private let paddedColumns: Int
     /// Complex numbers per row of the half spectrum.
     private let spectrumColumns: Int
+    /// Whether columns are packed in pairs (sequence axis, even C).
+    private let packed: Bool
     private let spectrumFloats: Int
     private let singleThreadPlan: FFTWPlan
     private let multiThreadPlan: FFTWPlan
@@ -44,8 +50,16 @@ public final class PaddedRealFourierFFT: @unchecked Sendable {
         self.axes = axes
         paddedRows = axes.includesSequence ? 2 * t : t
         paddedColumns = axes.includesHidden ? 2 * c : c
+        packed = axes == .sequence && c % 2 == 0
         let description: FFTWPlanDescription
         switch axes {
+        case .sequence where c % 2 == 0:
+            // Rows padded by 64 bytes, as in RealFourierFFT: a power-of-two stride maps a column to one cache set.
+            description = FFTWPlanDescription(
+                kind: .complexToComplex(forward: true), lengths: [2 * t], howMany: c / 2, inputStride: c / 2,
+                inputDistance: 1, outputStride: (c + 16) / 2, outputDistance: 1)
+            spectrumColumns = (c + 16) / 2
+            spectrumFloats = 2 * t * (c + 16)
         case .both:
             description = FFTWPlanDescription(kind: .realToComplex, lengths: [2 * t, 2 * c])
             spectrumColumns = c + 1
@@ -86,10 +100,20 @@ public final class PaddedRealFourierFFT: @unchecked Sendable {
                 } else {
                     for row in 0..<t { (padded + row * paddedColumns).update(from: x + row * c, count: c) }
                 }
-                plan.executeRealToComplex(padded, spectrum)
                 let y = output + b * t * c
-                for row in 0..<t {
-                    copyRealParts(spectrum + 2 * row * spectrumColumns, to: y + row * c, count: c)
+                if packed {
+                    plan.executeComplexToComplex(padded, spectrum)
+                    let rowStride = 2 * spectrumColumns
+                    for row in 0..<t {
+                        averageRows(
+                            spectrum + row * rowStride, spectrum + ((2 * t - row) % (2 * t)) * rowStride, to: y + row * c,
+                            count: c)
+                    }
+                } else {
+                    plan.executeRealToComplex(padded, spectrum)
+                    for row in 0..<t {
+                        copyRealParts(spectrum + 2 * row * spectrumColumns, to: y + row * c, count: c)
+                    }
                 }
             }
         }
@@ -107,6 +131,22 @@ private func copyRealParts(_ z: UnsafePointer<Float>, to out: UnsafeMutablePoint
     }
     while i < n {
         out[i] = z[2 * i]
+        i += 1
+    }
+}
+
+/// `out[i] = (a[i] + b[i]) / 2` for `i < n`.
+@inline(__always)
+private func averageRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, count n: Int) {
+    var i = 0
+    while i + 16 <= n {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: 0.5 * (x + y), as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < n {
+        out[i] = 0.5 * (a[i] + b[i])
         i += 1
     }
 }

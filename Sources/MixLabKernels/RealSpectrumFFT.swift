@@ -23,6 +23,18 @@ import MixLabCore
 /// values must be Hermitian along the other transformed axis (`both`) or real (one axis). Callers that
 /// multiply a spectrum by something arbitrary must restore this first (see `GlobalFilterFFT`).
 ///
+/// **Stored layout.** What `forward` writes is the half spectrum above (`layout == .halfSpectrum`), except
+/// along the sequence alone with an even C (`.packedColumns`): FFTW's strided real-to-complex column
+/// transforms are slow (they do not vectorise across columns), so, as in `RealFourierFFT`, each row of X
+/// is read as C/2 complex numbers — columns `2m` and `2m+1` packed as one complex column
+/// `x_{2m} + i·x_{2m+1}` — and one contiguous-batch complex FFT along T transforms both:
+/// `V = F_T(x_{2m} + i·x_{2m+1})`, stored as T rows of C/2 complex numbers, `storedRowStride` floats apart
+/// (rows padded by 64 bytes: a power-of-two stride would map a whole column to the same cache sets).
+/// The two real columns' spectra follow from Hermitian symmetry, with `k' = (T − k) mod T`:
+/// `F x_{2m}[k] = (V[k] + conj V[k'])/2`, `F x_{2m+1}[k] = (V[k] − conj V[k'])/(2i)`. `inverse` is then the
+/// complex inverse FFT of a packed spectrum (`U = Û_{2m} + i·Û_{2m+1}` gives `T·(y_{2m} + i·y_{2m+1})`).
+/// `unpackRow` reads either layout.
+///
 /// Plans are made once per shape (cached by `FFTWPlanner`), single-threaded for batch-parallel loops
 /// and multi-threaded for batches smaller than the thread count (`prefersBatchParallelism`).
 public final class RealSpectrumFFT: @unchecked Sendable {
@@ -38,7 +50,19 @@ public final class RealSpectrumFFT: @unchecked Sendable {
     public let columns: Int
     /// The total transform length n (T·C, C or T): `inverse(forward(x)) = n·x`.
     public let length: Int
-    /// Floats one half spectrum occupies: `2·rows·columns`.
+    /// How `forward` stores a spectrum.
+    public enum Layout: Sendable {
+        /// The half spectrum, `rows × columns` complex numbers, contiguous.
+        case halfSpectrum
+        /// Sequence axis with an even C: T rows of C/2 packed complex numbers (see the type's notes).
+        case packedColumns
+    }
+
+    /// How `forward` stores a spectrum.
+    public let layout: Layout
+    /// Floats between stored rows: `2·columns` (half spectrum) or `C + 16` (packed).
+    public let storedRowStride: Int
+    /// Floats one stored spectrum occupies.
     public let spectrumFloats: Int
     /// Floats between consecutive spectra in a batch buffer: `spectrumFloats` rounded up to 16, so that
     /// every spectrum in the buffer is 64-byte aligned like the buffer.
@@ -61,7 +85,9 @@ public final class RealSpectrumFFT: @unchecked Sendable {
         case .hidden: (rows, columns, length) = (t, c / 2 + 1, c)
         case .sequence: (rows, columns, length) = (t / 2 + 1, c, t)
         }
-        spectrumFloats = 2 * rows * columns
+        layout = axes == .sequence && c % 2 == 0 ? .packedColumns : .halfSpectrum
+        storedRowStride = layout == .packedColumns ? c + 16 : 2 * columns
+        spectrumFloats = layout == .packedColumns ? t * storedRowStride : 2 * rows * columns
         spectrumStride = (spectrumFloats + 15) / 16 * 16
         // Examples of a (B, T, C) tensor start 64-byte aligned when T·C is a multiple of 16 floats;
         // spectra always do (`spectrumStride`).
@@ -79,6 +105,14 @@ public final class RealSpectrumFFT: @unchecked Sendable {
             inverse = FFTWPlanDescription(
                 kind: .complexToReal, lengths: [c], howMany: t, inputDistance: c / 2 + 1, outputDistance: c,
                 aligned: aligned)
+        case .sequence where c % 2 == 0:
+            // Packed column pairs: one complex FFT along T per pair (see the type's notes).
+            forward = FFTWPlanDescription(
+                kind: .complexToComplex(forward: true), lengths: [t], howMany: c / 2, inputStride: c / 2,
+                inputDistance: 1, outputStride: (c + 16) / 2, outputDistance: 1, aligned: aligned)
+            inverse = FFTWPlanDescription(
+                kind: .complexToComplex(forward: false), lengths: [t], howMany: c / 2, inputStride: (c + 16) / 2,
+                inputDistance: 1, outputStride: c / 2, outputDistance: 1, aligned: aligned)
         case .sequence:
             // Column transforms: element (k, c) of the half spectrum is complex number k·C + c.
             forward = FFTWPlanDescription(
@@ -103,18 +137,27 @@ public final class RealSpectrumFFT: @unchecked Sendable {
         batch >= Parallelism.threads || Parallelism.threads == 1
     }
 
-    /// The half spectrum of one example: `T·C` floats in, `spectrumFloats` out (arrays must not overlap).
+    /// The spectrum of one example, in the stored layout: `T·C` floats in, `spectrumFloats` out (arrays
+    /// must not overlap).
     ///
     /// `threaded` selects the plan that uses FFTW's threads. The input is preserved.
     @inline(__always)
     public func forward(_ input: UnsafePointer<Float>, _ spectrum: UnsafeMutablePointer<Float>, threaded: Bool) {
-        (threaded ? forwardThreaded : forwardSingle).executeRealToComplex(input, spectrum)
+        let plan = threaded ? forwardThreaded : forwardSingle
+        switch layout {
+        case .halfSpectrum: plan.executeRealToComplex(input, spectrum)
+        case .packedColumns: plan.executeComplexToComplex(input, spectrum)
+        }
     }
 
-    /// The unnormalised inverse of one half spectrum (destroyed) into `T·C` floats.
+    /// The unnormalised inverse of one stored spectrum (possibly destroyed) into `T·C` floats.
     @inline(__always)
     public func inverse(_ spectrum: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, threaded: Bool) {
-        (threaded ? inverseThreaded : inverseSingle).executeComplexToReal(spectrum, output)
+        let plan = threaded ? inverseThreaded : inverseSingle
+        switch layout {
+        case .halfSpectrum: plan.executeComplexToReal(spectrum, output)
+        case .packedColumns: plan.executeComplexToComplex(spectrum, output)
+        }
     }
 
     /// How many bins of the full spectrum the half-spectrum bin `(row, column)` stands for: 1 for bins 0
@@ -131,7 +174,7 @@ public final class RealSpectrumFFT: @unchecked Sendable {
         return halvedLength % 2 == 0 && halvedLength > 1 ? [0, halvedLength / 2] : [0]
     }
 
-    /// Row `t` of the full spectrum (C values) from a half spectrum, split into real and imaginary parts.
+    /// Row `t` of the full spectrum (C values) from a stored spectrum, split into real and imaginary parts.
     ///
     /// The full spectrum of one example has shape `(T, C)` for every `axes` (only the transformed axes are
     /// frequency axes). Entries missing from the half spectrum are conjugates of mirrored ones:
@@ -142,6 +185,12 @@ public final class RealSpectrumFFT: @unchecked Sendable {
         imaginary: UnsafeMutablePointer<Float>
     ) {
         let c = hiddenSize
+        if layout == .packedColumns {
+            unpackPackedRow(
+                spectrum + t * storedRowStride, spectrum + ((sequenceLength - t) % sequenceLength) * storedRowStride,
+                real: real, imaginary: imaginary, count: c / 2)
+            return
+        }
         switch axes {
         case .sequence:
             if t < rows {
@@ -206,4 +255,37 @@ private func deinterleaveReversed(
 @inline(__always)
 private func reversed(_ v: SIMD16<Float>) -> SIMD16<Float> {
     SIMD16<Float>(v[15], v[14], v[13], v[12], v[11], v[10], v[9], v[8], v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0])
+}
+
+/// Row k of the full spectra of packed column pairs, from rows `a = V[k]` and `b = V[(T − k) mod T]` of
+/// `V = F(x_{2m} + i·x_{2m+1})`: with `s = (a + b)/2` and `d = (a − b)/2` as float rows,
+/// `Re F x_{2m} = s[2m]`, `Re F x_{2m+1} = s[2m+1]`, `Im F x_{2m} = d[2m+1]`, `Im F x_{2m+1} = −d[2m]`.
+@inline(__always)
+private func unpackPackedRow(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, real: UnsafeMutablePointer<Float>,
+    imaginary: UnsafeMutablePointer<Float>, count pairs: Int
+) {
+    var m = 0
+    while m + 8 <= pairs {
+        let x = UnsafeRawPointer(a + 2 * m).loadUnaligned(as: SIMD16<Float>.self)
+        let y = UnsafeRawPointer(b + 2 * m).loadUnaligned(as: SIMD16<Float>.self)
+        let (s, d) = (0.5 * (x + y), 0.5 * (x - y))
+        UnsafeMutableRawPointer(real + 2 * m).storeBytes(of: s, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(imaginary + 2 * m).storeBytes(of: interleavePairs(d.oddHalf, -d.evenHalf), as: SIMD16<Float>.self)
+        m += 8
+    }
+    while m < pairs {
+        let (ar, ai, br, bi) = (a[2 * m], a[2 * m + 1], b[2 * m], b[2 * m + 1])
+        real[2 * m] = 0.5 * (ar + br)
+        real[2 * m + 1] = 0.5 * (ai + bi)
+        imaginary[2 * m] = 0.5 * (ai - bi)
+        imaginary[2 * m + 1] = 0.5 * (br - ar)
+        m += 1
+    }
+}
+
+/// `(a0, b0, a1, b1, …)` from two vectors of 8.
+@inline(__always)
+private func interleavePairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+    SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
 }
