@@ -27,8 +27,15 @@ import MixLabCore
 /// **Inverse.** `rfft(L(P(W) ⊙ Z)) = P(W) ⊙ Z`, so `X = irfft(rfft(Y) / P(W))` wherever `P(W)` has no
 /// zero; `1/P(W)` is Hermitian-consistent like `P(W)`.
 ///
-/// Work per example: one forward and one inverse real FFT plus one complex multiply per bin; the backward
-/// pass adds two real FFTs (one when the forward spectra were kept) and one multiply-accumulate per bin.
+/// **Packed sequence transforms.** Along the sequence alone with an even C, `RealSpectrumFFT` packs
+/// columns `2m`, `2m+1` as one complex column `V = F_T(x_{2m} + i·x_{2m+1})`. The filter then acts on a
+/// packed spectrum as `U[k] = A[k]·V[k] + B[k]·conj V[T − k]` with `A = (H_{2m} + H_{2m+1})/2`,
+/// `B = (H_{2m} − H_{2m+1})/2` (`H` the Hermitian-extended effective filter), which equals
+/// `H_{2m}·F x_{2m} + i·H_{2m+1}·F x_{2m+1}`; one complex inverse FFT returns both filtered columns. The
+/// filter gradient unpacks `F x_{2m}[k] = (V[k] + conj V[T−k])/2`, `F x_{2m+1}[k] = −i(V[k] − conj V[T−k])/2`.
+///
+/// Work per example: one forward and one inverse FFT plus one complex multiply per bin; the backward
+/// pass adds two FFTs (one when the forward spectra were kept) and one multiply-accumulate per bin.
 /// Examples are split over threads in fixed chunks; each chunk sums its own filter gradient, and chunks
 /// are added in order (deterministic for a given thread count).
 public final class GlobalFilterFFT: @unchecked Sendable {

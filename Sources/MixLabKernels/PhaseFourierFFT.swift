@@ -1,11 +1,12 @@
 import MixLabCore
 
 /// `y = α ⊙ Re(F_T·X·F_C) + β ⊙ Im(F_T·X·F_C)` (or along one axis) with per-feature weights, and its
-/// gradients, via FFTW's real-to-complex transform and a Hermitian unpacking.
+/// gradients, via FFTW and a Hermitian unpacking.
 ///
-/// Each example goes through one real-to-complex FFT (`RealSpectrumFFT`); every row of the full spectrum
-/// is rebuilt from the half spectrum (`unpackRow`, mirrored entries conjugated, so their imaginary parts
-/// change sign) and combined as `α[c]·Re + β[c]·Im` on the fly.
+/// Each example goes through one FFT of real data (`RealSpectrumFFT`: real-to-complex, or packed column
+/// pairs along the sequence); every row of the full spectrum is rebuilt from the stored spectrum
+/// (`unpackRow`: mirrored entries are conjugated, so their imaginary parts change sign) and combined as
+/// `α[c]·Re + β[c]·Im` on the fly.
 ///
 /// With `R(X) = Re(F_T X F_C)` and `I(X) = Im(F_T X F_C)` — both symmetric linear maps, since
 /// `R = A_T X A_C − S_T X S_C` and `I = −(S_T X A_C + A_T X S_C)` with the symmetric cosine and sine
@@ -13,7 +14,7 @@ import MixLabCore
 ///
 ///     ∂ℓ/∂X = R(α ⊙ G) + I(β ⊙ G),   ∂ℓ/∂α[c] = Σ_{b,t} G ⊙ R(X),   ∂ℓ/∂β[c] = Σ_{b,t} G ⊙ I(X):
 ///
-/// two more real FFTs for the input gradient (of `α ⊙ G` and of `β ⊙ G`) and the forward spectra, kept
+/// two more FFTs for the input gradient (of `α ⊙ G` and of `β ⊙ G`) and the forward spectra, kept
 /// by the forward pass or recomputed (one more FFT). Examples are split over threads in fixed chunks; each
 /// chunk sums its own weight gradients, and chunks are added in order (deterministic for a given thread
 /// count).

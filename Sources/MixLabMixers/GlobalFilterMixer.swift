@@ -43,7 +43,8 @@ import MixLabKernels
 /// - Lengths: exactly the T and C it was built for (`W` has their shape); the registry takes them from
 ///   `MixerBuildContext` and refuses to build without them.
 /// - Complexity: O(B·T·C·log(T·C)) — one real FFT and one inverse per example forward, plus one complex
-///   multiply per half-spectrum bin; backward two more FFTs; `T·(C/2+1)` complex parameters.
+///   multiply per half-spectrum bin; backward two more FFTs; `T·(C/2+1)` complex parameters. Along the
+///   sequence with an even C, column pairs share one complex FFT (`GlobalFilterFFT`), as in FNet's kernel.
 ///
 /// References: Y. Rao, W. Zhao, Z. Zhu, J. Lu, J. Zhou, "Global Filter Networks for Image
 /// Classification", NeurIPS 2021 (arXiv 2107.00645); J. Lee-Thorp et al., "FNet: Mixing Tokens with

@@ -33,9 +33,10 @@ import MixLabKernels
 ///   otherwise backward recomputes it.
 /// - Padding: ignored, as in FNet: pad every input to the same length.
 /// - Lengths: any T; exactly the C it was built for (`α`, `β` have C entries).
-/// - Complexity: O(B·T·C·log(T·C)): forward one real FFT per example plus one pass that unpacks the
-///   Hermitian half spectrum (`RealSpectrumFFT.unpackRow`: mirrored entries are conjugated, so their
-///   imaginary parts change sign); backward three real FFTs (two with kept spectra) per example.
+/// - Complexity: O(B·T·C·log(T·C)): forward one FFT of real data per example (FFTW real-to-complex, or
+///   packed column pairs along the sequence) plus one pass that unpacks the Hermitian half spectrum
+///   (`RealSpectrumFFT.unpackRow`: mirrored entries are conjugated, so their imaginary parts change sign);
+///   backward three such FFTs (two with kept spectra) per example.
 ///
 /// References: J. Lee-Thorp et al., "FNet: Mixing Tokens with Fourier Transforms", NAACL 2022
 /// (arXiv 2105.03824), §3 (keeping only the real part), and its Hartley ablation; R. N. Bracewell,
