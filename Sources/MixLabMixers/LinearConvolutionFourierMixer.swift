@@ -34,7 +34,12 @@ import MixLabKernels
 /// - Lengths: any T and C ≥ 1. For FNet along one axis without padding use `fourier` with
 ///   `axes=sequence|hidden`.
 /// - Complexity: O(B·T·C·log(T·C)) — one real FFT of the padded example, 4·T·C points for `both` (2·T·C
-///   for one axis): about four times FNet's transform size, which bounds the speed relative to `fourier`.
+///   for one axis): four times FNet's transform size. Unlike FNet's half-redundant `Re(F)` output (output
+///   k equals output n − k), this output is (nearly) full rank, so no FFT route reaches FNet's cost.
+///   Measured with FFTW 3.3.10, one thread, one example: FNet's r2c 0.21 ms against 0.91 ms for the padded
+///   r2c at 512×256, and 2.1 ms against 21 ms at 4096×256 (the strided column pass of length 2T dominates).
+///   The same operator written as DCT-I/DST-I products (`A X A − S X S` via FFTW's REDFT00/RODFT00) measured
+///   1.04 ms per term at 512×256: slower.
 ///
 /// References: J. Lee-Thorp et al., "FNet: Mixing Tokens with Fourier Transforms", NAACL 2022
 /// (arXiv 2105.03824); A. V. Oppenheim, R. W. Schafer, "Discrete-Time Signal Processing", 3rd ed., §8.7
