@@ -66,6 +66,7 @@ public final class GlobalFilterMixer: TokenMixer, InvertibleMixer, @unchecked Se
     public let axes: MixingAxes
     /// How `W` was initialised.
     public let initialization: Initialization
+    /// Name, axes, linearity, invertibility and accepted lengths.
     public let descriptor: MixerDescriptor
     /// `Re W`, shape `[rows, columns]` of the half spectrum.
     public let filterReal: Parameter
@@ -77,6 +78,7 @@ public final class GlobalFilterMixer: TokenMixer, InvertibleMixer, @unchecked Se
     /// The filter's shape `[rows, columns]`: `[T, C/2+1]`, or `[T/2+1, C]` for `axes = sequence`.
     public var filterShape: [Int] { [kernel.transform.rows, kernel.transform.columns] }
 
+    /// `filter.real`, `filter.imag`.
     public var parameters: [Parameter] { [filterReal, filterImaginary] }
 
     /// A global filter for examples of shape `(sequenceLength, hiddenSize)`, drawn from `random`.

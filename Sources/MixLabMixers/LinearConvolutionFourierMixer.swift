@@ -47,6 +47,7 @@ import MixLabKernels
 public final class LinearConvolutionFourierMixer: FixedLinearMixer, @unchecked Sendable {
     /// The transformed (padded) axes.
     public let axes: MixingAxes
+    /// Name, axes, linearity, invertibility and accepted lengths.
     public let descriptor: MixerDescriptor
 
     private let lock = NSLock()

@@ -46,12 +46,14 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
     public let axes: MixingAxes
     /// The hidden size C the weights were built for.
     public let hiddenSize: Int
+    /// Name, axes, linearity, invertibility and accepted lengths.
     public let descriptor: MixerDescriptor
     /// `α`: the weight of `Re Z` per feature, shape `[C]`.
     public let realWeight: Parameter
     /// `β`: the weight of `Im Z` per feature, shape `[C]`.
     public let imaginaryWeight: Parameter
 
+    /// `real_weight`, `imag_weight`.
     public var parameters: [Parameter] { [realWeight, imaginaryWeight] }
 
     private let lock = NSLock()
