@@ -9,5 +9,8 @@ enum BuiltinMixers {
         HartleyMixer.registration,
         IdentityMixer.registration,
         FractionalFourierMixer.registration,
+        GlobalFilterMixer.registration,
+        LinearConvolutionFourierMixer.registration,
+        PhaseFourierMixer.registration,
     ]
 }
