@@ -6,5 +6,6 @@ enum BuiltinMixers {
     static let registrations: [MixerRegistration] = [
         FourierMixer.registration,
         IdentityMixer.registration,
+        HadamardMixer.registration,
     ]
 }
