@@ -7,5 +7,6 @@ enum BuiltinMixers {
         FourierMixer.registration,
         IdentityMixer.registration,
         HadamardMixer.registration,
+        WaveletMixer.registration,
     ]
 }
