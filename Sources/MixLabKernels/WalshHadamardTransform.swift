@@ -18,19 +18,25 @@ public enum HadamardOrder: String, Sendable, CaseIterable {
 /// except the final scale. The stages act on different bits of the index, so they commute and can run in
 /// any order; radix-4 steps fuse two of them.
 ///
-/// - Sequence axis: each butterfly combines two whole rows (SIMD across C). Examples are cut into
-///   column strips whose N rows fit in L2; a strip is gathered into contiguous scratch (zero rows
-///   appended when padding), transformed there, and scattered back, scaled and, in sequency order,
-///   row-permuted.
+/// - Sequence axis: each butterfly combines two whole rows (SIMD across C). For a power-of-two T the
+///   transform runs in place in the output, in passes that each take a group of index bits: a pass's
+///   sub-problem (2^g rows, 2^lo rows apart) stays in L2 while all its stages run, and every access is a
+///   whole contiguous row (one pass for [32, 512, 256], two for [8, 4096, 256]). The sequency
+///   permutation moves to the input side (`W = P·H = H·Pᵀ`, W being symmetric): input row k is written
+///   to row π(k) before the butterflies. A padded T instead gathers column strips into N-row scratch
+///   (zero rows appended), transforms them there and scatters the first T rows back, permuted.
 /// - Hidden axis: each row is copied to scratch (zero-padded), each 16-float vector gets a 16-point
 ///   transform in registers (four constant-geometry steps `x → (x_even + x_odd, x_even − x_odd)`), then
 ///   the stages with strides ≥ 16 combine whole vectors.
-/// - Both: the hidden pass writes the output, then the sequence pass transforms it in place.
+/// - Both: the hidden pass writes the output (scaled, rows already permuted), then the sequence passes
+///   transform it in place.
 ///
-/// Work is split over `Parallelism.threads` in fixed chunks (rows, then example×strip items), so
-/// results do not depend on timing. `W` is symmetric (also in sequency order) and so is the cropped
-/// `crop·W·pad`, so the same kernel computes the adjoint; `W·W = N·I` gives the inverse of the unpadded
-/// transform as the same kernel with scale `1/(s·N)`.
+/// Work is split over `Parallelism.threads` in fixed chunks (rows; sub-problems of a pass; example×strip
+/// items), with no reductions, so results do not depend on timing or on the thread count.
+///
+/// `W` is symmetric (also in sequency order) and so is the cropped `crop·W·pad`, so the same kernel
+/// computes the adjoint; `W·W = N·I` gives the inverse of the unpadded transform as the same kernel
+/// with scale `1/(s·N)`.
 public final class WalshHadamardTransform: @unchecked Sendable {
     /// The sequence length T.
     public let sequenceLength: Int
@@ -48,7 +54,7 @@ public final class WalshHadamardTransform: @unchecked Sendable {
     /// Sequency order: output index k reads natural index `permutation[k]` (empty in natural order).
     private let sequencePermutation: [Int]
     private let hiddenPermutation: [Int]
-    /// Columns per strip of the sequence pass.
+    /// Columns per strip of the padded sequence pass.
     private let stripWidth: Int
 
     /// Prepares the transform of `(sequenceLength, hiddenSize)` examples; lengths that are not powers
@@ -90,36 +96,53 @@ public final class WalshHadamardTransform: @unchecked Sendable {
     ///
     /// `input` and `output` hold `batch·T·C` floats each and must not overlap.
     public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, scale: Float) {
+        let t = sequenceLength
+        // A power-of-two sequence axis is transformed in place in `output`; its sequency permutation
+        // moves to the input side (W = P·H = H·Pᵀ, W being symmetric): row k is written to row π(k) first.
+        let inPlace = axes.includesSequence && paddedSequenceLength == t
+        let rowTarget = inPlace ? sequencePermutation : []
         switch axes {
         case .hidden:
-            hiddenPass(input, output, batch: batch, scale: scale)
+            hiddenPass(input, output, batch: batch, scale: scale, rowTarget: [])
+        case .sequence where inPlace:
+            copyRows(input, output, batch: batch, scale: scale, rowTarget: rowTarget)
+            sequenceInPlace(output, batch: batch)
         case .sequence:
             sequencePass(input, output, batch: batch, scale: scale)
+        case .both where inPlace:
+            hiddenPass(input, output, batch: batch, scale: scale, rowTarget: rowTarget)
+            sequenceInPlace(output, batch: batch)
         case .both:
-            hiddenPass(input, output, batch: batch, scale: 1)
+            hiddenPass(input, output, batch: batch, scale: 1, rowTarget: [])
             sequencePass(UnsafePointer(output), output, batch: batch, scale: scale)
         }
     }
 
     // MARK: Hidden axis
 
-    private func hiddenPass(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, scale: Float) {
-        let (c, n) = (hiddenSize, paddedHiddenSize)
-        let rows = batch * sequenceLength
+    /// Transforms every row; row t of each example is written to row `rowTarget[t]` (or t when empty).
+    private func hiddenPass(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, scale: Float, rowTarget: [Int]
+    ) {
+        let (t, c, n) = (sequenceLength, hiddenSize, paddedHiddenSize)
+        let rows = batch * t
         Parallelism.forEachChunk(of: rows) { range in
             let scratch = TensorStorage(count: n, zeroed: true)
             let v = scratch.pointer
-            for row in range {
-                let source = input + row * c
-                let target = output + row * c
-                v.update(from: source, count: c)
-                if n > c { (v + c).update(repeating: 0, count: n - c) }
-                Self.transformVector(v, count: n)
-                if hiddenPermutation.isEmpty {
-                    scaleCopy(v, to: target, count: c, scale: scale)
-                } else {
-                    hiddenPermutation.withUnsafeBufferPointer { p in
-                        for k in 0..<c { target[k] = scale * v[p[k]] }
+            rowTarget.withUnsafeBufferPointer { targets in
+                for row in range {
+                    let source = input + row * c
+                    let (b, r) = row.quotientAndRemainder(dividingBy: t)
+                    let target = output + (b * t + (targets.isEmpty ? r : targets[r])) * c
+                    copyFloats(source, to: v, count: c)
+                    if n > c { (v + c).update(repeating: 0, count: n - c) }
+                    Self.transformVector(v, count: n)
+                    if hiddenPermutation.isEmpty {
+                        scaleCopy(v, to: target, count: c, scale: scale)
+                    } else {
+                        hiddenPermutation.withUnsafeBufferPointer { p in
+                            for k in 0..<c { target[k] = scale * v[p[k]] }
+                        }
                     }
                 }
             }
@@ -198,6 +221,54 @@ public final class WalshHadamardTransform: @unchecked Sendable {
 
     // MARK: Sequence axis
 
+    /// `output[b, rowTarget[t]] = scale · input[b, t]` (row t when `rowTarget` is empty).
+    private func copyRows(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, scale: Float, rowTarget: [Int]
+    ) {
+        let (t, c) = (sequenceLength, hiddenSize)
+        Parallelism.forEachChunk(of: batch * t) { range in
+            rowTarget.withUnsafeBufferPointer { targets in
+                for row in range {
+                    let (b, r) = row.quotientAndRemainder(dividingBy: t)
+                    scaleCopy(input + row * c, to: output + (b * t + (targets.isEmpty ? r : targets[r])) * c, count: c, scale: scale)
+                }
+            }
+        }
+    }
+
+    /// The natural-order transform along T (a power of two) of every example of `data`, in place.
+    ///
+    /// The stages act on the bits of the row index; they are grouped into passes of at most
+    /// `groupBits` bits, so one sub-problem (2^bits rows, 2^lo rows apart, whole rows of C floats)
+    /// stays in L2 while all its stages run. Sub-problems of a pass are independent; consecutive ones
+    /// touch adjacent rows, and each row access is a whole contiguous row.
+    private func sequenceInPlace(_ data: UnsafeMutablePointer<Float>, batch: Int) {
+        let (t, c) = (sequenceLength, hiddenSize)
+        let bits = t.trailingZeroBitCount
+        guard bits > 0 else { return }
+        let groupBits = max(1, min(bits, (Self.passBudgetFloats / c).bitWidth - 1 - (Self.passBudgetFloats / c).leadingZeroBitCount))
+        let passes = (bits + groupBits - 1) / groupBits
+        let perPass = (bits + passes - 1) / passes  // balanced groups
+        var lo = 0
+        while lo < bits {
+            let hi = min(bits, lo + perPass)
+            let (span, stride) = (1 << (hi - lo), 1 << lo)
+            let problems = t / span
+            Parallelism.forEachChunk(of: batch * problems) { range in
+                for item in range {
+                    let (b, q) = item.quotientAndRemainder(dividingBy: problems)
+                    let (outer, inner) = q.quotientAndRemainder(dividingBy: stride)
+                    let first = b * t + outer * (span * stride) + inner
+                    Self.transformRows(data + first * c, rows: span, rowStride: stride * c, count: c)
+                }
+            }
+            lo = hi
+        }
+    }
+
+    /// Floats per in-place pass sub-problem: 512 KiB, half of this machine's per-core L2.
+    public static let passBudgetFloats = 128 * 1024
+
     private func sequencePass(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, scale: Float) {
         let (t, c, n, width) = (sequenceLength, hiddenSize, paddedSequenceLength, stripWidth)
         let strips = (c + width - 1) / width
@@ -212,7 +283,7 @@ public final class WalshHadamardTransform: @unchecked Sendable {
                 let count = min(width, c - column)
                 let source = input + b * exampleSize + column
                 let target = output + b * exampleSize + column
-                for row in 0..<t { (s + row * width).update(from: source + row * c, count: count) }
+                for row in 0..<t { copyFloats(source + row * c, to: s + row * width, count: count) }
                 for row in t..<n { (s + row * width).update(repeating: 0, count: count) }
                 Self.transformRows(s, rows: n, rowStride: width, count: count)
                 if sequencePermutation.isEmpty {
@@ -297,6 +368,21 @@ private func butterfly4(
         b[i] = d0 + d1
         c[i] = s0 - s1
         d[i] = d0 - d1
+        i += 1
+    }
+}
+
+/// `target[i] = source[i]` for `i < count`, inline (short rows: no call into memmove per row).
+@inline(__always)
+private func copyFloats(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count n: Int) {
+    var i = 0
+    while i + 16 <= n {
+        let x = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: x, as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < n {
+        target[i] = source[i]
         i += 1
     }
 }

@@ -19,14 +19,17 @@ import MixLabCore
 /// `j + offset − k` even, from coefficient `(j + offset − k)/2 mod m/2` — no zeroing, no scatter.
 ///
 /// Layout of the work (O(n·nc) per transformed line, n the axis length, nc the taps):
-/// - sequence axis: column strips whose rows fit in L2; every filter tap adds a whole strip row
-///   (SIMD across C); the first level reads the input rows directly and detail rows go straight to the
-///   output, only the low band passes through scratch;
-/// - hidden axis: per row, in polyphase form: the even and odd samples are split into periodically
-///   extended scratch arrays, so every tap is a contiguous SIMD multiply-add;
+/// - sequence axis: level by level over whole rows, every filter tap adds a whole row (SIMD across C,
+///   contiguous rows, prefetch-friendly); the first level reads the input rows directly, detail rows go
+///   straight to the output, only the low band passes through scratch;
+/// - hidden axis: per row, as a filter whose coefficients alternate with the output's parity, over a
+///   periodically extended copy of the row: analysis computes the interleaved `(low[0], high[0],
+///   low[1], …)` with contiguous SIMD multiply-adds and then splits it into `[low | high]`; synthesis
+///   interleaves `(low[i], high[i])` first and filters that (`RowFilter`);
 /// - both: the separable transform `W_T · X · W_Cᵀ` (GSL's "standard" 2-D form, every row fully then
-///   every column fully); the hidden pass writes the output, the sequence pass works on it in place.
-/// Work is split over `Parallelism.threads` in fixed chunks (rows, then example×strip items).
+///   every column fully); the hidden pass writes a scratch batch, the sequence pass reads it.
+/// Work is split over `Parallelism.threads` in fixed chunks: rows for the hidden pass; examples for the
+/// sequence pass, or each level's rows when the batch is smaller than the thread count.
 public final class WaveletFilterBank: @unchecked Sendable {
     /// Which operator a call computes.
     public enum Direction: Sendable {
@@ -54,9 +57,12 @@ public final class WaveletFilterBank: @unchecked Sendable {
     private let analysisTaps: AnalysisTaps
     private let adjointTaps: SynthesisTaps
     private let synthesisTaps: SynthesisTaps
-    private let stripWidth: Int
-    /// The margin, in samples, of the periodically extended polyphase arrays of the row kernel.
-    private let margin: Int
+    private let rowAnalysis: RowFilter
+    private let rowAdjoint: RowFilter
+    private let rowSynthesis: RowFilter
+    private let analysisTail: RowTail
+    private let adjointTail: RowTail
+    private let synthesisTail: RowTail
 
     /// Prepares the transform of `(sequenceLength, hiddenSize)` examples with `sequenceLevels` levels
     /// along T and `hiddenLevels` along C (each at most log₂ of its length; 0 on an axis not in `axes`).
@@ -77,16 +83,25 @@ public final class WaveletFilterBank: @unchecked Sendable {
         self.axes = axes
         self.sequenceLevels = sequenceLevels
         self.hiddenLevels = hiddenLevels
-        let nc = filters.taps
-        margin = nc / 2 + 2
-        analysisTaps = AnalysisTaps(low: filters.analysisLow, high: filters.analysisHigh, offset: filters.offset, margin: margin)
-        adjointTaps = SynthesisTaps(
-            low: filters.analysisLow, high: filters.analysisHigh, offset: filters.offset, margin: margin)
-        synthesisTaps = SynthesisTaps(
-            low: filters.synthesisLow, high: filters.synthesisHigh, offset: filters.offset, margin: margin)
-        // About 128 KiB of strip (T rows) per thread.
-        let budget = max(16, (32 * 1024 / sequenceLength) / 16 * 16)
-        stripWidth = min(budget, 256, (hiddenSize + 15) / 16 * 16)
+        let (h1, g1, h2, g2, offset) = (
+            filters.analysisLow, filters.analysisHigh, filters.synthesisLow, filters.synthesisHigh, filters.offset)
+        analysisTaps = AnalysisTaps(low: h1, high: g1)
+        adjointTaps = SynthesisTaps(low: h1, high: g1, offset: offset)
+        synthesisTaps = SynthesisTaps(low: h2, high: g2, offset: offset)
+        rowAnalysis = RowFilter(analysisLow: h1, high: g1, offset: offset)
+        rowAdjoint = RowFilter(synthesisLow: h1, high: g1, offset: offset)
+        rowSynthesis = RowFilter(synthesisLow: h2, high: g2, offset: offset)
+        let (n, l) = (hiddenSize, hiddenLevels)
+        analysisTail = RowTail(length: n, levels: l) { m, r in
+            DenseReference.waveletAnalysisMatrix(low: h1, high: g1, offset: offset, length: m, levels: r)
+        }
+        adjointTail = RowTail(length: n, levels: l) { m, r in
+            DenseReference.transpose(
+                DenseReference.waveletAnalysisMatrix(low: h1, high: g1, offset: offset, length: m, levels: r), m)
+        }
+        synthesisTail = RowTail(length: n, levels: l) { m, r in
+            DenseReference.waveletSynthesisMatrix(low: h2, high: g2, offset: offset, length: m, levels: r)
+        }
     }
 
     /// Writes the `direction` transform of `batch` examples from `input` to `output` (not overlapping).
@@ -95,10 +110,11 @@ public final class WaveletFilterBank: @unchecked Sendable {
         case .hidden:
             hiddenPass(input, output, batch: batch, direction: direction)
         case .sequence:
-            sequencePass(input, output, batch: batch, direction: direction, inPlace: false)
+            sequencePass(input, output, batch: batch, direction: direction)
         case .both:
-            hiddenPass(input, output, batch: batch, direction: direction)
-            sequencePass(UnsafePointer(output), output, batch: batch, direction: direction, inPlace: true)
+            let rows = TensorStorage(count: batch * sequenceLength * hiddenSize, zeroed: false)
+            hiddenPass(input, rows.pointer, batch: batch, direction: direction)
+            sequencePass(UnsafePointer(rows.pointer), output, batch: batch, direction: direction)
         }
     }
 
@@ -111,111 +127,150 @@ public final class WaveletFilterBank: @unchecked Sendable {
             output.update(from: input, count: rows * n)
             return
         }
-        let extended = n / 2 + 2 * margin + filters.taps + 8
+        let (filter, tail): (RowFilter, RowTail)
+        switch direction {
+        case .analysis: (filter, tail) = (rowAnalysis, analysisTail)
+        case .adjoint: (filter, tail) = (rowAdjoint, adjointTail)
+        case .synthesis: (filter, tail) = (rowSynthesis, synthesisTail)
+        }
+        // Levels 1…filtered run the row filter (lengths > 16); the rest is the tail matrix on ≤ 16 values.
+        let filtered = levels - tail.levels
+        let margin = filter.margin
         Parallelism.forEachChunk(of: rows) { range in
-            // Two ping-pong low bands, and the two periodically extended polyphase arrays.
-            let scratch = TensorStorage(count: n + 2 * extended, zeroed: true)
-            let bands = (scratch.pointer, scratch.pointer + n / 2)
-            let phases = (scratch.pointer + n, scratch.pointer + n + extended)
-            for row in range {
-                let source = input + row * n
-                let target = output + row * n
-                switch direction {
-                case .analysis:
-                    analyzeRow(source, target, count: n, levels: levels, bands: bands, phases: phases)
-                case .adjoint:
-                    synthesizeRow(source, target, count: n, levels: levels, taps: adjointTaps, bands: bands, phases: phases)
-                case .synthesis:
-                    synthesizeRow(source, target, count: n, levels: levels, taps: synthesisTaps, bands: bands, phases: phases)
+            // A low band (n), the interleaved row (n), the extended row (n + 2·margin), 64-byte aligned.
+            let scratch = TensorStorage(count: 3 * n + 2 * margin + 32, zeroed: true)
+            let band = scratch.pointer
+            let interleaved = scratch.pointer + n
+            let extended = scratch.pointer + 2 * n + 16
+            let center = extended + margin
+            filter.coefficients.withUnsafeBufferPointer { coefficients in
+                for row in range {
+                    let source = input + row * n
+                    let target = output + row * n
+                    if direction == .analysis {
+                        // Each level reads its input at `center` and leaves its low band there for the next.
+                        copyFloats(source, to: center, count: n)
+                        var m = n
+                        for level in stride(from: 1, through: filtered, by: 1) {
+                            let half = m / 2
+                            filter.run(coefficients, extended: extended, count: m, into: interleaved)
+                            let low = level == levels ? target : center
+                            split(interleaved, low: low, high: target + half, half: half)
+                            m = half
+                        }
+                        if tail.levels > 0 { tail.apply(UnsafePointer(center), into: target) }
+                    } else {
+                        // Coarsest levels first: the tail, then the row filter from level `filtered` to 1.
+                        var low = source
+                        if tail.levels > 0 {
+                            let out = filtered == 0 ? target : band
+                            tail.apply(source, into: out)
+                            low = UnsafePointer(out)
+                        }
+                        for level in stride(from: filtered, through: 1, by: -1) {
+                            let half = n >> level
+                            merge(low: low, high: source + half, half: half, into: center)
+                            let out = level == 1 ? target : band
+                            filter.run(coefficients, extended: extended, count: 2 * half, into: out)
+                            low = UnsafePointer(out)
+                        }
+                    }
                 }
             }
         }
     }
 
-    private func analyzeRow(
-        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count n: Int, levels: Int,
-        bands: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
-        phases: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-    ) {
-        var current = source
-        var m = n
-        for level in 1...levels {
-            let half = m / 2
-            let low = level == levels ? target : (level % 2 == 1 ? bands.0 : bands.1)
-            analysisTaps.analyzeRow(current, count: m, low: low, high: target + half, phases: phases, margin: margin)
-            current = UnsafePointer(low)
-            m = half
-        }
-    }
-
-    private func synthesizeRow(
-        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count n: Int, levels: Int,
-        taps: SynthesisTaps, bands: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
-        phases: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-    ) {
-        var current = source  // the low band of the coarsest level: cA_L
-        for level in stride(from: levels, through: 1, by: -1) {
-            let half = n >> level
-            let out = level == 1 ? target : (level % 2 == 1 ? bands.0 : bands.1)
-            taps.synthesizeRow(low: current, high: source + half, half: half, into: out, phases: phases, margin: margin)
-            current = UnsafePointer(out)
-        }
-    }
-
-    // MARK: Sequence axis (column strips)
+    // MARK: Sequence axis (whole rows, level by level)
 
     private func sequencePass(
-        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, direction: Direction,
-        inPlace: Bool
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, direction: Direction
     ) {
-        let (t, c, levels, width) = (sequenceLength, hiddenSize, sequenceLevels, stripWidth)
-        guard levels > 0 else {
-            if !inPlace { output.update(from: input, count: batch * t * c) }
+        let (t, c) = (sequenceLength, hiddenSize)
+        guard sequenceLevels > 0 else {
+            output.update(from: input, count: batch * t * c)
             return
         }
-        let strips = (c + width - 1) / width
         let exampleSize = t * c
-        Parallelism.forEachChunk(of: batch * strips) { items in
-            // A gathered copy of the strip (in place only) and two ping-pong low bands of T/2 rows.
-            let scratch = TensorStorage(count: (inPlace ? t * width : 0) + t * width, zeroed: true)
-            let bands = (scratch.pointer, scratch.pointer + (t / 2) * width)
-            let gathered = scratch.pointer + t * width
-            for item in items {
-                let (b, strip) = item.quotientAndRemainder(dividingBy: strips)
-                let column = strip * width
-                let count = min(width, c - column)
-                var source = Lines(input + b * exampleSize + column, stride: c)
-                let target = MutableLines(output + b * exampleSize + column, stride: c)
-                if inPlace {
-                    for row in 0..<t { (gathered + row * width).update(from: source.base + row * c, count: count) }
-                    source = Lines(gathered, stride: width)
-                }
-                switch direction {
-                case .analysis:
-                    var current = source
-                    var m = t
-                    for level in 1...levels {
-                        let half = m / 2
-                        let low = level == levels ? target : MutableLines(level % 2 == 1 ? bands.0 : bands.1, stride: width)
-                        analysisTaps.analyzeColumns(
-                            current, rows: m, low: low, high: target.advanced(by: half), count: count, offset: filters.offset)
-                        current = Lines(low)
-                        m = half
-                    }
-                case .adjoint, .synthesis:
-                    let taps = direction == .adjoint ? adjointTaps : synthesisTaps
-                    var current = source
-                    for level in stride(from: levels, through: 1, by: -1) {
-                        let half = t >> level
-                        let out = level == 1 ? target : MutableLines(level % 2 == 1 ? bands.0 : bands.1, stride: width)
-                        taps.synthesizeColumns(
-                            low: current, high: source.advanced(by: half), half: half, into: out, count: count,
-                            offset: filters.offset, taps: filters.taps)
-                        current = Lines(out)
-                    }
+        if batch >= Parallelism.threads {
+            Parallelism.forEachChunk(of: batch) { examples in
+                let scratch = TensorStorage(count: t * c, zeroed: false)
+                for b in examples {
+                    transformColumns(
+                        input + b * exampleSize, output + b * exampleSize, scratch: scratch.pointer, direction: direction,
+                        parallel: false)
                 }
             }
+        } else {
+            // Fewer examples than threads: the threads share each level's rows instead.
+            let scratch = TensorStorage(count: t * c, zeroed: false)
+            for b in 0..<batch {
+                transformColumns(
+                    input + b * exampleSize, output + b * exampleSize, scratch: scratch.pointer, direction: direction,
+                    parallel: true)
+            }
         }
+    }
+
+    /// All levels along T of one example, level by level over whole rows (SIMD across C).
+    ///
+    /// `scratch` holds `T·C` floats: two low bands of up to T/2 rows. With `parallel`, each level's
+    /// output rows are split over the threads.
+    private func transformColumns(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        direction: Direction, parallel: Bool
+    ) {
+        let (t, c, levels, offset) = (sequenceLength, hiddenSize, sequenceLevels, filters.offset)
+        let bands = (scratch, scratch + (t / 2) * c)
+        let source = Lines(input, stride: c)
+        let target = MutableLines(output, stride: c)
+        func run(_ count: Int, _ body: (Range<Int>) -> Void) {
+            if parallel { Parallelism.forEachChunk(of: count, body) } else { body(0..<count) }
+        }
+        switch direction {
+        case .analysis:
+            var current = source
+            var m = t
+            for level in 1...levels {
+                let half = m / 2
+                let low = level == levels ? target : MutableLines(level % 2 == 1 ? bands.0 : bands.1, stride: c)
+                let lines = current
+                run(half) { range in
+                    analysisTaps.analyzeColumns(
+                        lines, rows: m, low: low, high: target.advanced(by: half), outputs: range, count: c, offset: offset)
+                }
+                current = Lines(low)
+                m = half
+            }
+        case .adjoint, .synthesis:
+            let taps = direction == .adjoint ? adjointTaps : synthesisTaps
+            var current = source  // cA_L
+            for level in stride(from: levels, through: 1, by: -1) {
+                let half = t >> level
+                let out = level == 1 ? target : MutableLines(level % 2 == 1 ? bands.0 : bands.1, stride: c)
+                let low = current
+                run(2 * half) { range in
+                    taps.synthesizeColumns(
+                        low: low, high: source.advanced(by: half), half: half, into: out, outputs: range, count: c,
+                        offset: offset)
+                }
+                current = Lines(out)
+            }
+        }
+    }
+}
+
+/// `target[i] = source[i]` for `i < count`, inline (short rows: no call into memmove per row).
+@inline(__always)
+private func copyFloats(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count n: Int) {
+    var i = 0
+    while i + 16 <= n {
+        let x = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: x, as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < n {
+        target[i] = source[i]
+        i += 1
     }
 }
 
@@ -256,17 +311,12 @@ private struct MutableLines {
     func advanced(by rows: Int) -> MutableLines { MutableLines(base + rows * stride, stride: stride) }
 }
 
-// MARK: - Analysis taps
+// MARK: - Analysis taps (columns)
 
 /// One nonzero tap of an analysis filter: coefficient of `a[(2i − offset + k) mod m]` in output i.
 private struct AnalysisTap {
     /// The tap index k.
     let k: Int
-    /// Polyphase: 0 when `k − offset` is even (an even sample), 1 when odd.
-    let phase: Int
-    /// Polyphase: the position, in the extended phase array, of the sample output 0 reads:
-    /// `margin + floor((k − offset)/2)`.
-    let shift: Int
     let coefficient: Float
 }
 
@@ -277,62 +327,29 @@ private struct AnalysisTaps {
     /// The filter length nc.
     let taps: Int
 
-    init(low: [Double], high: [Double], offset: Int, margin: Int) {
+    init(low: [Double], high: [Double]) {
         func taps(_ filter: [Double]) -> [AnalysisTap] {
-            filter.indices.filter { filter[$0] != 0 }.map { k in
-                let d = k - offset
-                let floorHalf = d >= 0 ? d / 2 : -((-d + 1) / 2)
-                return AnalysisTap(k: k, phase: d & 1, shift: margin + floorHalf, coefficient: Float(filter[k]))
-            }
+            filter.indices.filter { filter[$0] != 0 }.map { AnalysisTap(k: $0, coefficient: Float(filter[$0])) }
         }
         self.low = taps(low)
         self.high = taps(high)
         self.taps = low.count
     }
 
-    /// One level along rows: `m` rows of `lines` → low rows into `low`, high rows into `high`.
-    func analyzeColumns(_ lines: Lines, rows m: Int, low: MutableLines, high: MutableLines, count: Int, offset: Int) {
-        let half = m / 2
+    /// One level along rows: `m` rows of `lines` → low rows into `low`, high rows into `high`, for the
+    /// output pairs i in `outputs` (⊂ 0..<m/2).
+    func analyzeColumns(
+        _ lines: Lines, rows m: Int, low: MutableLines, high: MutableLines, outputs: Range<Int>, count: Int, offset: Int
+    ) {
         let mask = m - 1
         let bias = m * (taps + 2) - offset  // ≥ 0, ≡ −offset (mod m)
         self.low.withUnsafeBufferPointer { lowTaps in
             self.high.withUnsafeBufferPointer { highTaps in
-                for i in 0..<half {
+                for i in outputs {
                     let base = 2 * i + bias
                     filterRows(lines, lowTaps, base: base, mask: mask, into: low[i], count: count)
                     filterRows(lines, highTaps, base: base, mask: mask, into: high[i], count: count)
                 }
-            }
-        }
-    }
-
-    /// One level along a row of `m` contiguous floats → `low` (m/2) and `high` (m/2), polyphase.
-    func analyzeRow(
-        _ source: UnsafePointer<Float>, count m: Int, low: UnsafeMutablePointer<Float>, high: UnsafeMutablePointer<Float>,
-        phases: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), margin: Int
-    ) {
-        let half = m / 2
-        let (even, odd) = phases
-        // Split even and odd samples into [margin, margin + half), then extend both periodically.
-        var i = 0
-        while i + 16 <= half {
-            let pair = UnsafeRawPointer(source + 2 * i).loadUnaligned(as: SIMD32<Float>.self)
-            UnsafeMutableRawPointer(even + margin + i).storeBytes(of: pair.evenHalf, as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(odd + margin + i).storeBytes(of: pair.oddHalf, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < half {
-            even[margin + i] = source[2 * i]
-            odd[margin + i] = source[2 * i + 1]
-            i += 1
-        }
-        extendPeriodically(even, margin: margin, period: half, extra: margin + taps)
-        extendPeriodically(odd, margin: margin, period: half, extra: margin + taps)
-        let arrays = (UnsafePointer(even), UnsafePointer(odd))
-        self.low.withUnsafeBufferPointer { lowTaps in
-            self.high.withUnsafeBufferPointer { highTaps in
-                polyphaseFilter(arrays, lowTaps, into: low, count: half)
-                polyphaseFilter(arrays, highTaps, into: high, count: half)
             }
         }
     }
@@ -362,51 +379,12 @@ private func filterRows(
     }
 }
 
-/// `out[i] = Σ_taps coefficient · phase[tap.phase][i + tap.shift]` for `i < count`.
-@inline(__always)
-private func polyphaseFilter(
-    _ phases: (UnsafePointer<Float>, UnsafePointer<Float>), _ taps: UnsafeBufferPointer<AnalysisTap>,
-    into out: UnsafeMutablePointer<Float>, count: Int
-) {
-    var i = 0
-    while i + 16 <= count {
-        var sum = SIMD16<Float>()
-        for tap in taps {
-            let source = (tap.phase == 0 ? phases.0 : phases.1) + i + tap.shift
-            sum += tap.coefficient * UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self)
-        }
-        UnsafeMutableRawPointer(out + i).storeBytes(of: sum, as: SIMD16<Float>.self)
-        i += 16
-    }
-    while i < count {
-        var sum: Float = 0
-        for tap in taps { sum += tap.coefficient * (tap.phase == 0 ? phases.0 : phases.1)[i + tap.shift] }
-        out[i] = sum
-        i += 1
-    }
-}
-
-/// Fills `a[0..<margin]` and `a[margin + period ..< margin + period + extra]` so that
-/// `a[margin + j] = a[margin + (j mod period)]` for every j in range.
-@inline(__always)
-private func extendPeriodically(_ a: UnsafeMutablePointer<Float>, margin: Int, period: Int, extra: Int) {
-    for q in 0..<margin {
-        let j = ((q - margin) % period + period) % period
-        a[q] = a[margin + j]
-    }
-    for q in 0..<extra {
-        a[margin + period + q] = a[margin + q % period]
-    }
-}
-
-// MARK: - Synthesis-pattern taps
+// MARK: - Synthesis-pattern taps (columns)
 
 /// One tap of the synthesis pattern in gather form: output j (with `j + offset − k` even) adds
 /// `low · lowBand[(j + offset − k)/2] + high · highBand[…]` (indices mod m/2).
 private struct SynthesisTap {
     let k: Int
-    /// Polyphase: `margin + (parity + offset − k)/2`, the extended-band position output 0 of this parity reads.
-    let shift: Int
     let low: Float
     let high: Float
 }
@@ -416,63 +394,30 @@ private struct SynthesisTap {
 private struct SynthesisTaps {
     /// `byParity[r]`: the taps contributing to outputs `j ≡ r (mod 2)`.
     let byParity: [[SynthesisTap]]
-    /// The largest tap index k in use.
-    let largestTap: Int
+    /// The filter length nc.
+    let taps: Int
 
-    init(low: [Double], high: [Double], offset: Int, margin: Int) {
+    init(low: [Double], high: [Double], offset: Int) {
         byParity = (0..<2).map { parity in
             low.indices.filter { k in (parity + offset - k) & 1 == 0 && (low[k] != 0 || high[k] != 0) }.map { k in
-                SynthesisTap(k: k, shift: margin + (parity + offset - k) / 2, low: Float(low[k]), high: Float(high[k]))
+                SynthesisTap(k: k, low: Float(low[k]), high: Float(high[k]))
             }
         }
-        largestTap = byParity.joined().map(\.k).max() ?? 0
+        taps = low.count
     }
 
-    /// One level along rows: low band (`half` rows) and high band (`half` rows) → `2·half` rows.
+    /// One level along rows: low band (`half` rows) and high band (`half` rows) → `2·half` rows, for the
+    /// output rows j in `outputs` (⊂ 0..<2·half).
     func synthesizeColumns(
-        low: Lines, high: Lines, half: Int, into out: MutableLines, count: Int, offset: Int, taps nc: Int
+        low: Lines, high: Lines, half: Int, into out: MutableLines, outputs: Range<Int>, count: Int, offset: Int
     ) {
         let m = 2 * half
         let mask = half - 1
-        let bias = m * (nc + 2) + offset  // keeps j + offset − k + (multiple of m) ≥ 0
+        let bias = m * (taps + 2) + offset  // keeps j + offset − k + (multiple of m) ≥ 0
         byParity[0].withUnsafeBufferPointer { even in
             byParity[1].withUnsafeBufferPointer { odd in
-                for j in 0..<m {
+                for j in outputs {
                     gatherRows(low, high, j & 1 == 0 ? even : odd, base: j + bias, mask: mask, into: out[j], count: count)
-                }
-            }
-        }
-    }
-
-    /// One level along a row: `low` and `high` (`half` floats each) → `out` (`2·half` floats), polyphase.
-    func synthesizeRow(
-        low: UnsafePointer<Float>, high: UnsafePointer<Float>, half: Int, into out: UnsafeMutablePointer<Float>,
-        phases: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), margin: Int
-    ) {
-        let (lows, highs) = phases
-        let extra = margin + largestTap + 2
-        (lows + margin).update(from: low, count: half)
-        (highs + margin).update(from: high, count: half)
-        extendPeriodically(lows, margin: margin, period: half, extra: extra)
-        extendPeriodically(highs, margin: margin, period: half, extra: extra)
-        let (l, h) = (UnsafePointer(lows), UnsafePointer(highs))
-        byParity[0].withUnsafeBufferPointer { evenTaps in
-            byParity[1].withUnsafeBufferPointer { oddTaps in
-                var p = 0
-                while p + 16 <= half {
-                    let even = polyphaseSum(l, h, evenTaps, at: p)
-                    let odd = polyphaseSum(l, h, oddTaps, at: p)
-                    UnsafeMutableRawPointer(out + 2 * p).storeBytes(of: interleave(even, odd), as: SIMD32<Float>.self)
-                    p += 16
-                }
-                while p < half {
-                    var even: Float = 0
-                    var odd: Float = 0
-                    for tap in evenTaps { even += tap.low * l[p + tap.shift] + tap.high * h[p + tap.shift] }
-                    for tap in oddTaps { odd += tap.low * l[p + tap.shift] + tap.high * h[p + tap.shift] }
-                    out[2 * p] = even
-                    out[2 * p + 1] = odd
-                    p += 1
                 }
             }
         }
@@ -508,27 +453,182 @@ private func gatherRows(
     }
 }
 
-/// `Σ_taps low · l[p + shift …] + high · h[p + shift …]` for 16 consecutive outputs of one parity.
-@inline(__always)
-private func polyphaseSum(
-    _ l: UnsafePointer<Float>, _ h: UnsafePointer<Float>, _ taps: UnsafeBufferPointer<SynthesisTap>, at p: Int
-) -> SIMD16<Float> {
-    var sum = SIMD16<Float>()
-    for tap in taps {
-        let x = UnsafeRawPointer(l + p + tap.shift).loadUnaligned(as: SIMD16<Float>.self)
-        let y = UnsafeRawPointer(h + p + tap.shift).loadUnaligned(as: SIMD16<Float>.self)
-        sum += tap.low * x + tap.high * y
+// MARK: - Rows: filters with parity-alternating coefficients
+
+/// One level along a contiguous row as `out[j] = Σ_d c_d(j mod 2) · x[(j + d) mod m]`: a filter whose
+/// coefficients alternate with the parity of the output index.
+///
+/// - Analysis with `h1, g1`: the interleaved coefficients `out[2i] = low[i]`, `out[2i+1] = high[i]` of
+///   `x = a`: `c_d(even) = h1[d + offset]`, `c_d(odd) = g1[d + offset + 1]`.
+/// - Synthesis pattern with `fl, fh` (adjoint: `h1, g1`; inverse: `h2, g2`) on the interleaved
+///   `x = (low[0], high[0], low[1], …)`: output j gathers `fl[k]·x[j + offset − k]` and
+///   `fh[k]·x[j + offset − k + 1]` over k with `j + offset − k` even, so `c_d` is `fl[offset − d]` when
+///   `j + d` is even and `fh[offset − d + 1]` when it is odd.
+/// Sixteen consecutive outputs (starting at an even j) are one SIMD multiply-add per d, with the
+/// coefficient vector `(c_d(even), c_d(odd), c_d(even), …)`.
+private struct RowFilter {
+    /// The relative offsets d with a nonzero coefficient.
+    let offsets: [Int]
+    /// Per offset: the alternating coefficient vector and the two scalars.
+    let coefficients: [RowCoefficient]
+    /// The periodic margin each side of the extended row: `max |d|`.
+    let margin: Int
+
+    init(analysisLow h1: [Double], high g1: [Double], offset: Int) {
+        let nc = h1.count
+        func at(_ f: [Double], _ k: Int) -> Double { f.indices.contains(k) ? f[k] : 0 }
+        self.init(range: (-offset - 1)...(nc - 1 - offset)) { d in
+            (at(h1, d + offset), at(g1, d + offset + 1))
+        }
     }
-    return sum
+
+    init(synthesisLow fl: [Double], high fh: [Double], offset: Int) {
+        let nc = fl.count
+        func at(_ f: [Double], _ k: Int) -> Double { f.indices.contains(k) ? f[k] : 0 }
+        self.init(range: (offset - nc + 1)...(offset + 1)) { d in
+            let (whenSumEven, whenSumOdd) = (at(fl, offset - d), at(fh, offset - d + 1))
+            return d & 1 == 0 ? (whenSumEven, whenSumOdd) : (whenSumOdd, whenSumEven)
+        }
+    }
+
+    /// From `(even, odd)` coefficients per offset d in `range`.
+    private init(range: ClosedRange<Int>, coefficient: (Int) -> (Double, Double)) {
+        var offsets: [Int] = []
+        var coefficients: [RowCoefficient] = []
+        for d in range {
+            let (even, odd) = coefficient(d)
+            guard even != 0 || odd != 0 else { continue }
+            offsets.append(d)
+            var vector = SIMD16<Float>()
+            for lane in 0..<16 { vector[lane] = Float(lane & 1 == 0 ? even : odd) }
+            coefficients.append(RowCoefficient(d: d, vector: vector, even: Float(even), odd: Float(odd)))
+        }
+        self.offsets = offsets
+        self.coefficients = coefficients
+        self.margin = offsets.map(abs).max() ?? 0
+    }
+
+    /// `out[j]` for `j < m` from `x = extended[margin ..< margin + m]` (m even, a power of two); fills the
+    /// periodic margins `extended[0 ..< margin]` and `extended[margin + m ..< m + 2·margin]` first.
+    func run(
+        _ coefficients: UnsafeBufferPointer<RowCoefficient>, extended: UnsafeMutablePointer<Float>, count m: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let mask = m - 1
+        let center = extended + margin
+        for q in 0..<margin {
+            extended[q] = center[(q - margin) & mask]
+            center[m + q] = center[q & mask]
+        }
+        var j = 0
+        while j + 16 <= m {
+            var sum = SIMD16<Float>()
+            for c in coefficients {
+                sum += c.vector * UnsafeRawPointer(center + j + c.d).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: sum, as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j < m {
+            var sum: Float = 0
+            for c in coefficients { sum += (j & 1 == 0 ? c.even : c.odd) * center[j + c.d] }
+            out[j] = sum
+            j += 1
+        }
+    }
 }
 
-/// `(e0, o0, e1, o1, …, e15, o15)`.
-@inline(__always)
-private func interleave(_ even: SIMD16<Float>, _ odd: SIMD16<Float>) -> SIMD32<Float> {
-    var result = SIMD32<Float>()
-    for i in 0..<16 {
-        result[2 * i] = even[i]
-        result[2 * i + 1] = odd[i]
+/// The last levels of a row transform, on the leading m ≤ 16 values, as one dense m×m matrix
+/// (built in Double from `DenseReference`, rounded once): 16 multiply-adds of SIMD columns for m = 16,
+/// instead of several short filter levels.
+private struct RowTail {
+    /// The levels the matrix covers (0: no tail).
+    let levels: Int
+    /// The matrix size m.
+    let size: Int
+    /// Column j of the matrix, padded to 16 lanes.
+    let columns: [SIMD16<Float>]
+
+    /// The tail of an `n`-value row transform of `levels` levels: the levels that act on 16 values or
+    /// fewer. `matrix(m, r)` returns the row-major m×m matrix of those r levels on length m.
+    init(length n: Int, levels: Int, matrix: (Int, Int) -> [Double]) {
+        var m = n
+        var done = 0
+        while done < levels && m > 16 {
+            m /= 2
+            done += 1
+        }
+        self.levels = levels - done
+        self.size = m
+        guard self.levels > 0 else {
+            columns = []
+            return
+        }
+        let a = matrix(m, self.levels)
+        columns = (0..<m).map { j in
+            var column = SIMD16<Float>()
+            for i in 0..<m { column[i] = Float(a[i * m + j]) }
+            return column
+        }
     }
-    return result
+
+    /// `out[0..<m] = M · x[0..<m]` (`x` and `out` may not overlap).
+    func apply(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        columns.withUnsafeBufferPointer { columns in
+            var sum = SIMD16<Float>()
+            for j in 0..<size { sum += x[j] * columns[j] }
+            if size == 16 {
+                UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
+            } else {
+                for i in 0..<size { out[i] = sum[i] }
+            }
+        }
+    }
+}
+
+/// One offset of a `RowFilter`.
+private struct RowCoefficient {
+    let d: Int
+    let vector: SIMD16<Float>
+    let even: Float
+    let odd: Float
+}
+
+/// `low[i] = x[2i]`, `high[i] = x[2i + 1]` for `i < half`.
+///
+/// Sixteen pairs at a time: each pair is one 64-bit lane (little-endian: `x[2i]` in its low half), split
+/// by truncation and shift — SIMD narrowing, no per-element shuffles.
+@inline(__always)
+private func split(_ x: UnsafePointer<Float>, low: UnsafeMutablePointer<Float>, high: UnsafeMutablePointer<Float>, half: Int) {
+    var i = 0
+    while i + 16 <= half {
+        let pairs = UnsafeRawPointer(x + 2 * i).loadUnaligned(as: SIMD16<UInt64>.self)
+        let even = SIMD16<UInt32>(truncatingIfNeeded: pairs)
+        let odd = SIMD16<UInt32>(truncatingIfNeeded: pairs &>> 32)
+        UnsafeMutableRawPointer(low + i).storeBytes(of: even, as: SIMD16<UInt32>.self)
+        UnsafeMutableRawPointer(high + i).storeBytes(of: odd, as: SIMD16<UInt32>.self)
+        i += 16
+    }
+    while i < half {
+        low[i] = x[2 * i]
+        high[i] = x[2 * i + 1]
+        i += 1
+    }
+}
+
+/// `x[2i] = low[i]`, `x[2i + 1] = high[i]` for `i < half` (the converse of `split`: widen, shift, or).
+@inline(__always)
+private func merge(low: UnsafePointer<Float>, high: UnsafePointer<Float>, half: Int, into x: UnsafeMutablePointer<Float>) {
+    var i = 0
+    while i + 16 <= half {
+        let even = SIMD16<UInt64>(truncatingIfNeeded: UnsafeRawPointer(low + i).loadUnaligned(as: SIMD16<UInt32>.self))
+        let odd = SIMD16<UInt64>(truncatingIfNeeded: UnsafeRawPointer(high + i).loadUnaligned(as: SIMD16<UInt32>.self))
+        UnsafeMutableRawPointer(x + 2 * i).storeBytes(of: even | (odd &<< 32), as: SIMD16<UInt64>.self)
+        i += 16
+    }
+    while i < half {
+        x[2 * i] = low[i]
+        x[2 * i + 1] = high[i]
+        i += 1
+    }
 }

@@ -106,6 +106,21 @@ import Testing
         }
     }
 
+    /// An example larger than one in-place pass (T·C > `WalshHadamardTransform.passBudgetFloats`): the
+    /// sequence stages are split into two passes over the rows.
+    @Test(arguments: HadamardOrder.allCases)
+    func multiPassSequenceTransformMatchesTheDenseReference(_ order: HadamardOrder) throws {
+        let shape = [1, 256, 1024]
+        #expect(shape[1] * shape[2] > WalshHadamardTransform.passBudgetFloats)
+        var random = SeededRandom(seed: 23)
+        let x = Tensor.normal(shape, using: &random)
+        let mixer = HadamardMixer(axes: .sequence, order: order, normalization: .ortho)
+        let reference = try mixer.denseReference(x)
+        let y = try mixer.apply(x)
+        let error = zip(y.values, reference).map { abs(Double($0) - $1) }.max()!
+        #expect(error < 1e-5 * reference.map(abs).max()!)
+    }
+
     @Test func denseSequencyMatrixHasKSignChangesInRowK() {
         for n in [1, 2, 4, 8, 32] {
             let w = DenseReference.hadamardMatrix(n, order: .sequency)
