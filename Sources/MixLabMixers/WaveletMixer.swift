@@ -331,8 +331,8 @@ extension WaveletMixer {
                 "family", default: "haar", allowed: WaveletFamily.allCases.map(\.rawValue).joined(separator: "|"),
                 summary: "GSL wavelet family"),
             MixerConfigurationKey(
-                "k", default: "2|4|103 (per family)",
-                allowed: "haar 2; daubechies 4…20 even (taps: 4 = db2); bspline 103|105|202|204|206|208|301|303|305|307|309",
+                "k", default: "smallest of the family",
+                allowed: "haar: 2; daubechies: 4…20 even, taps (4 = pywt db2); bspline: 103|105|202|204|206|208|301|303|305|307|309",
                 summary: "GSL family member"),
             MixerConfigurationKey("levels", default: "full", allowed: "full|1…30", summary: "decomposition levels per axis"),
             MixerConfigurationKey("gains", default: "false", allowed: "true|false", summary: "learnable gain per subband"),
