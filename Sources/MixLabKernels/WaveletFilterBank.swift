@@ -318,6 +318,8 @@ private struct AnalysisTap {
     /// The tap index k.
     let k: Int
     let coefficient: Float
+    /// The coefficient in every lane (no broadcast in the hot loop).
+    let vector: SIMD16<Float>
 }
 
 /// The analysis filters `h1` (low) and `g1` (high) as lists of nonzero taps.
@@ -329,7 +331,9 @@ private struct AnalysisTaps {
 
     init(low: [Double], high: [Double]) {
         func taps(_ filter: [Double]) -> [AnalysisTap] {
-            filter.indices.filter { filter[$0] != 0 }.map { AnalysisTap(k: $0, coefficient: Float(filter[$0])) }
+            filter.indices.filter { filter[$0] != 0 }.map {
+                AnalysisTap(k: $0, coefficient: Float(filter[$0]), vector: SIMD16(repeating: Float(filter[$0])))
+            }
         }
         self.low = taps(low)
         self.high = taps(high)
@@ -356,17 +360,35 @@ private struct AnalysisTaps {
 }
 
 /// `out[c] = Σ_taps coefficient · lines[(base + k) & mask][c]` for `c < count`.
+///
+/// Four vectors (64 floats) per pass over the taps, so each tap's row pointer and coefficient are
+/// loaded once per 64 outputs.
 @inline(__always)
 private func filterRows(
     _ lines: Lines, _ taps: UnsafeBufferPointer<AnalysisTap>, base: Int, mask: Int,
     into out: UnsafeMutablePointer<Float>, count: Int
 ) {
     var c = 0
+    while c + 64 <= count {
+        var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+        for tap in taps {
+            let row = UnsafeRawPointer(lines[(base + tap.k) & mask] + c)
+            s0 += tap.vector * row.loadUnaligned(as: SIMD16<Float>.self)
+            s1 += tap.vector * row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            s2 += tap.vector * row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+            s3 += tap.vector * row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+        }
+        let target = UnsafeMutableRawPointer(out + c)
+        target.storeBytes(of: s0, as: SIMD16<Float>.self)
+        target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
+        target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
+        target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
+        c += 64
+    }
     while c + 16 <= count {
         var sum = SIMD16<Float>()
         for tap in taps {
-            let x = UnsafeRawPointer(lines[(base + tap.k) & mask] + c).loadUnaligned(as: SIMD16<Float>.self)
-            sum += tap.coefficient * x
+            sum += tap.vector * UnsafeRawPointer(lines[(base + tap.k) & mask] + c).loadUnaligned(as: SIMD16<Float>.self)
         }
         UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
         c += 16
@@ -387,6 +409,9 @@ private struct SynthesisTap {
     let k: Int
     let low: Float
     let high: Float
+    /// `low` and `high` in every lane.
+    let lowVector: SIMD16<Float>
+    let highVector: SIMD16<Float>
 }
 
 /// A low/high filter pair used in the synthesis pattern (adjoint: `h1, g1`; inverse: `h2, g2`), as
@@ -400,7 +425,9 @@ private struct SynthesisTaps {
     init(low: [Double], high: [Double], offset: Int) {
         byParity = (0..<2).map { parity in
             low.indices.filter { k in (parity + offset - k) & 1 == 0 && (low[k] != 0 || high[k] != 0) }.map { k in
-                SynthesisTap(k: k, low: Float(low[k]), high: Float(high[k]))
+                SynthesisTap(
+                    k: k, low: Float(low[k]), high: Float(high[k]),
+                    lowVector: SIMD16(repeating: Float(low[k])), highVector: SIMD16(repeating: Float(high[k])))
             }
         }
         taps = low.count
@@ -424,20 +451,43 @@ private struct SynthesisTaps {
     }
 }
 
-/// `out[c] = Σ_taps low · lowBand[q][c] + high · highBand[q][c]`, `q = ((base − k) >> 1) & mask`.
+/// `out[c] = Σ_taps low · lowBand[q][c] + high · highBand[q][c]`, `q = ((base − k) >> 1) & mask`;
+/// four vectors per pass over the taps, like `filterRows`.
 @inline(__always)
 private func gatherRows(
     _ low: Lines, _ high: Lines, _ taps: UnsafeBufferPointer<SynthesisTap>, base: Int, mask: Int,
     into out: UnsafeMutablePointer<Float>, count: Int
 ) {
     var c = 0
+    while c + 64 <= count {
+        var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+        for tap in taps {
+            let q = ((base - tap.k) >> 1) & mask
+            let x = UnsafeRawPointer(low[q] + c)
+            let y = UnsafeRawPointer(high[q] + c)
+            let (l, h) = (tap.lowVector, tap.highVector)
+            s0 += l * x.loadUnaligned(as: SIMD16<Float>.self) + h * y.loadUnaligned(as: SIMD16<Float>.self)
+            s1 += l * x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                + h * y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            s2 += l * x.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+                + h * y.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+            s3 += l * x.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+                + h * y.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+        }
+        let target = UnsafeMutableRawPointer(out + c)
+        target.storeBytes(of: s0, as: SIMD16<Float>.self)
+        target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
+        target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
+        target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
+        c += 64
+    }
     while c + 16 <= count {
         var sum = SIMD16<Float>()
         for tap in taps {
             let q = ((base - tap.k) >> 1) & mask
             let x = UnsafeRawPointer(low[q] + c).loadUnaligned(as: SIMD16<Float>.self)
             let y = UnsafeRawPointer(high[q] + c).loadUnaligned(as: SIMD16<Float>.self)
-            sum += tap.low * x + tap.high * y
+            sum += tap.lowVector * x + tap.highVector * y
         }
         UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
         c += 16
@@ -521,6 +571,22 @@ private struct RowFilter {
             center[m + q] = center[q & mask]
         }
         var j = 0
+        while j + 64 <= m {
+            var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+            for c in coefficients {
+                let x = UnsafeRawPointer(center + j + c.d)
+                s0 += c.vector * x.loadUnaligned(as: SIMD16<Float>.self)
+                s1 += c.vector * x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                s2 += c.vector * x.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+                s3 += c.vector * x.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+            }
+            let target = UnsafeMutableRawPointer(out + j)
+            target.storeBytes(of: s0, as: SIMD16<Float>.self)
+            target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
+            target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
+            target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
+            j += 64
+        }
         while j + 16 <= m {
             var sum = SIMD16<Float>()
             for c in coefficients {
