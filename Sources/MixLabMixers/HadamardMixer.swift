@@ -45,6 +45,7 @@ public final class HadamardMixer: FixedLinearMixer, InvertibleMixer, @unchecked 
     public let order: HadamardOrder
     /// The scaling convention.
     public let normalization: Normalization
+    /// Name `hadamard`, axes, linear, lengths and the resolved configuration.
     public let descriptor: MixerDescriptor
 
     private let kernels: HadamardKernels
@@ -123,6 +124,7 @@ public final class ZeroPaddedHadamardMixer: FixedLinearMixer, @unchecked Sendabl
     public let order: HadamardOrder
     /// The scaling convention (from the padded lengths).
     public let normalization: Normalization
+    /// Name `hadamard`, axes, linear, lengths and the resolved configuration.
     public let descriptor: MixerDescriptor
 
     private let kernels: HadamardKernels

@@ -58,6 +58,7 @@ public final class WaveletMixer: TokenMixer, InvertibleMixer, @unchecked Sendabl
     public let levels: Int?
     /// The per-subband gains (`[L+1]`, or `[L+1, L+1]` for both axes), when learned.
     public let gains: Parameter?
+    /// Name `wavelet`, axes, linear, invertible, power-of-two lengths and the resolved configuration.
     public let descriptor: MixerDescriptor
 
     private let lock = NSLock()
