@@ -12,5 +12,7 @@ enum BuiltinMixers {
         GlobalFilterMixer.registration,
         LinearConvolutionFourierMixer.registration,
         PhaseFourierMixer.registration,
+        HadamardMixer.registration,
+        WaveletMixer.registration,
     ]
 }
