@@ -6,5 +6,8 @@ enum BuiltinMixers {
     static let registrations: [MixerRegistration] = [
         FourierMixer.registration,
         IdentityMixer.registration,
+        LinearMixer.registration,
+        RandomMixer.registration,
+        LearnedBasisMixer.registration,
     ]
 }
