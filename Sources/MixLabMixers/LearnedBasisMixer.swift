@@ -62,7 +62,21 @@ import MixLabKernels
 public final class LearnedBasisMixer: TokenMixer, DenseReferenceProviding, Sendable {
     /// A basis family to initialise from.
     public enum Basis: String, Sendable, CaseIterable {
-        case dft, dct, hadamard, legendre, chebyshev, wavelet, identity
+        /// `cos(2π·jk/n)`, the real part of the DFT matrix (FNet's cos part), scaled by `scale`.
+        case dft
+        /// The DCT-II matrix (scipy's `dct`, type 2), scaled by `scale`.
+        case dct
+        /// The Sylvester–Hadamard matrix (power-of-two lengths), scaled by `scale`.
+        case hadamard
+        /// Discrete orthonormal Legendre polynomials on the Gauss–Legendre nodes.
+        case legendre
+        /// Orthonormalised Chebyshev polynomials on the Chebyshev–Gauss nodes (a column-reversed DCT-II).
+        case chebyshev
+        /// The orthonormal Haar wavelet matrix, full depth (power-of-two lengths).
+        case wavelet
+        /// The identity: start from no mixing.
+        case identity
+        /// A Haar-distributed random orthogonal matrix, seeded.
         case randomOrthogonal = "random-orthogonal"
 
         /// Whether the family needs power-of-two lengths.

@@ -29,9 +29,10 @@ enum SeparableMatrixMixing {
         return length
     }
 
-    /// The base generator: `SeededRandom(seed:)` when the `seed` key is set, else the build context's.
+    /// The base generator: `SeededRandom(seed:)` when the `seed` key is set to a number, else (absent or
+    /// `layer`, the documented default) the build context's.
     static func random(_ configuration: MixerConfiguration, context: MixerBuildContext, mixer: String) throws -> (SeededRandom, seed: Int?) {
-        guard configuration.values["seed"] != nil else { return (context.random, nil) }
+        guard let text = configuration.values["seed"], text != "layer" else { return (context.random, nil) }
         let seed = try configuration.integer("seed", default: 0, in: 0...Int.max, mixer: mixer)
         return (SeededRandom(seed: UInt64(seed)), seed)
     }

@@ -121,6 +121,9 @@ struct SeparableProductFixture: Decodable {
         #expect(seeded0.hiddenWeight!.value == seeded1.hiddenWeight!.value, "seed overrides the context's generator")
         #expect(seeded0.hiddenWeight!.value != a.hiddenWeight!.value)
         #expect(seeded0.descriptor.summary == "linear(axes=both, seed=77)")
+        let explicitDefault = try make(layer0, ["seed": "layer"])
+        #expect(explicitDefault.sequenceWeight!.value == a.sequenceWeight!.value, "seed=layer is the documented default")
+        #expect(explicitDefault.descriptor.summary == "linear(axes=both)")
     }
 
     @Test func backwardUsesTheWeightsOfItsForwardPass() throws {
