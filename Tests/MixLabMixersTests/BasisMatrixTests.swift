@@ -108,6 +108,19 @@ import Testing
         #expect(Self.maxDifference(Array(m[n..<(2 * n)]), nodes.map { $0 / norm }) < 1e-13)
     }
 
+    @Test func gaussLegendreNodesAreTheRootsOfPnAtLargeN() throws {
+        let n = 700
+        let nodes = try BasisMatrix.gaussLegendreNodes(n)
+        #expect(zip(nodes, nodes.dropFirst()).allSatisfy { $0 < $1 } && nodes.first! > -1 && nodes.last! < 1)
+        for x in nodes {
+            var (previous, current) = (1.0, x)  // Bonnet: (k+1)P_{k+1} = (2k+1)x·P_k − k·P_{k−1}
+            for k in 1..<n { (previous, current) = (current, ((2 * Double(k) + 1) * x * current - Double(k) * previous) / Double(k + 1)) }
+            // The distance to the true root, to first order: |P_n(x) / P_n'(x)|.
+            let derivative = Double(n) * (x * current - previous) / (x * x - 1)
+            #expect(abs(current / derivative) < 1e-15, "P_\(n)(\(x)) / P_n' = \(current / derivative)")
+        }
+    }
+
     @Test func chebyshevOnChebyshevNodesIsTheColumnReversedDCT() throws {
         for n in [1, 2, 5, 16, 33] {
             let chebyshev = try BasisMatrix.chebyshev(n)
