@@ -10,8 +10,8 @@ import MixLabCore
 ///
 /// Families with an unnormalised textbook form (`dft`, `dct`, `hadamard`) take a `Normalization` in
 /// scipy's vocabulary; the others are orthonormal by construction. Everything is computed once, in
-/// Double, and costs at most O(n³) (Gram–Schmidt: about 0.1 s at n = 1024, 30 s at n = 4096 on one core):
-/// callers round to Float.
+/// Double, and costs at most O(n³) (Gram–Schmidt: under a second at n = 1024, about a minute at n = 4096,
+/// where it is memory-bound): callers round to Float.
 ///
 /// References: S. A. Martucci / scipy.fft (DCT-II); J. J. Sylvester (1867) (Hadamard); W. H. Press et
 /// al., "Numerical Recipes", §4.6 (Gauss–Legendre nodes by Newton's method); L. Giraud, J. Langou,
