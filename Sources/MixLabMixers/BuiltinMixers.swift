@@ -14,5 +14,8 @@ enum BuiltinMixers {
         PhaseFourierMixer.registration,
         HadamardMixer.registration,
         WaveletMixer.registration,
+        LinearMixer.registration,
+        RandomMixer.registration,
+        LearnedBasisMixer.registration,
     ]
 }
