@@ -28,16 +28,18 @@ import MixLabCore
 /// maximum score and the reciprocal of its sum of exponentials, enough to recompute `P` exactly.
 ///
 /// Work is organised per (example, head) pair and, within a pair, in blocks of `rowsPerBlock` query
-/// rows, so the `rowsPerBlock × T` scores a block works on stay in cache between the GEMM that makes
-/// them, the softmax, and the GEMM that uses them. Pairs are processed one after another; each GEMM uses
-/// OpenBLAS's threads, and the elementwise passes (softmax, `dS`) split the block's rows over
-/// `Parallelism.threads` in fixed chunks. Results are deterministic for a given thread count, and a
-/// recomputed `P` is bitwise equal to the saved one (same GEMM calls, same row statistics).
+/// rows (all of T up to 2048, 512 rows at T = 4096), so the block of scores stays in cache between the
+/// GEMM that makes it, the softmax, and the GEMM that uses it, and the scratch stays small. Pairs are
+/// processed one after another; each GEMM uses OpenBLAS's threads, and the elementwise passes (softmax,
+/// `dS`) split a block's rows over `Parallelism.threads` in fixed chunks. Results are deterministic for a
+/// given thread count, and a recomputed `P` is bitwise equal to the saved one (same GEMM calls, same row
+/// statistics, same arithmetic).
 ///
 /// Cost per pair: forward `4·T²·d` flops (two GEMMs) plus `T²` exponentials; backward `8·T²·d`
 /// (four GEMMs), plus `2·T²·d` and `T²` exponentials when `P` is recomputed. Memory: saving `P` takes
 /// `4·B·heads·T²` bytes (2 GiB at B = 8, heads = 4, T = 4096); recomputing keeps only the statistics
-/// (`8·B·heads·T` bytes). Scratch: two blocks of `rowsPerBlock × T` floats.
+/// (`8·B·heads·T` bytes). Scratch: one block of `rowsPerBlock × T` floats (two in a backward pass
+/// that recomputes `P`), 8 MiB each at T = 4096.
 public struct ScaledDotProductAttention: Sendable {
     /// The batch size B.
     public let batch: Int
@@ -53,13 +55,18 @@ public struct ScaledDotProductAttention: Sendable {
     /// The head size `d = C / heads`.
     public var headSize: Int { hidden / heads }
 
-    /// Floats of scores per block that keep a block in a core's L2 cache with room to spare.
-    public static let blockFloats = 1 << 18
+    /// Floats of scores per block (8 MiB): 512 query rows at T = 4096.
+    ///
+    /// Measured at T = 4096, d = 256, one thread: the GEMMs run at 80 → 87 GF/s (scores) as blocks
+    /// grow from 128 to 512 rows (each GEMM call packs all of `K` or `V` again, so fewer, larger calls
+    /// pack less) and no faster beyond; the softmax passes work row by row, in L1/L2 either way.
+    public static let blockFloats = 1 << 21
 
     /// The attention core for `(batch, length, hidden)` activations split into `heads` heads.
     ///
     /// `rowsPerBlock` defaults to as many rows as fit `blockFloats` scores, at least 128 (GEMMs with
-    /// fewer rows spend too much of their time packing `K` and `V`) and at most T.
+    /// fewer rows spend too much of their time packing `K` and `V`) and at most T: every T ≤ 2048 is
+    /// one block.
     public init(batch: Int, length: Int, hidden: Int, heads: Int, rowsPerBlock: Int? = nil) {
         precondition(heads >= 1 && hidden % heads == 0, "ScaledDotProductAttention: \(heads) heads do not divide \(hidden)")
         self.batch = batch
@@ -90,33 +97,42 @@ public struct ScaledDotProductAttention: Sendable {
         qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
         probabilities: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>
     ) {
+        let biases = effectiveKeyBiases(keyBias)
+        let scratchCount = probabilities == nil ? rowsPerBlock * length : 0
+        forEachPair(scratch: scratchCount) { b, h, scratch, rowChunks in
+            forwardPair(
+                b, h, qkv: qkv, keyBias: biases[b], output: output, probabilities: probabilities,
+                statistics: statistics, scratch: scratch, rowChunks: rowChunks)
+        }
+    }
+
+    /// The forward pass of one (example, head) pair, block by block.
+    private func forwardPair(
+        _ b: Int, _ h: Int, qkv: UnsafePointer<Float>, keyBias bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
+        statistics: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rowChunks: Int
+    ) {
         let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
         let alpha = 1 / Float(d).squareRoot()
-        let scratch = probabilities == nil ? TensorStorage(count: r * t, zeroed: false) : nil
-        let biases = effectiveKeyBiases(keyBias)
-        for b in 0..<batch {
-            let bias = biases[b]
-            for h in 0..<heads {
-                let pair = b * heads + h
-                let q = qkv + b * t * 3 * c + h * d
-                let k = q + c, v = q + 2 * c
-                for r0 in stride(from: 0, to: t, by: r) {
-                    let rows = min(r, t - r0)
-                    let s = probabilities.map { $0 + (pair * t + r0) * t } ?? scratch!.pointer  // rows × T
-                    // S = Q_h[R] K_hᵀ / √d
-                    BLAS.sgemm(
-                        transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
-                        b: k, ldb: 3 * c, c: s, ldc: t)
-                    let stats = statistics + (pair * t + r0) * 2
-                    forEachRowChunk(rows) { range in
-                        for i in range { softmaxRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
-                    }
-                    // O_h[R] = P V_h
-                    BLAS.sgemm(
-                        m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c,
-                        c: output + (b * t + r0) * c + h * d, ldc: c)
-                }
+        let pair = b * heads + h
+        let q = qkv + b * t * 3 * c + h * d
+        let k = q + c, v = q + 2 * c
+        for r0 in stride(from: 0, to: t, by: r) {
+            let rows = min(r, t - r0)
+            let s = probabilities.map { $0 + (pair * t + r0) * t } ?? scratch  // rows × T
+            let stats = statistics + (pair * t + r0) * 2
+            // S = Q_h[R] K_hᵀ / √d
+            BLAS.sgemm(
+                transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
+                b: k, ldb: 3 * c, c: s, ldc: t)
+            // P = softmax(S + M), row by row
+            forEachRowChunk(rows, chunks: rowChunks) { range in
+                for i in range { softmaxRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
             }
+            // O_h[R] = P V_h
+            BLAS.sgemm(
+                m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: output + (b * t + r0) * c + h * d,
+                ldc: c)
         }
     }
 
@@ -135,62 +151,69 @@ public struct ScaledDotProductAttention: Sendable {
         probabilities: UnsafePointer<Float>?, statistics: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>, qkvGradient: UnsafeMutablePointer<Float>
     ) {
+        let biases = effectiveKeyBiases(keyBias)
+        let block = rowsPerBlock * length
+        // Scratch: dP (then dS) for a block, and the recomputed P when it was not saved.
+        forEachPair(scratch: probabilities == nil ? 2 * block : block) { b, h, scratch, rowChunks in
+            backwardPair(
+                b, h, qkv: qkv, keyBias: biases[b], probabilities: probabilities, statistics: statistics,
+                outputGradient: outputGradient, qkvGradient: qkvGradient, scoreGradient: scratch,
+                recomputed: probabilities == nil ? scratch + block : nil, rowChunks: rowChunks)
+        }
+    }
+
+    /// The backward pass of one (example, head) pair, block by block.
+    private func backwardPair(
+        _ b: Int, _ h: Int, qkv: UnsafePointer<Float>, keyBias bias: UnsafePointer<Float>?,
+        probabilities: UnsafePointer<Float>?, statistics: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        qkvGradient: UnsafeMutablePointer<Float>, scoreGradient ds: UnsafeMutablePointer<Float>,
+        recomputed: UnsafeMutablePointer<Float>?, rowChunks: Int
+    ) {
         let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
         let alpha = 1 / Float(d).squareRoot()
-        let recomputed = probabilities == nil ? TensorStorage(count: r * t, zeroed: false) : nil
-        let scoreGradient = TensorStorage(count: r * t, zeroed: false)  // dP, then dS: rows × T
-        let biases = effectiveKeyBiases(keyBias)
-        for b in 0..<batch {
-            let bias = biases[b]
-            for h in 0..<heads {
-                let pair = b * heads + h
-                let q = qkv + b * t * 3 * c + h * d
-                let k = q + c, v = q + 2 * c
-                let dq = qkvGradient + b * t * 3 * c + h * d
-                let dk = dq + c, dv = dq + 2 * c
-                let dO = outputGradient + b * t * c + h * d
-                for r0 in stride(from: 0, to: t, by: r) {
-                    let rows = min(r, t - r0)
-                    let stats = statistics + (pair * t + r0) * 2
-                    let p: UnsafePointer<Float>
-                    if let probabilities {
-                        p = probabilities + (pair * t + r0) * t
-                    } else {
-                        let s = recomputed!.pointer
-                        BLAS.sgemm(
-                            transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
-                            b: k, ldb: 3 * c, c: s, ldc: t)
-                        forEachRowChunk(rows) { range in
-                            for i in range {
-                                recomputeRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i)
-                            }
-                        }
-                        p = UnsafePointer(s)
-                    }
-                    let ds = scoreGradient.pointer
-                    // dP = dO_h[R] V_hᵀ
-                    BLAS.sgemm(
-                        transposeB: true, m: rows, n: t, k: d, a: dO + r0 * c, lda: c, b: v, ldb: 3 * c,
-                        c: ds, ldc: t)
-                    // dS = P ⊙ (dP − D), D_i = Σ_j P_ij dP_ij
-                    forEachRowChunk(rows) { range in
-                        for i in range { softmaxGradientRow(p + i * t, ds + i * t, count: t) }
-                    }
-                    let accumulate: Float = r0 == 0 ? 0 : 1
-                    // dV_h += P[R]ᵀ dO_h[R]
-                    BLAS.sgemm(
-                        transposeA: true, m: t, n: d, k: rows, a: p, lda: t, b: dO + r0 * c, ldb: c,
-                        beta: accumulate, c: dv, ldc: 3 * c)
-                    // dQ_h[R] = dS K_h / √d
-                    BLAS.sgemm(
-                        m: rows, n: d, k: t, alpha: alpha, a: ds, lda: t, b: k, ldb: 3 * c,
-                        c: dq + r0 * 3 * c, ldc: 3 * c)
-                    // dK_h += dSᵀ Q_h[R] / √d
-                    BLAS.sgemm(
-                        transposeA: true, m: t, n: d, k: rows, alpha: alpha, a: ds, lda: t, b: q + r0 * 3 * c,
-                        ldb: 3 * c, beta: accumulate, c: dk, ldc: 3 * c)
+        let pair = b * heads + h
+        let q = qkv + b * t * 3 * c + h * d
+        let k = q + c, v = q + 2 * c
+        let dq = qkvGradient + b * t * 3 * c + h * d
+        let dk = dq + c, dv = dq + 2 * c
+        let dO = outputGradient + b * t * c + h * d
+        for r0 in stride(from: 0, to: t, by: r) {
+            let rows = min(r, t - r0)
+            let stats = statistics + (pair * t + r0) * 2
+            let p: UnsafePointer<Float>
+            if let probabilities {
+                p = probabilities + (pair * t + r0) * t
+            } else {
+                // P[R] again: the forward GEMM and softmax statistics give bitwise the same values.
+                let s = recomputed!
+                BLAS.sgemm(
+                    transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
+                    b: k, ldb: 3 * c, c: s, ldc: t)
+                forEachRowChunk(rows, chunks: rowChunks) { range in
+                    for i in range { recomputeRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
                 }
+                p = UnsafePointer(s)
             }
+            // dP = dO_h[R] V_hᵀ
+            BLAS.sgemm(
+                transposeB: true, m: rows, n: t, k: d, a: dO + r0 * c, lda: c, b: v, ldb: 3 * c, c: ds, ldc: t)
+            // dS = P ⊙ (dP − D), D_i = Σ_j P_ij dP_ij
+            forEachRowChunk(rows, chunks: rowChunks) { range in
+                for i in range { softmaxGradientRow(p + i * t, ds + i * t, count: t) }
+            }
+            let accumulate: Float = r0 == 0 ? 0 : 1
+            // dV_h += P[R]ᵀ dO_h[R]
+            BLAS.sgemm(
+                transposeA: true, m: t, n: d, k: rows, a: p, lda: t, b: dO + r0 * c, ldb: c, beta: accumulate,
+                c: dv, ldc: 3 * c)
+            // dQ_h[R] = dS K_h / √d
+            BLAS.sgemm(
+                m: rows, n: d, k: t, alpha: alpha, a: ds, lda: t, b: k, ldb: 3 * c, c: dq + r0 * 3 * c,
+                ldc: 3 * c)
+            // dK_h += dSᵀ Q_h[R] / √d
+            BLAS.sgemm(
+                transposeA: true, m: t, n: d, k: rows, alpha: alpha, a: ds, lda: t, b: q + r0 * 3 * c,
+                ldb: 3 * c, beta: accumulate, c: dk, ldc: 3 * c)
         }
     }
 
@@ -205,11 +228,23 @@ public struct ScaledDotProductAttention: Sendable {
         }
     }
 
-    /// Splits `rows` rows of a block over the threads when the block is large enough to pay for it.
-    private func forEachRowChunk(_ rows: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = rows * length >= 16_384 ? Parallelism.threads : 1
+    /// Runs `body(b, h, scratch, rowChunks)` for every (example, head) pair, one after another, with
+    /// `count` floats of scratch; elementwise passes split a block's rows into `rowChunks` chunks.
+    ///
+    /// Pairs run one after another and each GEMM uses OpenBLAS's threads, because OpenBLAS's thread
+    /// count is global: running pairs in parallel needs single-threaded GEMMs inside the parallel loop
+    /// (measured faster with several heads, see `AttentionMixer`), which the BLAS layer does not offer.
+    private func forEachPair(scratch count: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void) {
+        let scratch = TensorStorage(count: count, zeroed: false)
+        let rowChunks = rowsPerBlock * length >= 16_384 ? Parallelism.threads : 1
+        for pair in 0..<(batch * heads) { body(pair / heads, pair % heads, scratch.pointer, rowChunks) }
+    }
+
+    /// Splits `rows` rows of a block into `chunks` chunks run in parallel.
+    private func forEachRowChunk(_ rows: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         Parallelism.forEachChunk(of: rows, chunks: chunks, body)
     }
+
 }
 
 // MARK: Row kernels (SIMD, 16 lanes)

@@ -163,8 +163,8 @@ public final class AttentionMixer: TokenMixer, Sendable {
         let tokens = batch * t
 
         // Q|K|V = X [Wq; Wk; Wv]ᵀ + [bq | bk | bv]: one GEMM over all tokens.
-        let packedWeight = try Self.stack([queryWeight.value, keyWeight.value, valueWeight.value], shape: [3 * c, c])
-        let packedBias = try Self.stack([queryBias.value, self.keyBias.value, valueBias.value], shape: [3 * c])
+        let packedWeight = Self.stack([queryWeight.value, keyWeight.value, valueWeight.value], shape: [3 * c, c])
+        let packedBias = Self.stack([queryBias.value, self.keyBias.value, valueBias.value], shape: [3 * c])
         var qkv = Tensor(uninitialized: [batch, t, 3 * c])
         var o = Tensor(uninitialized: [batch, t, c])
         var statistics = Tensor(uninitialized: [batch, heads, t, 2])
@@ -350,9 +350,20 @@ public final class AttentionMixer: TokenMixer, Sendable {
         return padded ? bias : nil
     }
 
-    /// The values of `parts` one after another, as a tensor of `shape`.
-    private static func stack(_ parts: [Tensor], shape: [Int]) throws -> Tensor {
-        try Tensor(shape: shape, values: parts.flatMap(\.values))
+    /// The values of `parts` one after another, as a tensor of `shape` (whose size is their total).
+    private static func stack(_ parts: [Tensor], shape: [Int]) -> Tensor {
+        var stacked = Tensor(uninitialized: shape)
+        stacked.withUnsafeMutableBufferPointer { target in
+            var offset = 0
+            for part in parts {
+                part.withUnsafeBufferPointer { source in
+                    (target.baseAddress! + offset).update(from: source.baseAddress!, count: source.count)
+                }
+                offset += part.count
+            }
+            precondition(offset == target.count, "AttentionMixer.stack: \(offset) values for shape \(shape)")
+        }
+        return stacked
     }
 
     /// Sets each of `rows` rows of `width` floats at `target` to `row`, splitting rows over the threads.
