@@ -7,7 +7,7 @@ import MixLabKernels
 ///
 /// For each example `X` of shape `(T, C)`, with `heads` heads of size `d = C / heads`:
 ///
-///     Q = X Wqᵀ + bq,   K = X Wkᵀ + bk,   V = X Wvᵀ + bv
+///     Q = X Wqᵀ + bq,   K = X Wkᵀ (+ bk, which cancels: see below),   V = X Wvᵀ + bv
 ///     O_h = softmax(Q_h K_hᵀ / √d + M) V_h          (h = 0 ..< heads; Q_h = columns h·d ..< (h+1)·d)
 ///     Y = [O_0 | … | O_{heads−1}] Woᵀ + bo
 ///
@@ -22,10 +22,10 @@ import MixLabKernels
 ///   `attention.output.dense`, so an importer maps them one to one. Initialised as HuggingFace does:
 ///   weights normal(0, 0.02), biases zero, each weight from its own sub-stream of
 ///   `MixerBuildContext.random`.
-/// - The key bias has no effect: it adds `q_i · bk / √d` to every score of query row `i`, which the
-///   softmax cancels. Its gradient is therefore exactly zero, and the backward pass adds exactly zero
-///   (the column sum of `dK` would be rounding noise around zero). It is kept so BERT checkpoints load
-///   one to one.
+/// - The key bias cannot change the output: it adds `q_i · bk / √d` to every score of query row `i`,
+///   and the softmax is invariant to adding a constant to a row. The forward pass therefore leaves it
+///   out (the output is exactly independent of it, instead of changing by rounding), and its gradient
+///   is exactly zero, as the math says. It is kept so BERT checkpoints load and save one to one.
 /// - Shapes: input and output `(B, T, C)`; C is fixed at construction (`hiddenSize: exactly C`), any T.
 /// - Linear: no. Adjoint: none (the backward pass is the vector–Jacobian product). Inverse: none.
 /// - Backward (hand-written, every product a GEMM): `dWo += dYᵀ O`, `dO = dY Wo`; per head
@@ -162,9 +162,10 @@ public final class AttentionMixer: TokenMixer, Sendable {
         let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads)
         let tokens = batch * t
 
-        // Q|K|V = X [Wq; Wk; Wv]ᵀ + [bq | bk | bv]: one GEMM over all tokens.
+        // Q|K|V = X [Wq; Wk; Wv]ᵀ + [bq | 0 | bv]: one GEMM over all tokens.
         let packedWeight = Self.stack([queryWeight.value, keyWeight.value, valueWeight.value], shape: [3 * c, c])
-        let packedBias = Self.stack([queryBias.value, self.keyBias.value, valueBias.value], shape: [3 * c])
+        // [bq | 0 | bv]: the key bias is left out (see the type's documentation).
+        let packedBias = Self.stack([queryBias.value, Tensor(zeros: [c]), valueBias.value], shape: [3 * c])
         var qkv = Tensor(uninitialized: [batch, t, 3 * c])
         var o = Tensor(uninitialized: [batch, t, c])
         var statistics = Tensor(uninitialized: [batch, heads, t, 2])
