@@ -4,6 +4,7 @@
 /// list only collects them.
 enum BuiltinMixers {
     static let registrations: [MixerRegistration] = [
+        AttentionMixer.registration,
         FourierMixer.registration,
         DCTMixer.registration,
         HartleyMixer.registration,

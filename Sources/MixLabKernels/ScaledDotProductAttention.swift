@@ -1,0 +1,395 @@
+import MixLabCore
+
+/// Multi-head scaled dot-product self-attention on projected queries, keys and values, forward and
+/// backward, with every product an OpenBLAS GEMM: the core of `AttentionMixer`.
+///
+/// For each example `b` and head `h` (head size `d = C / heads`), with `Q_h, K_h, V_h` the `T × d`
+/// column blocks of the head:
+///
+///     S = Q_h K_hᵀ / √d + M,   P = softmax_rows(S),   O_h = P V_h
+///
+/// where `M[i, j] = −∞` for padded keys `j` (0 otherwise). A query row whose keys are all padded has no
+/// distribution to normalise: its `P` row, and so its output, is defined as zero (its gradients are
+/// zero too), instead of the NaN that `0/0` would give.
+///
+/// The backward pass, given `dO_h`:
+///
+///     dV_h = Pᵀ dO_h,   dP = dO_h V_hᵀ,   dS = P ⊙ (dP − D),   D_i = Σ_j P_ij dP_ij
+///     dQ_h = dS K_h / √d,   dK_h = dSᵀ Q_h / √d
+///
+/// `D_i` equals `dO_h[i] · O_h[i]` (FlashAttention-2 uses that form), but the sum over the row of
+/// `P ⊙ dP` makes each row of `dS` sum to zero up to one rounding of `Σ_j P_ij` instead of a cancellation
+/// between two differently rounded products: with a single key (T = 1) `dS` is then exactly 0, as
+/// the math says. The row is in cache, so the extra read costs little.
+///
+/// Layouts (row-major Float32): `qkv` is `(B·T, 3C)` with each token's row `[q | k | v]`, head `h`
+/// at columns `h·d ..< (h+1)·d` of each part; the output `O` is `(B·T, C)` with heads concatenated;
+/// saved probabilities are `(B, heads, T, T)`; row statistics are `(B, heads, T, 2)`: each query row's
+/// maximum score and the reciprocal of its sum of exponentials, enough to recompute `P` exactly.
+///
+/// Work is organised per (example, head) pair and, within a pair, in blocks of `rowsPerBlock` query
+/// rows (all of T up to 2048, 512 rows at T = 4096), so the block of scores stays in cache between the
+/// GEMM that makes it, the softmax, and the GEMM that uses it, and the scratch stays small. Pairs are
+/// processed one after another; each GEMM uses OpenBLAS's threads, and the elementwise passes (softmax,
+/// `dS`) split a block's rows over `Parallelism.threads` in fixed chunks. Results are deterministic for a
+/// given thread count, and a recomputed `P` is bitwise equal to the saved one (same GEMM calls, same row
+/// statistics, same arithmetic).
+///
+/// Cost per pair: forward `4·T²·d` flops (two GEMMs) plus `T²` exponentials; backward `8·T²·d`
+/// (four GEMMs), plus `2·T²·d` and `T²` exponentials when `P` is recomputed. Memory: saving `P` takes
+/// `4·B·heads·T²` bytes (2 GiB at B = 8, heads = 4, T = 4096); recomputing keeps only the statistics
+/// (`8·B·heads·T` bytes). Scratch: one block of `rowsPerBlock × T` floats (two in a backward pass
+/// that recomputes `P`), 8 MiB each at T = 4096.
+public struct ScaledDotProductAttention: Sendable {
+    /// The batch size B.
+    public let batch: Int
+    /// The sequence length T.
+    public let length: Int
+    /// The hidden size C (all heads together).
+    public let hidden: Int
+    /// The number of heads; divides `hidden`.
+    public let heads: Int
+    /// Query rows processed together.
+    public let rowsPerBlock: Int
+
+    /// The head size `d = C / heads`.
+    public var headSize: Int { hidden / heads }
+
+    /// Floats of scores per block (8 MiB): 512 query rows at T = 4096.
+    ///
+    /// Measured at T = 4096, d = 256, one thread: the GEMMs run at 80 → 87 GF/s (scores) as blocks
+    /// grow from 128 to 512 rows (each GEMM call packs all of `K` or `V` again, so fewer, larger calls
+    /// pack less) and no faster beyond; the softmax passes work row by row, in L1/L2 either way.
+    public static let blockFloats = 1 << 21
+
+    /// The attention core for `(batch, length, hidden)` activations split into `heads` heads.
+    ///
+    /// `rowsPerBlock` defaults to as many rows as fit `blockFloats` scores, at least 128 (GEMMs with
+    /// fewer rows spend too much of their time packing `K` and `V`) and at most T: every T ≤ 2048 is
+    /// one block.
+    public init(batch: Int, length: Int, hidden: Int, heads: Int, rowsPerBlock: Int? = nil) {
+        precondition(heads >= 1 && hidden % heads == 0, "ScaledDotProductAttention: \(heads) heads do not divide \(hidden)")
+        self.batch = batch
+        self.length = length
+        self.hidden = hidden
+        self.heads = heads
+        let rows = rowsPerBlock ?? max(128, Self.blockFloats / max(length, 1))
+        self.rowsPerBlock = max(1, min(rows, length))
+    }
+
+    /// Floats of `(B, heads, T, T)` saved probabilities.
+    public var probabilityCount: Int { batch * heads * length * length }
+    /// Floats of `(B, heads, T, 2)` row statistics.
+    public var statisticsCount: Int { batch * heads * length * 2 }
+
+    // MARK: Forward
+
+    /// Computes the concatenated head outputs `O` (`(B·T, C)`) and the row statistics, and saves `P`
+    /// into `probabilities` when given.
+    ///
+    /// - Parameters:
+    ///   - qkv: `(B·T, 3C)` projected queries, keys and values.
+    ///   - keyBias: `(B, T)` additive key mask (0 for real tokens, −∞ for padding), or nil.
+    ///   - output: `(B·T, C)`, overwritten.
+    ///   - probabilities: `(B, heads, T, T)`, overwritten, or nil to keep only the statistics.
+    ///   - statistics: `(B, heads, T, 2)`, overwritten.
+    public func forward(
+        qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+        probabilities: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>
+    ) {
+        let biases = effectiveKeyBiases(keyBias)
+        let scratchCount = probabilities == nil ? rowsPerBlock * length : 0
+        forEachPair(scratch: scratchCount) { b, h, scratch, rowChunks in
+            forwardPair(
+                b, h, qkv: qkv, keyBias: biases[b], output: output, probabilities: probabilities,
+                statistics: statistics, scratch: scratch, rowChunks: rowChunks)
+        }
+    }
+
+    /// The forward pass of one (example, head) pair, block by block.
+    private func forwardPair(
+        _ b: Int, _ h: Int, qkv: UnsafePointer<Float>, keyBias bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
+        statistics: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rowChunks: Int
+    ) {
+        let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
+        let alpha = 1 / Float(d).squareRoot()
+        let pair = b * heads + h
+        let q = qkv + b * t * 3 * c + h * d
+        let k = q + c, v = q + 2 * c
+        for r0 in stride(from: 0, to: t, by: r) {
+            let rows = min(r, t - r0)
+            let s = probabilities.map { $0 + (pair * t + r0) * t } ?? scratch  // rows × T
+            let stats = statistics + (pair * t + r0) * 2
+            // S = Q_h[R] K_hᵀ / √d
+            BLAS.sgemm(
+                transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
+                b: k, ldb: 3 * c, c: s, ldc: t)
+            // P = softmax(S + M), row by row
+            forEachRowChunk(rows, chunks: rowChunks) { range in
+                for i in range { softmaxRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
+            }
+            // O_h[R] = P V_h
+            BLAS.sgemm(
+                m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: output + (b * t + r0) * c + h * d,
+                ldc: c)
+        }
+    }
+
+    // MARK: Backward
+
+    /// Writes `dQKV` (`(B·T, 3C)`, overwritten) from `dO` (`(B·T, C)`) and what `forward` produced.
+    ///
+    /// - Parameters:
+    ///   - qkv, keyBias: as given to `forward`.
+    ///   - probabilities: the saved `P`, or nil to recompute it from `qkv`, `keyBias` and `statistics`.
+    ///   - statistics: the row statistics from `forward`.
+    ///   - outputGradient: `dO`, `(B·T, C)`.
+    ///   - qkvGradient: `(B·T, 3C)`, overwritten.
+    public func backward(
+        qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?,
+        probabilities: UnsafePointer<Float>?, statistics: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, qkvGradient: UnsafeMutablePointer<Float>
+    ) {
+        let biases = effectiveKeyBiases(keyBias)
+        let block = rowsPerBlock * length
+        // Scratch: dP (then dS) for a block, and the recomputed P when it was not saved.
+        forEachPair(scratch: probabilities == nil ? 2 * block : block) { b, h, scratch, rowChunks in
+            backwardPair(
+                b, h, qkv: qkv, keyBias: biases[b], probabilities: probabilities, statistics: statistics,
+                outputGradient: outputGradient, qkvGradient: qkvGradient, scoreGradient: scratch,
+                recomputed: probabilities == nil ? scratch + block : nil, rowChunks: rowChunks)
+        }
+    }
+
+    /// The backward pass of one (example, head) pair, block by block.
+    private func backwardPair(
+        _ b: Int, _ h: Int, qkv: UnsafePointer<Float>, keyBias bias: UnsafePointer<Float>?,
+        probabilities: UnsafePointer<Float>?, statistics: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        qkvGradient: UnsafeMutablePointer<Float>, scoreGradient ds: UnsafeMutablePointer<Float>,
+        recomputed: UnsafeMutablePointer<Float>?, rowChunks: Int
+    ) {
+        let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
+        let alpha = 1 / Float(d).squareRoot()
+        let pair = b * heads + h
+        let q = qkv + b * t * 3 * c + h * d
+        let k = q + c, v = q + 2 * c
+        let dq = qkvGradient + b * t * 3 * c + h * d
+        let dk = dq + c, dv = dq + 2 * c
+        let dO = outputGradient + b * t * c + h * d
+        for r0 in stride(from: 0, to: t, by: r) {
+            let rows = min(r, t - r0)
+            let stats = statistics + (pair * t + r0) * 2
+            let p: UnsafePointer<Float>
+            if let probabilities {
+                p = probabilities + (pair * t + r0) * t
+            } else {
+                // P[R] again: the forward GEMM and softmax statistics give bitwise the same values.
+                let s = recomputed!
+                BLAS.sgemm(
+                    transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
+                    b: k, ldb: 3 * c, c: s, ldc: t)
+                forEachRowChunk(rows, chunks: rowChunks) { range in
+                    for i in range { recomputeRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
+                }
+                p = UnsafePointer(s)
+            }
+            // dP = dO_h[R] V_hᵀ
+            BLAS.sgemm(
+                transposeB: true, m: rows, n: t, k: d, a: dO + r0 * c, lda: c, b: v, ldb: 3 * c, c: ds, ldc: t)
+            // dS = P ⊙ (dP − D), D_i = Σ_j P_ij dP_ij
+            forEachRowChunk(rows, chunks: rowChunks) { range in
+                for i in range { softmaxGradientRow(p + i * t, ds + i * t, count: t) }
+            }
+            let accumulate: Float = r0 == 0 ? 0 : 1
+            // dV_h += P[R]ᵀ dO_h[R]
+            BLAS.sgemm(
+                transposeA: true, m: t, n: d, k: rows, a: p, lda: t, b: dO + r0 * c, ldb: c, beta: accumulate,
+                c: dv, ldc: 3 * c)
+            // dQ_h[R] = dS K_h / √d
+            BLAS.sgemm(
+                m: rows, n: d, k: t, alpha: alpha, a: ds, lda: t, b: k, ldb: 3 * c, c: dq + r0 * 3 * c,
+                ldc: 3 * c)
+            // dK_h += dSᵀ Q_h[R] / √d
+            BLAS.sgemm(
+                transposeA: true, m: t, n: d, k: rows, alpha: alpha, a: ds, lda: t, b: q + r0 * 3 * c,
+                ldb: 3 * c, beta: accumulate, c: dk, ldc: 3 * c)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Per example, the key bias row, or nil when that example has no padded key (its add is skipped).
+    private func effectiveKeyBiases(_ keyBias: UnsafePointer<Float>?) -> [UnsafePointer<Float>?] {
+        (0..<batch).map { b in
+            guard let keyBias else { return nil }
+            let row = keyBias + b * length
+            return (0..<length).contains { row[$0] != 0 } ? row : nil
+        }
+    }
+
+    /// Runs `body(b, h, scratch, rowChunks)` for every (example, head) pair, one after another, with
+    /// `count` floats of scratch; elementwise passes split a block's rows into `rowChunks` chunks.
+    ///
+    /// Pairs run one after another and each GEMM uses OpenBLAS's threads, because OpenBLAS's thread
+    /// count is global: running pairs in parallel needs single-threaded GEMMs inside the parallel loop
+    /// (measured faster with several heads, see `AttentionMixer`), which the BLAS layer does not offer.
+    private func forEachPair(scratch count: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void) {
+        let scratch = TensorStorage(count: count, zeroed: false)
+        let rowChunks = rowsPerBlock * length >= 16_384 ? Parallelism.threads : 1
+        for pair in 0..<(batch * heads) { body(pair / heads, pair % heads, scratch.pointer, rowChunks) }
+    }
+
+    /// Splits `rows` rows of a block into `chunks` chunks run in parallel.
+    private func forEachRowChunk(_ rows: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
+        Parallelism.forEachChunk(of: rows, chunks: chunks, body)
+    }
+
+}
+
+// MARK: Row kernels (SIMD, 16 lanes)
+
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+/// The first `n` (< 16) values of `p`, padded with `fill`.
+@inline(__always)
+private func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float) -> SIMD16<Float> {
+    var v = SIMD16<Float>(repeating: fill)
+    for lane in 0..<n { v[lane] = p[lane] }
+    return v
+}
+
+@inline(__always)
+private func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    for lane in 0..<n { p[lane] = v[lane] }
+}
+
+/// In place: `s ← softmax(s + bias)`; writes the row maximum and the reciprocal of the sum to
+/// `statistics[0...1]`. A row without any finite score (every key padded) becomes zeros, with
+/// statistics `(0, 0)`.
+@inline(__always)
+private func softmaxRow(
+    _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafeMutablePointer<Float>
+) {
+    // Pass 1: add the mask, find the maximum.
+    var maxima = SIMD16<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 16 <= n {
+        var x = load16(s + i)
+        if let bias {
+            x += load16(bias + i)
+            store16(x, s + i)
+        }
+        maxima = maxima.replacing(with: x, where: x .> maxima)
+        i += 16
+    }
+    let tail = n - i
+    if tail > 0 {
+        var x = loadPartial(s + i, tail, fill: -.infinity)
+        if let bias {
+            x += loadPartial(bias + i, tail, fill: 0)
+            storePartial(x, s + i, tail)
+        }
+        maxima = maxima.replacing(with: x, where: x .> maxima)
+    }
+    let maximum = maxima.max()
+    guard maximum > -.infinity else {
+        s.update(repeating: 0, count: n)
+        statistics[0] = 0
+        statistics[1] = 0
+        return
+    }
+    // Pass 2: exponentials and their sum.
+    let m = SIMD16<Float>(repeating: maximum)
+    var sums = SIMD16<Float>(repeating: 0)
+    i = 0
+    while i + 16 <= n {
+        let e = VectorExponential.exp(load16(s + i) - m)
+        store16(e, s + i)
+        sums += e
+        i += 16
+    }
+    if tail > 0 {
+        let e = VectorExponential.exp(loadPartial(s + i, tail, fill: -.infinity) - m)  // padding lanes give 0
+        storePartial(e, s + i, tail)
+        sums += e
+    }
+    let inverse = 1 / sums.sum()
+    // Pass 3: normalise.
+    let scale = SIMD16<Float>(repeating: inverse)
+    i = 0
+    while i + 16 <= n {
+        store16(load16(s + i) * scale, s + i)
+        i += 16
+    }
+    while i < n {
+        s[i] *= inverse
+        i += 1
+    }
+    statistics[0] = maximum
+    statistics[1] = inverse
+}
+
+/// In place: `s ← exp(s + bias − max) · inverse` from the statistics `softmaxRow` wrote: bitwise the
+/// same probabilities, recomputed from the same scores.
+@inline(__always)
+private func recomputeRow(
+    _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafePointer<Float>
+) {
+    let m = SIMD16<Float>(repeating: statistics[0])
+    let scale = SIMD16<Float>(repeating: statistics[1])
+    var i = 0
+    while i + 16 <= n {
+        var x = load16(s + i)
+        if let bias { x += load16(bias + i) }
+        store16(VectorExponential.exp(x - m) * scale, s + i)
+        i += 16
+    }
+    let tail = n - i
+    if tail > 0 {
+        var x = loadPartial(s + i, tail, fill: 0)
+        if let bias { x += loadPartial(bias + i, tail, fill: 0) }
+        storePartial(VectorExponential.exp(x - m) * scale, s + i, tail)
+    }
+}
+
+/// In place on `g`: `g ← p ⊙ (g − Σ p ⊙ g)`, the softmax backward for one row.
+@inline(__always)
+private func softmaxGradientRow(_ p: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int) {
+    let rowDot = dotProduct(p, g, count: n)
+    let D = SIMD16<Float>(repeating: rowDot)
+    var i = 0
+    while i + 16 <= n {
+        store16(load16(p + i) * (load16(g + i) - D), g + i)
+        i += 16
+    }
+    while i < n {
+        g[i] = p[i] * (g[i] - rowDot)
+        i += 1
+    }
+}
+
+/// `Σ a[i]·b[i]` for `i < n`, in Float with 16 partial sums.
+@inline(__always)
+private func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+    var sums = SIMD16<Float>(repeating: 0)
+    var i = 0
+    while i + 16 <= n {
+        sums += load16(a + i) * load16(b + i)
+        i += 16
+    }
+    var total = sums.sum()
+    while i < n {
+        total += a[i] * b[i]
+        i += 1
+    }
+    return total
+}
