@@ -78,7 +78,9 @@ struct ModelOptions: ParsableArguments {
 }
 
 /// Prints a benchmark result as a table row or a JSON line.
-func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSummary, gemmFlopsPerRun: Double, json: Bool) {
+func reportModelBenchmark(
+    pass: String, options: ModelOptions, timing: TimingSummary, gemmFlopsPerRun: Double, freshBlocks: Int, json: Bool
+) {
     let tokens = Double(options.batch * options.seq)
     let tokensPerSecond = tokens / (timing.median / 1000)
     let gemmGigaflops = gemmFlopsPerRun / (timing.median / 1000) / 1e9
@@ -89,6 +91,7 @@ func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSum
             "median_ms": timing.median, "min_ms": timing.minimum, "runs": timing.runs,
             "tokens_per_s": tokensPerSecond, "peak_rss_mib": peakResidentMiB(), "threads": Parallelism.threads,
             "gemm_gflop_per_run": gemmFlopsPerRun / 1e9, "gemm_gflop_per_s": gemmGigaflops,
+            "fresh_blocks_during_runs": freshBlocks,
         ]))
     } else {
         var table = TextTable(["model", "pass", "batch×seq", "median ms", "min ms", "tokens/s", "peak RSS MiB", "runs"])
@@ -96,7 +99,8 @@ func reportModelBenchmark(pass: String, options: ModelOptions, timing: TimingSum
                    String(format: "%.0f", tokensPerSecond), String(format: "%.0f", peakResidentMiB()), String(timing.runs)])
         print(table.rendered + "\nvocab \(options.vocab), hidden \(options.hidden), layers \(options.layers), ffn \(options.ffn), threads \(Parallelism.threads)"
               + String(format: "\nGEMM work %.2f GFLOP per run, %.0f GFLOP/s at the median time (FFTs and elementwise work not counted)",
-                       gemmFlopsPerRun / 1e9, gemmGigaflops))
+                       gemmFlopsPerRun / 1e9, gemmGigaflops)
+              + "\nlarge buffers taken from the system during the measured runs: \(freshBlocks) (0 = every buffer reused)")
     }
 }
 
@@ -114,13 +118,12 @@ struct BenchTrainCommand: ParsableCommand {
         try options.apply()
         let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
         var step = 0
-        let flopsBefore = BLAS.performedFlops
-        let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) {
+        let result = try measureModelPass(options) {
             try benchmark.trainingStep(step)
             step += 1
         }
-        let flops = Double(BLAS.performedFlops - flopsBefore) / Double(options.warmup + options.runs)
-        reportModelBenchmark(pass: "train", options: model, timing: timing, gemmFlopsPerRun: flops, json: options.json)
+        reportModelBenchmark(pass: "train", options: model, timing: result.timing, gemmFlopsPerRun: result.flops,
+                             freshBlocks: result.freshBlocks, json: options.json)
     }
 }
 
@@ -135,9 +138,21 @@ struct BenchInferCommand: ParsableCommand {
     func run() throws {
         try options.apply()
         let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
-        let flopsBefore = BLAS.performedFlops
-        let timing = try TimingSummary.measure(warmup: options.warmup, runs: options.runs) { try benchmark.inference() }
-        let flops = Double(BLAS.performedFlops - flopsBefore) / Double(options.warmup + options.runs)
-        reportModelBenchmark(pass: "infer", options: model, timing: timing, gemmFlopsPerRun: flops, json: options.json)
+        let result = try measureModelPass(options) { try benchmark.inference() }
+        reportModelBenchmark(pass: "infer", options: model, timing: result.timing, gemmFlopsPerRun: result.flops,
+                             freshBlocks: result.freshBlocks, json: options.json)
     }
+}
+
+/// Warms up, then times `body`; also counts GEMM flops per run and the large buffers the measured runs
+/// took from the system instead of reusing them.
+func measureModelPass(_ options: BenchmarkOptions, _ body: () throws -> Void)
+    throws -> (timing: TimingSummary, flops: Double, freshBlocks: Int)
+{
+    for _ in 0..<options.warmup { try body() }
+    let flopsBefore = BLAS.performedFlops
+    let blocksBefore = TensorMemoryPool.shared.blocksAllocatedFromSystem
+    let timing = try TimingSummary.measure(warmup: 0, runs: options.runs, body)
+    let flops = Double(BLAS.performedFlops - flopsBefore) / Double(options.runs)
+    return (timing, flops, TensorMemoryPool.shared.blocksAllocatedFromSystem - blocksBefore)
 }

@@ -249,16 +249,6 @@ public struct ScaledDotProductAttention: Sendable {
 
 // MARK: Row kernels (SIMD, 16 lanes)
 
-@inline(__always)
-private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
 /// The first `n` (< 16) values of `p`, padded with `fill`.
 @inline(__always)
 private func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float) -> SIMD16<Float> {

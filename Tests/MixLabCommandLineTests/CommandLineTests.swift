@@ -126,6 +126,18 @@ import Testing
         #expect(output.contains("apt-get install libopenblas0-pthread"))
     }
 
+    /// After warm-up a training step takes no large buffer from the system (run in its own process, so
+    /// that no other test's allocations are counted).
+    @Test func warmedUpTrainingStepsReuseEveryLargeBuffer() throws {
+        let (status, output) = try Self.mixlab(
+            ["bench", "train", "--vocab", "32", "--hidden", "64", "--layers", "2", "--ffn", "256", "--batch", "4",
+             "--seq", "128", "--runs", "3", "--warmup", "2", "--json"], environment: [:])
+        #expect(status == 0, "\(output)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(object["fresh_blocks_during_runs"] as? Int == 0)
+        #expect((object["gemm_gflop_per_run"] as? Double).map { $0 > 0 } == true)
+    }
+
     @Test func aMixerNeedingBLASFailsWithAClearError() throws {
         let (status, output) = try Self.mixlab(
             ["bench", "mixer", "fourier", "--shape", "2,8,8", "--config", "path=matrix", "--runs", "1"],

@@ -207,31 +207,3 @@ import Testing
         try NonFiniteGuard.check(loss: 0.5, parameters: [(good.name, good)], step: 1)
     }
 }
-
-@Suite struct AllocationTests {
-    /// After warm-up, a training step takes no large block from the system: every activation and
-    /// gradient buffer is reused from the tensor memory pool.
-    @Test func warmedUpTrainingStepsReuseEveryLargeBuffer() throws {
-        var configuration = EncoderTests.tinyConfiguration(mixer: "fourier")
-        configuration.hiddenSize = 64
-        configuration.embeddingSize = 64
-        configuration.intermediateSize = 256
-        configuration.maxPositions = 128
-        let model = try SequenceClassifier(configuration, classes: 2, sequenceLength: 128, seed: 1)
-        var random = SeededRandom(seed: 2)
-        let tokens = (0..<(4 * 128)).map { _ in Int32(random.next() % 11) }
-        let batch = TokenBatch(batchSize: 4, sequenceLength: 128, tokens: tokens)
-        let optimizer = try AdamW()
-        func step() throws {
-            model.zeroGradients()
-            _ = try model.lossAndGradients(batch, labels: [0, 1, 1, 0], training: true, random: &random)
-            optimizer.step(model.namedParameters, learningRate: 1e-3)
-        }
-        try step()
-        try step()
-        let before = TensorMemoryPool.shared.blocksAllocatedFromSystem
-        try step()
-        try step()
-        #expect(TensorMemoryPool.shared.blocksAllocatedFromSystem == before)
-    }
-}
