@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MixLabCore
 @testable import MixLabKernels
@@ -90,7 +91,8 @@ import MixLabCore
     }
 
     @Test func wisdomRoundTripsAndMissingFileIsAnError() throws {
-        let path = "/tmp/mixlab-wisdom-test-\(getpid())"
+        let path = NSTemporaryDirectory() + "mixlab-wisdom-test-\(getpid())"
+        defer { unlink(path) }
         try FFTWPlanner.shared.exportWisdom(to: path)
         try FFTWPlanner.shared.importWisdom(from: path)
         #expect(throws: MixLabError.self) { try FFTWPlanner.shared.importWisdom(from: path + ".missing") }
