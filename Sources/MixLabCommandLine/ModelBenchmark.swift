@@ -14,7 +14,7 @@ struct ModelBenchmark {
         model = try SequenceClassifier(configuration, classes: 2, pooling: .first, sequenceLength: sequenceLength, seed: seed)
         var random = SeededRandom(seed: seed).derived(1)
         let tokens = (0..<(batchSize * sequenceLength)).map { _ in Int32(random.next() % UInt64(configuration.vocabularySize)) }
-        batch = TokenBatch(batchSize: batchSize, sequenceLength: sequenceLength, tokens: tokens)
+        batch = try TokenBatch(batchSize: batchSize, sequenceLength: sequenceLength, tokens: tokens)
         labels = (0..<batchSize).map { _ in Int32(random.next() % 2) }
         optimizer = try AdamW(weightDecay: 0.01)
     }

@@ -57,14 +57,19 @@ public final class TensorMemoryPool: @unchecked Sendable {
     /// Idle bytes kept at most.
     public let maximumCachedBytes: Int
 
-    private var lock = pthread_mutex_t()
+    // On the heap: a mutex must not move, and Swift does not promise a stable address for a stored `var`.
+    private let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(lock, nil)
+        return lock
+    }()
     private var idle: [Int: [UnsafeMutableRawPointer]] = [:]
     private var idleBytes = 0
     private var systemAllocations = 0
 
     private init() {
-        pthread_mutex_init(&lock, nil)
-        let mebibytes = ProcessInfo.processInfo.environment["MIXLAB_TENSOR_CACHE_MIB"].flatMap(Int.init) ?? 4096
+                let mebibytes = ProcessInfo.processInfo.environment["MIXLAB_TENSOR_CACHE_MIB"].flatMap(Int.init) ?? 4096
         maximumCachedBytes = max(0, mebibytes) * 1024 * 1024
     }
 
@@ -76,24 +81,24 @@ public final class TensorMemoryPool: @unchecked Sendable {
     /// How many pooled-size blocks were taken from the system (not reused) so far. A warmed-up training
     /// step leaves it unchanged: every large buffer it needs is reused.
     public var blocksAllocatedFromSystem: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         return systemAllocations
     }
 
     /// Idle bytes currently held.
     public var cachedBytes: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         return idleBytes
     }
 
     func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         if bytes >= Self.minimumPooledBytes {
-            pthread_mutex_lock(&lock)
+            pthread_mutex_lock(lock)
             let reused = idle[bytes]?.popLast()
             if reused != nil { idleBytes -= bytes } else { systemAllocations += 1 }
-            pthread_mutex_unlock(&lock)
+            pthread_mutex_unlock(lock)
             if let reused { return reused }
         }
         var raw: UnsafeMutableRawPointer?
@@ -105,13 +110,13 @@ public final class TensorMemoryPool: @unchecked Sendable {
 
     func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
         if bytes >= Self.minimumPooledBytes {
-            pthread_mutex_lock(&lock)
+            pthread_mutex_lock(lock)
             let keep = idleBytes + bytes <= maximumCachedBytes
             if keep {
                 idle[bytes, default: []].append(pointer)
                 idleBytes += bytes
             }
-            pthread_mutex_unlock(&lock)
+            pthread_mutex_unlock(lock)
             if keep { return }
         }
         free(pointer)
@@ -119,11 +124,11 @@ public final class TensorMemoryPool: @unchecked Sendable {
 
     /// Returns every idle block to the system.
     public func releaseCachedMemory() {
-        pthread_mutex_lock(&lock)
+        pthread_mutex_lock(lock)
         let blocks = idle.values.flatMap { $0 }
         idle.removeAll()
         idleBytes = 0
-        pthread_mutex_unlock(&lock)
+        pthread_mutex_unlock(lock)
         blocks.forEach { free($0) }
     }
 }

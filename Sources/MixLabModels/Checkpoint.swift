@@ -45,15 +45,31 @@ public enum Checkpoint {
         try checkFits(modelTensors, parameters, source: path)
         if let optimizer {
             let kind = String(describing: type(of: optimizer))
-            if let saved = contents.metadata[optimizerKey], saved != kind {
+            guard let saved = contents.metadata[optimizerKey] else {
+                throw MixLabError(.invalidArgument, what: "\(path) holds no optimiser state; resuming would restart \(kind) from zero",
+                                  location: "checkpoint", fix: "load it without an optimiser (weights only), or resume from a training checkpoint")
+            }
+            guard saved == kind else {
                 throw MixLabError(.invalidArgument, what: "\(path) holds \(saved) state; the run uses \(kind)",
                                   location: "checkpoint", fix: "resume with the optimiser the checkpoint was saved with")
             }
+            guard let stepText = contents.metadata[stepKey], let step = Int(stepText), step >= 0 else {
+                throw MixLabError(.ioFailure, what: "\(path) has no valid step count (\(stepKey))", location: "checkpoint",
+                                  fix: "the file is damaged: resume from an earlier checkpoint")
+            }
+            let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.parameter.value.shape) })
             var state: [String: Tensor] = [:]
             for (name, value) in contents.tensors where name.hasPrefix(optimizerPrefix) {
-                state[String(name.dropFirst(optimizerPrefix.count))] = value
+                let key = String(name.dropFirst(optimizerPrefix.count))
+                // State is named parameter + "." + slot (exp_avg, exp_avg_sq, momentum_buffer).
+                let owner = key.split(separator: ".").dropLast().joined(separator: ".")
+                guard let shape = shapes[owner], shape == value.shape else {
+                    throw MixLabError(.shapeMismatch, what: "optimiser state '\(key)' in \(path) matches no parameter of this shape",
+                                      location: "checkpoint", fix: "resume with the model and optimiser the checkpoint was saved with")
+                }
+                state[key] = value
             }
-            try optimizer.loadState(state, stepCount: Int(contents.metadata[stepKey] ?? "0") ?? 0)
+            try optimizer.loadState(state, stepCount: step)
         }
         for (name, parameter) in parameters { parameter.value = modelTensors[name]! }
         return contents.metadata

@@ -40,7 +40,13 @@ public final class SequenceClassificationHead: @unchecked Sendable {
 
     /// `(B, K)` logits from `(B, T, H)` hidden states.
     public func forward(_ hidden: Tensor, paddingMask: Tensor?) throws -> (logits: Tensor, cache: Cache) {
+        guard hidden.rank == 3 else {
+            throw MixLabError.shapeMismatch(expected: "(B, T, H)", found: hidden.shape, location: "sequence classification head input")
+        }
         let (b, t, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
+        if let paddingMask, paddingMask.shape != [b, t] {
+            throw MixLabError.shapeMismatch(expected: Shape.describe([b, t]), found: paddingMask.shape, location: "padding mask")
+        }
         var weights = [Float](repeating: 0, count: b * t)
         for example in 0..<b {
             switch pooling {

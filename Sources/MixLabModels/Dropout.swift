@@ -59,6 +59,7 @@ public struct Dropout: Sendable {
     /// `x ⊙ mask` (the identity when `mask` is nil). Backward is the same product with the same mask.
     public static func apply(_ x: Tensor, mask: Tensor?) -> Tensor {
         guard let mask else { return x }
+        precondition(mask.shape == x.shape, "Dropout.apply: mask shape \(mask.shape) differs from input shape \(x.shape)")
         var y = Tensor(uninitialized: x.shape)
         x.withUnsafeBufferPointer { px in
             mask.withUnsafeBufferPointer { pm in

@@ -1,7 +1,8 @@
 import MixLabCore
 import MixLabMixers
 
-/// An FNet-style encoder: embeddings, then `L` blocks, each with its own mixer from the registry.
+/// An FNet-style encoder: embeddings, then `L` blocks, each with its own mixer from the registry (and,
+/// with pre-LN blocks, a final LayerNorm as in the LRA Transformer's `encoder_norm`).
 ///
 /// Layer `i` uses `configuration.mixer`, or `configuration.attentionMixer` where the hybrid placement
 /// puts attention (`HybridPlacement`). Parameter names follow HF FNet (`fnet.embeddings.…`,
@@ -11,11 +12,15 @@ public final class Encoder: @unchecked Sendable {
     public let configuration: EncoderConfiguration
     public let embeddings: Embeddings
     public let blocks: [EncoderBlock]
+    /// The LayerNorm after the last block (`fnet.encoder.final_norm`), present with pre-LN blocks only:
+    /// post-LN blocks already end in one.
+    public let finalNorm: LayerNorm?
 
     /// What backward needs from one forward pass.
     public struct Cache: Sendable {
         let embeddings: Embeddings.Cache
         let blocks: [EncoderBlock.Cache]
+        let finalNorm: LayerNorm.Cache?
         let context: MixerContext
     }
 
@@ -58,11 +63,15 @@ public final class Encoder: @unchecked Sendable {
                 layerNormEpsilon: configuration.layerNormEpsilon, random: &blockRandom))
         }
         self.blocks = blocks
+        finalNorm = configuration.normPlacement == .pre
+            ? LayerNorm(name: "fnet.encoder.final_norm", size: configuration.hiddenSize, epsilon: configuration.layerNormEpsilon)
+            : nil
     }
 
     /// Every parameter with its full name, in a fixed order.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         embeddings.parameters.map { ($0.name, $0) } + blocks.flatMap(\.namedParameters)
+            + (finalNorm?.parameters ?? []).map { ($0.name, $0) }
     }
 
     /// `(B, T, H)` hidden states for `batch`.
@@ -76,12 +85,21 @@ public final class Encoder: @unchecked Sendable {
             hidden = next
             caches.append(cache)
         }
-        return (hidden, Cache(embeddings: embeddingCache, blocks: caches, context: context))
+        var finalNormCache: LayerNorm.Cache?
+        if let finalNorm {
+            let (normalized, cache) = try finalNorm.forward(hidden)
+            hidden = normalized
+            finalNormCache = cache
+        }
+        return (hidden, Cache(embeddings: embeddingCache, blocks: caches, finalNorm: finalNormCache, context: context))
     }
 
     /// Adds every parameter's gradient, given the gradient of the loss with respect to the hidden states.
     public func backward(_ dHidden: Tensor, cache: Cache) throws {
         var gradient = dHidden
+        if let finalNorm, let finalNormCache = cache.finalNorm {
+            gradient = finalNorm.backward(gradient, cache: finalNormCache)
+        }
         for (block, blockCache) in zip(blocks, cache.blocks).reversed() {
             gradient = try block.backward(gradient, cache: blockCache, context: cache.context)
         }

@@ -2,8 +2,10 @@ import Foundation
 import MixLabCore
 import MixLabMixers
 
-/// Imports HuggingFace `transformers` FNet checkpoints (`FNetModel`, `FNetForSequenceClassification`,
-/// `FNetForMaskedLM`) saved in the safetensors format, and produces the same outputs as PyTorch.
+/// Imports HuggingFace `transformers` FNet checkpoints saved in the safetensors format, and produces the
+/// same outputs as PyTorch: the encoder of `FNetModel`, `FNetForSequenceClassification` or
+/// `FNetForMaskedLM` (`loadEncoder`), or a whole `FNetForSequenceClassification` (`loadSequenceClassifier`).
+/// The masked-LM head is not imported.
 ///
 /// The folder holds `config.json` and `model.safetensors` (what `save_pretrained` writes). MixLab's
 /// parameter names already follow HF's (ANCHORS §6), so tensors map by name: `FNetModel` files, whose
@@ -85,13 +87,13 @@ public enum HuggingFaceFNet {
     /// A sequence classifier with the weights of an HF `FNetForSequenceClassification` checkpoint.
     public static func loadSequenceClassifier(folder: String) throws -> SequenceClassifier {
         let (configuration, labels) = try configuration(folder: folder)
-        guard let labels, labels >= 2 else {
-            throw MixLabError(.invalidConfigValue, what: "\(folder) does not say how many labels the classifier has",
-                              location: "HuggingFaceFNet", fix: "import a FNetForSequenceClassification checkpoint (with id2label)")
+        let tensors = try tensors(folder: folder, keepClassifier: true)
+        guard let labels, labels >= 2, tensors["classifier.weight"] != nil else {
+            throw MixLabError(.invalidConfigValue, what: "\(folder) holds no sequence classifier (no classifier.weight, or fewer than 2 labels)",
+                              location: "HuggingFaceFNet", fix: "import a FNetForSequenceClassification checkpoint, or use loadEncoder for the encoder alone")
         }
         let model = try SequenceClassifier(configuration, classes: labels, pooling: .first,
                                            sequenceLength: configuration.maxPositions, seed: 0)
-        let tensors = try tensors(folder: folder, keepClassifier: true)
         try Checkpoint.checkFits(tensors, model.namedParameters, source: folder)
         for (name, parameter) in model.namedParameters { parameter.value = tensors[name]! }
         return model

@@ -95,8 +95,13 @@ public enum SafeTensors {
                                   location: "safetensors", fix: "convert the checkpoint to float32 (e.g. model.float() in PyTorch) and save it again")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, begin <= end, end <= data.count,
-                  end - begin == Shape.count(shape) * 4
+            // The element count, refusing shapes whose size overflows (a damaged header must not trap).
+            let elements = shape.reduce(Optional(1)) { product, size in
+                guard let product, size >= 0 else { return nil }
+                let (value, overflow) = product.multipliedReportingOverflow(by: size)
+                return overflow || value > Int.max / 4 ? nil : value
+            }
+            guard let elements, begin >= 0, begin <= end, end <= data.count, end - begin == elements * 4
             else { throw corrupt("tensor '\(name)' (shape \(shape), bytes \(begin)..<\(end)) does not fit the data (\(data.count) bytes)") }
             var tensor = Tensor(uninitialized: shape)
             tensor.withUnsafeMutableBufferPointer { buffer in
@@ -135,7 +140,8 @@ enum CRC32 {
 
 /// Writes files so that readers see the old contents or the new, never a mix.
 public enum AtomicFile {
-    /// Writes `data` to a temporary file beside `path`, flushes it, and renames it over `path`.
+    /// Writes `data` to a temporary file beside `path`, flushes it, renames it over `path`, and flushes
+    /// the folder so that the new name survives a power loss.
     ///
     /// - Throws: `MixLabError.ioFailure` naming the path; the temporary file is removed on failure.
     public static func write(_ data: Data, to path: String) throws {
@@ -149,6 +155,7 @@ public enum AtomicFile {
             var offset = 0
             while offset < bytes.count {
                 let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
                 if written <= 0 { return false }
                 offset += written
             }
@@ -161,6 +168,13 @@ public enum AtomicFile {
             unlink(temporary)
             throw MixLabError(.ioFailure, what: "cannot write \(path) (\(reason))", location: "writing \(path)",
                               fix: "check free disk space and permissions; the previous file, if any, is untouched")
+        }
+        // Make the rename itself durable: flush the folder that holds the new name.
+        let folder = (path as NSString).deletingLastPathComponent
+        let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY)
+        if folderDescriptor >= 0 {
+            fsync(folderDescriptor)
+            close(folderDescriptor)
         }
     }
 }

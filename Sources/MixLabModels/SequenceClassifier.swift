@@ -4,7 +4,8 @@ import MixLabMixers
 /// An encoder with a sequence-classification head: the model trained on classification tasks.
 ///
 /// Parameters are named as in HF `FNetForSequenceClassification` (`fnet.…`, `classifier.…`), so
-/// checkpoints map one to one.
+/// checkpoints map one to one. Forward passes may run concurrently; backward passes add into shared
+/// gradients and must not run concurrently on one model.
 public final class SequenceClassifier: @unchecked Sendable {
     public let encoder: Encoder
     public let head: SequenceClassificationHead

@@ -42,8 +42,19 @@ public struct TokenBatch: Sendable {
     }
 
     /// A batch from flat `(B, T)` arrays.
-    public init(batchSize: Int, sequenceLength: Int, tokens: [Int32], tokenTypes: [Int32]? = nil, paddingMask: Tensor? = nil) {
-        precondition(tokens.count == batchSize * sequenceLength, "TokenBatch: \(tokens.count) ids for \(batchSize)×\(sequenceLength)")
+    ///
+    /// - Throws: `MixLabError.shapeMismatch` when the ids, types or mask do not hold `B·T` entries.
+    public init(batchSize: Int, sequenceLength: Int, tokens: [Int32], tokenTypes: [Int32]? = nil, paddingMask: Tensor? = nil) throws {
+        let count = batchSize * sequenceLength
+        guard batchSize >= 1, sequenceLength >= 1, tokens.count == count, tokenTypes.map({ $0.count == count }) ?? true,
+              paddingMask.map({ $0.shape == [batchSize, sequenceLength] }) ?? true
+        else {
+            throw MixLabError(
+                .shapeMismatch,
+                what: "\(tokens.count) ids, \(tokenTypes?.count ?? count) token types and a mask of shape "
+                    + "\(Shape.describe(paddingMask?.shape ?? [batchSize, sequenceLength])) for a \(batchSize) × \(sequenceLength) batch",
+                location: "TokenBatch", fix: "give B·T ids (and types), and a (B, T) mask, for B, T ≥ 1")
+        }
         self.batchSize = batchSize
         self.sequenceLength = sequenceLength
         self.tokens = tokens

@@ -207,3 +207,57 @@ import Testing
         try NonFiniteGuard.check(loss: 0.5, parameters: [(good.name, good)], step: 1)
     }
 }
+
+@Suite struct DamagedInputTests {
+    @Test func aHeaderWhoseShapeOverflowsIsAnErrorNotATrap() throws {
+        let path = CheckpointTests.temporaryPath("overflow")
+        defer { unlink(path) }
+        let header = Array(#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#.utf8)
+        let padded = header + Array(repeating: UInt8(0x20), count: (8 - header.count % 8) % 8)
+        var file = withUnsafeBytes(of: UInt64(padded.count).littleEndian) { Array($0) }
+        file += padded + Array(repeating: 0, count: 16)
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        #expect { try SafeTensors.read(path) } throws: { ($0 as? MixLabError)?.what.contains("does not fit the data") == true }
+    }
+
+    @Test func resumingAWeightsOnlyCheckpointWithAnOptimiserIsRefused() throws {
+        let path = CheckpointTests.temporaryPath("weights-only")
+        defer { unlink(path) }
+        let parameter = Parameter(name: "w", value: Tensor(zeros: [2]))
+        try Checkpoint.save([("w", parameter)], to: path)
+        #expect { try Checkpoint.load(into: [("w", parameter)], optimizer: try AdamW(), from: path) } throws: { error in
+            (error as? MixLabError)?.what.contains("no optimiser state") == true
+        }
+        try Checkpoint.load(into: [("w", parameter)], from: path)
+    }
+
+    @Test func optimiserStateThatMatchesNoParameterIsRefused() throws {
+        let path = CheckpointTests.temporaryPath("state")
+        defer { unlink(path) }
+        let parameter = Parameter(name: "w", value: Tensor(zeros: [2]))
+        parameter.gradient = Tensor(shape: [2], repeating: 1)
+        let optimizer = try AdamW()
+        optimizer.step([("w", parameter)], learningRate: 0.1)
+        try Checkpoint.save([("w", parameter)], optimizer: optimizer, to: path)
+        var contents = try SafeTensors.read(path)
+        contents.tensors["optimizer.w.exp_avg"] = Tensor(zeros: [1])
+        try SafeTensors.write(contents, to: path)
+        #expect { try Checkpoint.load(into: [("w", parameter)], optimizer: try AdamW(), from: path) } throws: { error in
+            (error as? MixLabError)?.what.contains("optimiser state 'w.exp_avg'") == true
+        }
+    }
+
+    @Test func flatBatchesAndHeadInputsAreChecked() throws {
+        #expect(throws: MixLabError.self) { try TokenBatch(batchSize: 2, sequenceLength: 3, tokens: [1, 2, 3, 4, 5]) }
+        #expect(throws: MixLabError.self) {
+            try TokenBatch(batchSize: 1, sequenceLength: 3, tokens: [1, 2, 3], tokenTypes: [0, 1])
+        }
+        #expect(throws: MixLabError.self) {
+            try TokenBatch(batchSize: 1, sequenceLength: 3, tokens: [1, 2, 3], paddingMask: Tensor(zeros: [3]))
+        }
+        var random = SeededRandom(seed: 1)
+        let head = SequenceClassificationHead(hiddenSize: 4, classes: 2, pooling: .mean, random: &random)
+        #expect(throws: MixLabError.self) { try head.forward(Tensor(zeros: [2, 4]), paddingMask: nil) }
+        #expect(throws: MixLabError.self) { try head.forward(Tensor(zeros: [2, 3, 4]), paddingMask: Tensor(zeros: [2, 2])) }
+    }
+}
