@@ -37,8 +37,9 @@ import MixLabKernels
 ///   where saving is 11 % faster than recomputing);
 ///   `recompute` keeps only two statistics per query row and recomputes `P` in the backward pass with one
 ///   more GEMM per head (bitwise the same `P`, hence the same gradients), for long sequences and deep
-///   models where the saved `P` of every layer would not fit. `auto` (the default) saves `P` while it
-///   takes at most `AttentionMixer.savedProbabilityLimit` bytes and recomputes beyond.
+///   models where the saved `P` of every layer would not fit. `auto` (the default) saves `P` in training while it
+///   takes at most `AttentionMixer.savedProbabilityLimit` bytes and recomputes beyond; in evaluation mode
+///   it saves nothing.
 /// - Not included yet: dropout on the attention probabilities (BERT trains with 0.1); the mixer is
 ///   deterministic in training and evaluation alike.
 /// - Complexity: projections `8·B·T·C²` flops forward and `16·B·T·C²` backward; attention
@@ -150,12 +151,14 @@ public final class AttentionMixer: TokenMixer, Sendable {
             configuration: ["heads": String(heads), "probabilities": probabilities.rawValue])
     }
 
-    /// Whether the forward pass for `batch` examples of length `length` keeps `P`.
-    public func savesProbabilities(batch: Int, length: Int) -> Bool {
+    /// Whether the forward pass for `batch` examples of length `length` keeps `P`. In evaluation mode
+    /// `auto` never keeps it (a backward pass after it, rare, recomputes `P` with identical results).
+    public func savesProbabilities(batch: Int, length: Int, training: Bool = true) -> Bool {
         switch probabilityStorage {
         case .save: return true
         case .recompute: return false
-        case .auto: return batch * heads * length * length * MemoryLayout<Float>.stride <= Self.savedProbabilityLimit
+        case .auto:
+            return training && batch * heads * length * length * MemoryLayout<Float>.stride <= Self.savedProbabilityLimit
         }
     }
 
@@ -182,7 +185,7 @@ public final class AttentionMixer: TokenMixer, Sendable {
         var qkv = Tensor(uninitialized: [batch, t, 3 * c])
         var o = Tensor(uninitialized: [batch, t, c])
         var statistics = Tensor(uninitialized: [batch, heads, t, 2])
-        var probabilities = savesProbabilities(batch: batch, length: t)
+        var probabilities = savesProbabilities(batch: batch, length: t, training: context.isTraining)
             ? Tensor(uninitialized: [batch, heads, t, t]) : Tensor(zeros: [0])
         var y = Tensor(uninitialized: input.shape)
         let outputWeightValue = outputWeight.value
