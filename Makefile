@@ -39,9 +39,11 @@ bench: release
 crossover: release
 	$(MIXLAB) bench crossover
 
-# Regenerates the golden fixtures from numpy (needs python3 with numpy; never run in CI).
+# Regenerates the golden fixtures (never run in CI). Needs a Python with numpy, scipy, PyWavelets, torch
+# and transformers, e.g. `make fixtures PYTHON=~/.peers-venv/bin/python`.
+PYTHON ?= python3
 fixtures:
-	python3 Scripts/generate_fixtures.py
+	$(PYTHON) Scripts/generate_fixtures.py
 
 clean:
 	rm -rf .build
