@@ -111,3 +111,36 @@ import Testing
         #expect(throws: MixLabError.self) { try SequenceClassifier(Self.tinyConfiguration(mixer: "fourier"), classes: 1, sequenceLength: 6, seed: 1) }
     }
 }
+
+/// The whole-model gradient check with every registered mixer in turn (T = C = 8 so that the
+/// power-of-two transforms accept the shapes).
+@Suite struct EveryMixerGradientTests {
+    static let batch = try! TokenBatch(tokens: [[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 1, 2, 3, 0, 0, 0]],
+                                       paddingMask: [[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0, 0]])
+
+    @Test(arguments: MixerRegistry.shared.names)
+    func everyParameterGradientMatchesFiniteDifferences(_ mixer: String) throws {
+        var configuration = EncoderTests.tinyConfiguration(mixer: mixer)
+        configuration.mixerSettings = [:]
+        configuration.embeddingSize = 8
+        let model = try SequenceClassifier(configuration, classes: 3, pooling: .mean, sequenceLength: 8, seed: 12)
+        var initialisation = SeededRandom(seed: 13)
+        for (name, parameter) in model.namedParameters {
+            let noise = Tensor.normal(parameter.value.shape, standardDeviation: 0.3, using: &initialisation)
+            parameter.value = name.hasSuffix("LayerNorm.weight") ? Tensor(shape: noise.shape, repeating: 1) + noise : noise
+        }
+        let labels: [Int32] = [1, 2]
+        var random = SeededRandom(seed: 0)
+        model.zeroGradients()
+        _ = try model.lossAndGradients(Self.batch, labels: labels, training: false, random: &random)
+        var check = GradientCheck(seed: 14)
+        for (name, parameter) in model.namedParameters {
+            let error = try check.worstError(of: parameter) {
+                var r = SeededRandom(seed: 0)
+                let (logits, _) = try model.logits(Self.batch, training: false, random: &r)
+                return Double(try model.loss.evaluate(logits: logits, labels: labels).loss)
+            }
+            #expect(error < 3e-2, "\(mixer): \(name): relative error \(error)")
+        }
+    }
+}
