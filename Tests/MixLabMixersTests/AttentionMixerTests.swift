@@ -104,10 +104,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "attention", withExtension: "json", subdirectory: "Fixtures"))
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("attention", as: Fixture.self, snakeCaseKeys: true)
     }
 
     /// `max|a − b| / max(max|b|, 1e-3)`.

@@ -20,8 +20,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "basis", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("basis", as: Fixture.self)
     }
 
     static func maxDifference(_ a: [Double], _ b: [Double]) -> Double {

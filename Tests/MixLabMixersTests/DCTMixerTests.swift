@@ -49,8 +49,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "dct", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("dct", as: Fixture.self)
     }
 
     static func mixer(for golden: Fixture.Case) throws -> DCTMixer {

@@ -32,8 +32,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "fourier", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("fourier", as: Fixture.self)
     }
 
     @Test(arguments: [FourierMixer.Path.fft, .matrix])

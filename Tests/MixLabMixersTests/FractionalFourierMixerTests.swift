@@ -89,11 +89,6 @@ import Testing
         let cases: [Case]
     }
 
-    static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
-    }
-
     static func mixer(for golden: MixerFixture.Case, learnable: Bool) throws -> FractionalFourierMixer {
         let axes = try MixingAxes(parsing: golden.axes, location: "fixture")
         let output = try #require(FractionalFourierMixer.Output(rawValue: golden.output))
@@ -106,7 +101,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func matchesNumpyGoldenValues(_ learnable: Bool) throws {
-        let fixture = try Self.load("fractional", as: MixerFixture.self)
+        let fixture = try loadFixture("fractional", as: MixerFixture.self)
         #expect(fixture.cases.count >= 100)
         #expect(fixture.cases.contains { $0.reference.contains("norm='ortho'") && $0.sequence_order == 1 })
         for golden in fixture.cases {
@@ -120,7 +115,7 @@ import Testing
     }
 
     @Test func matricesMatchNumpy() throws {
-        let fixture = try Self.load("fractional-matrices", as: MatrixFixture.self)
+        let fixture = try loadFixture("fractional-matrices", as: MatrixFixture.self)
         #expect(fixture.cases.count >= 30)
         for golden in fixture.cases {
             let basis = try FractionalFourierBasis.shared(length: golden.length)

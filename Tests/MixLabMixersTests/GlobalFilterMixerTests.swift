@@ -55,8 +55,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "global_filter", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("global_filter", as: Fixture.self)
     }
 
     static func maxError(_ values: [Float], _ reference: [Double]) -> (error: Double, scale: Double) {

@@ -53,8 +53,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "hadamard", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("hadamard", as: Fixture.self)
     }
 
     /// scipy.linalg.hadamard (natural) and its rows sorted by sign changes (sequency), every axes choice,

@@ -31,8 +31,7 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "hartley", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("hartley", as: Fixture.self)
     }
 
     static func mixer(for golden: Fixture.Case) throws -> HartleyMixer {

@@ -27,8 +27,7 @@ import Testing
     }
 
     @Test func matchesNumpyGoldenValues() throws {
-        let url = try #require(Bundle.module.url(forResource: "fourier_padded", withExtension: "json", subdirectory: "Fixtures"))
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let fixture = try loadFixture("fourier_padded", as: Fixture.self)
         #expect(fixture.cases.count == 21)
         for golden in fixture.cases {
             let mixer = LinearConvolutionFourierMixer(axes: try MixingAxes(parsing: golden.axes, location: "fixture"))

@@ -23,8 +23,7 @@ struct SeparableProductFixture: Decodable {
     let cases: [Case]
 
     static func load() throws -> SeparableProductFixture {
-        let url = try #require(Bundle.module.url(forResource: "separable_product", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(SeparableProductFixture.self, from: Data(contentsOf: url))
+        try loadFixture("separable_product", as: SeparableProductFixture.self)
     }
 
     /// `max|fast − reference| / max(max|reference|, 1)`.

@@ -63,8 +63,7 @@ struct WaveletChoice: Sendable, CustomTestStringConvertible {
     }
 
     static func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "wavelet", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try loadFixture("wavelet", as: Fixture.self)
     }
 
     /// Where pywt's coefficient at position p (of n, L levels) sits in GSL's layout, and its sign.
