@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MixLabMixers", targets: ["MixLabMixers"]),
         .library(name: "MixLabModels", targets: ["MixLabModels"]),
         .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
+        .library(name: "MixLabExperiments", targets: ["MixLabExperiments"]),
         .executable(name: "mixlab", targets: ["mixlab"]),
     ],
     dependencies: [
@@ -36,7 +37,11 @@ let package = Package(
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
-        .target(name: "MixLab", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
+        .target(name: "MixLabExperiments", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
+        .target(
+            name: "MixLab",
+            dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabExperiments"]
+        ),
         .target(
             name: "MixLabCommandLine",
             dependencies: [
@@ -60,6 +65,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
+        .testTarget(name: "MixLabExperimentsTests", dependencies: ["MixLabExperiments"]),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )

@@ -15,16 +15,7 @@ public struct MixerConfiguration: Sendable, Equatable {
     ///
     /// - Throws: `MixLabError.invalidArgument` for an item without `=` or with an empty key.
     public init(parsing items: [String], location: String = "mixer configuration") throws {
-        var values: [String: String] = [:]
-        for item in items {
-            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw MixLabError(
-                    .invalidArgument, what: "'\(item)' is not a key=value setting", location: location,
-                    fix: "write settings as key=value, e.g. axes=sequence (see `mixlab mixers`)")
-            }
-            values[String(item[..<equals])] = String(item[item.index(after: equals)...])
-        }
-        self.values = values
+        values = try SettingValues.parse(items, location: location, example: "axes=sequence (see `mixlab mixers`)")
     }
 
     /// The string value of `key`, or `defaultValue`.
@@ -34,13 +25,7 @@ public struct MixerConfiguration: Sendable, Equatable {
 
     /// The value of `key` as one of `allowed`, or `defaultValue`.
     public func choice(_ key: String, default defaultValue: String, allowed: [String], mixer: String) throws -> String {
-        let value = values[key] ?? defaultValue
-        guard allowed.contains(value) else {
-            throw MixLabError(
-                .invalidConfigValue, what: "\(key)=\(value) is not allowed", location: "mixer \(mixer)",
-                fix: "use \(key) = one of: \(allowed.joined(separator: ", "))")
-        }
-        return value
+        try SettingValues.choice(values[key], key: key, default: defaultValue, allowed: allowed, location: "mixer \(mixer)")
     }
 
     /// The value of `key` as a `RawRepresentable` enum (axes, normalisation, …), or `defaultValue`.
@@ -53,36 +38,16 @@ public struct MixerConfiguration: Sendable, Equatable {
 
     /// The value of `key` as an integer in `range`, or `defaultValue`.
     public func integer(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>, mixer: String) throws -> Int {
-        guard let text = values[key] else { return defaultValue }
-        guard let value = Int(text), range.contains(value) else {
-            throw MixLabError(
-                .invalidConfigValue, what: "\(key)=\(text) is not an integer in \(range)",
-                location: "mixer \(mixer)", fix: "set \(key) to an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
+        try SettingValues.integer(values[key], key: key, default: defaultValue, in: range, location: "mixer \(mixer)")
     }
 
     /// The value of `key` as a finite number in `range`, or `defaultValue`.
     public func number(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>, mixer: String) throws -> Double {
-        guard let text = values[key] else { return defaultValue }
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw MixLabError(
-                .invalidConfigValue, what: "\(key)=\(text) is not a number in \(range)",
-                location: "mixer \(mixer)", fix: "set \(key) to a number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
+        try SettingValues.number(values[key], key: key, default: defaultValue, in: range, location: "mixer \(mixer)")
     }
 
     /// The value of `key` as a boolean (`true/false`, `yes/no`, `1/0`), or `defaultValue`.
     public func boolean(_ key: String, default defaultValue: Bool, mixer: String) throws -> Bool {
-        guard let text = values[key] else { return defaultValue }
-        switch text.lowercased() {
-        case "true", "yes", "1": return true
-        case "false", "no", "0": return false
-        default:
-            throw MixLabError(
-                .invalidConfigValue, what: "\(key)=\(text) is not a boolean", location: "mixer \(mixer)",
-                fix: "set \(key) to true or false")
-        }
+        try SettingValues.boolean(values[key], key: key, default: defaultValue, location: "mixer \(mixer)")
     }
 }

@@ -1,0 +1,8 @@
+/// MixLab's own tasks, registered in `TaskRegistry.shared` from the start.
+///
+/// Each task defines its registry entry (`static let registration`) next to its implementation; this
+/// list only collects them.
+enum BuiltinTasks {
+    static let registrations: [TaskRegistration] = [
+    ]
+}

@@ -1,0 +1,68 @@
+import MixLabCore
+import MixLabModels
+
+/// A padded batch of task examples: the model input and the labels the loss compares against.
+public struct TaskBatch: Sendable {
+    /// `(B, T)` token ids padded with `TaskVocabulary.padding`, with the padding mask (nil when no
+    /// example needed padding).
+    public let input: TokenBatch
+    /// `B` labels for a sequence-level task; `B·T` (row-major) for a token-level task, with
+    /// `TaskExample.ignoredLabel` on padding.
+    public let labels: [Int32]
+
+    /// Pads `examples` of `task` to its sequence length.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for no examples, an example longer than the sequence
+    ///   length, a token outside the vocabulary, or labels that do not match the task's label kind.
+    public init(_ examples: [TaskExample], of task: any LearningTask) throws {
+        let length = task.sequenceLength
+        let where_ = "batch of task \(task.name)"
+        guard !examples.isEmpty else {
+            throw MixLabError(.invalidArgument, what: "a batch of no examples", location: where_, fix: "pass at least one example")
+        }
+        var tokens = [Int32](repeating: TaskVocabulary.padding, count: examples.count * length)
+        var mask = [Float](repeating: 0, count: examples.count * length)
+        var labels: [Int32] = []
+        labels.reserveCapacity(task.labelKind == .sequence ? examples.count : examples.count * length)
+        var padded = false
+        for (row, example) in examples.enumerated() {
+            guard example.tokens.count <= length else {
+                throw MixLabError(
+                    .invalidArgument, what: "example \(row) has \(example.tokens.count) tokens, more than the sequence length \(length)",
+                    location: where_, fix: "truncate examples to the task's sequence length")
+            }
+            if let bad = example.tokens.first(where: { $0 < 0 || Int($0) >= task.vocabulary.size }) {
+                throw MixLabError(
+                    .invalidArgument, what: "example \(row) holds token id \(bad), outside the vocabulary 0..<\(task.vocabulary.size)",
+                    location: where_, fix: "map every token into the task's vocabulary")
+            }
+            let expectedLabels = task.labelKind == .sequence ? 1 : example.tokens.count
+            guard example.labels.count == expectedLabels else {
+                throw MixLabError(
+                    .invalidArgument,
+                    what: "example \(row) has \(example.labels.count) labels; a \(task.labelKind.rawValue)-level task needs \(expectedLabels)",
+                    location: where_, fix: "give one label per sequence (sequence tasks) or per token (token tasks)")
+            }
+            for (t, token) in example.tokens.enumerated() {
+                tokens[row * length + t] = token
+                mask[row * length + t] = 1
+            }
+            padded = padded || example.tokens.count < length
+            switch task.labelKind {
+            case .sequence:
+                labels.append(example.labels[0])
+            case .token:
+                labels.append(contentsOf: example.labels)
+                labels.append(contentsOf: repeatElement(TaskExample.ignoredLabel, count: length - example.tokens.count))
+            }
+        }
+        let paddingMask = padded ? try Tensor(shape: [examples.count, length], values: mask) : nil
+        input = try TokenBatch(batchSize: examples.count, sequenceLength: length, tokens: tokens, paddingMask: paddingMask)
+        self.labels = labels
+    }
+
+    /// The examples at `indices` of `split`, padded.
+    public init(task: any LearningTask, split: TaskSplit, indices: [Int]) throws {
+        try self.init(try indices.map { try task.example(in: split, at: $0) }, of: task)
+    }
+}
