@@ -51,6 +51,27 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         Double(next() >> 11) * 0x1.0p-53
     }
 
+    /// A uniform integer in `0 ..< bound` without modulo bias (Lemire's multiply-and-reject).
+    ///
+    /// Written out rather than taken from `Int.random(in:using:)`, whose algorithm the standard library
+    /// does not promise to keep: generated data must stay the same across Swift versions.
+    /// Reference: D. Lemire, "Fast random integer generation in an interval", ACM TOMACS 29(1), 2019.
+    public mutating func nextIndex(below bound: Int) -> Int {
+        precondition(bound > 0, "nextIndex(below:) needs a positive bound")
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+        }
+        return Int(product.high)
+    }
+
+    /// A uniform integer in `range`.
+    public mutating func nextInteger(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + nextIndex(below: range.count)
+    }
+
     /// A standard normal value (Box–Muller on two uniforms).
     public mutating func nextNormal() -> Double {
         let u1 = 1.0 - nextUniform()  // (0, 1]: log is finite

@@ -62,3 +62,28 @@ import MixLabCore
         }
     }
 }
+
+@Suite struct SeededRandomIntegerTests {
+    @Test func boundedIntegersAreInRangeAndCoverIt() {
+        var random = SeededRandom(seed: 11)
+        var seen = Set<Int>()
+        for _ in 0..<2000 {
+            let value = random.nextIndex(below: 7)
+            #expect((0..<7).contains(value))
+            seen.insert(value)
+        }
+        #expect(seen.count == 7)
+        for _ in 0..<200 { #expect((2...10).contains(random.nextInteger(in: 2...10))) }
+    }
+
+    @Test func boundedIntegersAreTheHighWordOfTheProduct() {
+        // Lemire's method: the value is ⌊x · bound / 2⁶⁴⌋ of the raw 64-bit draw x (rejection is
+        // needed only for the lowest `2⁶⁴ mod bound` products, which these draws do not hit).
+        var random = SeededRandom(seed: 2024)
+        var raw = SeededRandom(seed: 2024)
+        for _ in 0..<100 {
+            let expected = Int((UInt128(raw.next()) * 1000) >> 64)
+            #expect(random.nextIndex(below: 1000) == expected)
+        }
+    }
+}
