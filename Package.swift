@@ -65,7 +65,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
-        .testTarget(name: "MixLabExperimentsTests", dependencies: ["MixLabExperiments"]),
+        .testTarget(
+            name: "MixLabExperimentsTests",
+            dependencies: ["MixLabExperiments"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )

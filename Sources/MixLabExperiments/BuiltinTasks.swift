@@ -4,5 +4,6 @@
 /// list only collects them.
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
+        ListOpsTask.registration,
     ]
 }
