@@ -5,5 +5,11 @@
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
         ListOpsTask.registration,
+        AssociativeRecallTask.registration,
+        ParityTask.registration,
+        MajorityTask.registration,
+        FrequencyTask.registration,
+        MotifTask.registration,
+        ReversalTask.registration,
     ]
 }

@@ -18,6 +18,12 @@ struct TaskCase: Sendable, CustomTestStringConvertible {
     /// Every built-in task, small.
     static let all = [
         TaskCase(name: "listops", settings: ["preset": "tiny", "validation-size": "40", "test-size": "40"]),
+        TaskCase(name: "associative-recall", settings: ["pairs": "4", "queries": "3", "key-vocabulary": "8", "value-vocabulary": "6", "length": "16"]),
+        TaskCase(name: "parity", settings: ["length": "12", "min-length": "5"]),
+        TaskCase(name: "majority", settings: ["length": "10", "min-length": "3"]),
+        TaskCase(name: "frequency", settings: ["length": "32", "min-length": "24"]),
+        TaskCase(name: "motif", settings: ["length": "24", "min-length": "12", "vocabulary": "6", "motif-length": "3"]),
+        TaskCase(name: "reversal", settings: ["length": "10", "min-length": "3"]),
     ]
 }
 
