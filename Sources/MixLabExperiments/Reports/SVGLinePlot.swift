@@ -166,19 +166,23 @@ public struct SVGLinePlot: Sendable {
                 high = (high / step).rounded(.up) * step
                 ticks = stride(from: low, through: high + step / 2, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
             case .logarithmic:
-                if low == high { (low, high) = (low / 2, high * 2) }
-                let first = log10(low).rounded(.down)
-                let last = log10(high).rounded(.up)
-                (low, high) = (pow(10, first), pow(10, last))
-                let decades = Int(last - first)
-                let multiples: [Double] = decades <= 2 ? [1, 2, 5] : [1]
-                var candidates: [Double] = []
-                for exponent in Int(first)...Int(last) {
-                    let decade = pow(10, Double(exponent))
-                    for multiple in multiples { candidates.append(multiple * decade) }
+                // The data range widened by 10 % on each side (in ratio), ticks at 1, 2, 5 × 10^k inside
+                // it when it spans at most three decades, at powers of ten otherwise, at every integer
+                // multiple when that leaves fewer than three ticks.
+                (low, high) = (low / 1.1, high * 1.1)
+                let first = Int(log10(low).rounded(.down))
+                let last = Int(log10(high).rounded(.up))
+                let (lowest, highest) = (low, high)
+                func ticks(_ multiples: [Double]) -> [Double] {
+                    var candidates: [Double] = []
+                    for exponent in first...last {
+                        let decade = pow(10, Double(exponent))
+                        for multiple in multiples { candidates.append(multiple * decade) }
+                    }
+                    return candidates.filter { $0 >= lowest && $0 <= highest }
                 }
-                let (lowest, highest) = (low * (1 - 1e-12), high * (1 + 1e-12))
-                ticks = candidates.filter { $0 >= lowest && $0 <= highest }
+                let coarse = ticks(last - first <= 3 ? [1, 2, 5] : [1])
+                self.ticks = coarse.count >= 3 ? coarse : ticks([1, 2, 3, 4, 5, 6, 7, 8, 9])
             }
             self.low = low
             self.high = high
