@@ -4,15 +4,6 @@ import Testing
 
 @testable import MixLabExperiments
 
-/// Loads `Fixtures/NAME.json` (written by `Scripts/generate_fixtures.py listops`).
-private func loadFixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-    let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
-                           "missing fixture Fixtures/\(name).json (regenerate with `make fixtures`)")
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try decoder.decode(T.self, from: Data(contentsOf: url))
-}
-
 /// Trees from the Python port of LRA's generator: LRA's text form, `to_value`, and `generate_tree`'s length.
 private struct TreeFixture: Decodable {
     struct Case: Decodable {
@@ -48,7 +39,7 @@ private func listops(_ settings: [String: String]) throws -> ListOpsTask {
 
 @Suite struct ListOpsTaskTests {
     @Test func referenceTreesHaveTheReferenceLabelsAndLengths() throws {
-        let fixture = try loadFixture("listops", as: TreeFixture.self)
+        let fixture = try loadFixture("listops", as: TreeFixture.self, snakeCaseKeys: true)
         #expect(fixture.cases.count >= 60)
         var operatorsSeen = Set<Int32>()
         for reference in fixture.cases {
@@ -141,7 +132,7 @@ private func listops(_ settings: [String: String]) throws -> ListOpsTask {
     /// Over a few hundred trees of the tiny preset: operators uniform, labels distributed as the reference
     /// generator's, lengths and draws per kept tree as the exact law of LRA's generator says.
     @Test func statisticsMatchTheReferenceGenerator() throws {
-        let window = try #require(try loadFixture("listops-windows", as: WindowFixture.self).cases.first { $0.preset == "tiny" })
+        let window = try #require(try loadFixture("listops-windows", as: WindowFixture.self, snakeCaseKeys: true).cases.first { $0.preset == "tiny" })
         let task = try listops(["preset": "tiny", "validation-size": "20", "test-size": "20"])
         let trees = try (0..<400).map { try task.tree(in: .train, at: $0) }
         let n = Double(trees.count)
