@@ -18,28 +18,19 @@ struct TasksListCommand: ParsableCommand {
         print(Self.listing(TaskRegistry.shared))
     }
 
-    /// For each task: `name  (label kind)  summary`, then one indented line per setting.
+    /// For each task: `name  (label kind)  summary`, then an indented, left-aligned table of its settings.
     static func listing(_ registry: TaskRegistry) -> String {
         registry.registrations.map { registration in
             let header = "\(registration.name)  (\(registration.labelKind.rawValue) labels)  \(registration.summary)"
             guard !registration.keys.isEmpty else { return header + "\n    no settings" }
-            var table = TextTable(["    key", "default", "allowed", "meaning"])
-            for key in registration.keys {
-                table.add(["    " + key.name, key.defaultValue, key.allowed, key.summary])
+            let rows = [["key", "default", "allowed", "meaning"]]
+                + registration.keys.map { [$0.name, $0.defaultValue, $0.allowed, $0.summary] }
+            let widths = (0..<3).map { column in rows.map { $0[column].count }.max()! }
+            let lines = rows.map { cells in
+                "    " + (0..<3).map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) + "  " }.joined() + cells[3]
             }
-            return header + "\n" + leftAligned(table)
+            return ([header] + lines).joined(separator: "\n")
         }.joined(separator: "\n\n")
-    }
-
-    /// A table whose columns are all left-aligned (the keys' values are text, not numbers).
-    private static func leftAligned(_ table: TextTable) -> String {
-        let rows = [table.headers] + table.rows
-        let widths = table.headers.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { cells in
-            cells.enumerated().map { column, cell in
-                column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
     }
 }
 

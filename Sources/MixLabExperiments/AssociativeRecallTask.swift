@@ -44,7 +44,7 @@ public struct AssociativeRecallTask: LearningTask {
         summary: "key–value pairs, then queries: recall each key's value (content-based retrieval; per token)",
         labelKind: .token,
         keys: [
-            TaskSettingKey("pairs", default: "8", allowed: "1…key-vocabulary, value-vocabulary", summary: "key–value pairs in the context"),
+            TaskSettingKey("pairs", default: "8", allowed: "1…min(key-, value-vocabulary)", summary: "key–value pairs in the context"),
             TaskSettingKey("queries", default: "min(8, pairs)", allowed: "1…pairs", summary: "keys asked about after the context"),
             TaskSettingKey("key-vocabulary", default: "64", allowed: "1…65536", summary: "distinct key tokens"),
             TaskSettingKey("value-vocabulary", default: "64", allowed: "1…65536", summary: "distinct value tokens (the classes)"),
@@ -54,8 +54,11 @@ public struct AssociativeRecallTask: LearningTask {
         try AssociativeRecallTask(settings)
     }
 
+    /// The registry name.
     public let name = "associative-recall"
+    /// Token-level labels: one per position, `TaskExample.ignoredLabel` where nothing is scored.
     public let labelKind = TaskLabelKind.token
+    /// Padding, the keys `k0`…, then the values `v0`….
     public let vocabulary: TaskVocabulary
     /// Key–value pairs in the context.
     public let pairs: Int
@@ -96,11 +99,16 @@ public struct AssociativeRecallTask: LearningTask {
             names: ["<pad>"] + (0..<keyVocabulary).map { "k\($0)" } + (0..<valueVocabulary).map { "v\($0)" })
     }
 
+    /// One per value token.
     public var classes: Int { valueVocabulary }
+    /// The value tokens' names, `v0`….
     public var classNames: [String] { (0..<valueVocabulary).map { "v\($0)" } }
+    /// `length`: every example has exactly this length.
     public var sequenceLength: Int { length }
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] {
         splits.settings.merging([
             "pairs": "\(pairs)", "queries": "\(queries)", "key-vocabulary": "\(keyVocabulary)",
@@ -113,6 +121,9 @@ public struct AssociativeRecallTask: LearningTask {
     /// The token id of value `v`.
     public func valueToken(_ v: Int) -> Int32 { Int32(1 + keyVocabulary + v) }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         var random = try splits.random(for: split, at: index, task: name)
         let keys = Self.distinct(pairs, below: keyVocabulary, &random)

@@ -54,8 +54,11 @@ public struct FrequencyTask: LearningTask {
         try FrequencyTask(settings)
     }
 
+    /// The registry name.
     public let name = "frequency"
+    /// Sequence-level labels: one class per example.
     public let labelKind = TaskLabelKind.sequence
+    /// Padding and the quantisation levels `q0`….
     public let vocabulary: TaskVocabulary
     /// The frequency of each class, in cycles per token.
     public let frequencies: [Double]
@@ -94,11 +97,16 @@ public struct FrequencyTask: LearningTask {
         vocabulary = try TaskVocabulary(names: ["<pad>"] + (0..<levels).map { "q\($0)" })
     }
 
+    /// One per frequency.
     public var classes: Int { frequencies.count }
+    /// Each class's frequency, e.g. `f=0.1`.
     public var classNames: [String] { frequencies.map { String(format: "f=%.4g", $0) } }
+    /// `length`, the longest sequence.
     public var sequenceLength: Int { lengths.maximum }
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] {
         splits.settings.merging(lengths.settings) { $1 }.merging([
             "classes": "\(classes)", "min-frequency": "\(minimumFrequency)", "max-frequency": "\(maximumFrequency)",
@@ -106,6 +114,9 @@ public struct FrequencyTask: LearningTask {
         ]) { $1 }
     }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         var random = try splits.random(for: split, at: index, task: name)
         let label = random.nextIndex(below: classes)

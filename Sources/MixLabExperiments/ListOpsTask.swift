@@ -141,10 +141,15 @@ public struct ListOpsTask: LearningTask {
     /// The closing token's id.
     public static let closingToken: Int32 = 15
 
+    /// The registry name.
     public let name = "listops"
+    /// Sequence-level labels: one class per example.
     public let labelKind = TaskLabelKind.sequence
+    /// Ten: the values 0–9.
     public let classes = 10
+    /// The values `0`…`9`.
     public let classNames = (0..<10).map { "\($0)" }
+    /// Padding, the digits, the four operators and `]` (16 ids).
     public let vocabulary = try! TaskVocabulary(
         names: ["<pad>"] + (0..<10).map { "\($0)" } + Operator.allCases.map(\.text) + ["]"])
 
@@ -193,6 +198,7 @@ public struct ListOpsTask: LearningTask {
         }
     }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] {
         splits.settings.merging([
             "preset": preset.rawValue, "min-length": "\(minimumLength)", "max-length": "\(maximumLength)",
@@ -200,10 +206,15 @@ public struct ListOpsTask: LearningTask {
         ]) { $1 }
     }
 
+    /// `max-length`: every tree is shorter.
     public var sequenceLength: Int { maximumLength }
 
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         let tree = try tree(in: split, at: index)
         return TaskExample(tokens: tree.tokens, label: Int32(tree.label))

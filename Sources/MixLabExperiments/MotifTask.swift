@@ -53,10 +53,15 @@ public struct MotifTask: LearningTask {
     /// Draws of a negative before giving up (unreachable when the settings pass validation).
     static let maximumNegativeDraws = 100_000
 
+    /// The registry name.
     public let name = "motif"
+    /// Sequence-level labels: one class per example.
     public let labelKind = TaskLabelKind.sequence
+    /// Two: motif absent or present.
     public let classes = 2
+    /// `absent`, `present`.
     public let classNames = ["absent", "present"]
+    /// Padding and the symbols `t0`….
     public let vocabulary: TaskVocabulary
     /// The number of symbols (real tokens).
     public let symbols: Int
@@ -118,15 +123,21 @@ public struct MotifTask: LearningTask {
         vocabulary = try TaskVocabulary(names: ["<pad>"] + (0..<symbols).map { "t\($0)" })
     }
 
+    /// `length`, the longest sequence.
     public var sequenceLength: Int { lengths.maximum }
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] {
         splits.settings.merging(lengths.settings) { $1 }.merging([
             "vocabulary": "\(symbols)", "motif-length": "\(motif.count)", "motif": motif.map(String.init).joined(separator: ","),
         ]) { $1 }
     }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         var random = try splits.random(for: split, at: index, task: name)
         let present = random.nextIndex(below: 2) == 1

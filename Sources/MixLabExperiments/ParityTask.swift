@@ -33,10 +33,15 @@ public struct ParityTask: LearningTask {
         try ParityTask(settings)
     }
 
+    /// The registry name.
     public let name = "parity"
+    /// Sequence-level labels: one class per example.
     public let labelKind = TaskLabelKind.sequence
+    /// Two: even and odd.
     public let classes = 2
+    /// `even`, `odd`.
     public let classNames = ["even", "odd"]
+    /// Padding and the two bits.
     public let vocabulary = try! TaskVocabulary(names: ["<pad>", "0", "1"])
     /// The lengths of the bit strings.
     public let lengths: SequenceLengthRange
@@ -51,10 +56,16 @@ public struct ParityTask: LearningTask {
         splits = try SyntheticSplits(settings, train: 10000, validation: 1000, test: 1000)
     }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] { splits.settings.merging(lengths.settings) { $1 } }
+    /// `length`, the longest bit string.
     public var sequenceLength: Int { lengths.maximum }
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         var random = try splits.random(for: split, at: index, task: name)
         let bits = (0..<lengths.draw(&random)).map { _ in Int32(random.nextIndex(below: 2)) }

@@ -53,8 +53,11 @@ public struct ReversalTask: LearningTask {
         try ReversalTask(settings)
     }
 
+    /// The registry name.
     public let name = "reversal"
+    /// Token-level labels: one per position, `TaskExample.ignoredLabel` where nothing is scored.
     public let labelKind = TaskLabelKind.token
+    /// Padding and the symbols `t0`….
     public let vocabulary: TaskVocabulary
     /// Which mirror image the labels are.
     public let variant: Variant
@@ -74,15 +77,23 @@ public struct ReversalTask: LearningTask {
         vocabulary = try TaskVocabulary(names: ["<pad>"] + (0..<symbols).map { "t\($0)" })
     }
 
+    /// One per symbol.
     public var classes: Int { vocabulary.size - 1 }
+    /// The symbols' names, `t0`….
     public var classNames: [String] { Array(vocabulary.names.dropFirst()) }
+    /// `length`, the longest sequence.
     public var sequenceLength: Int { lengths.maximum }
+    /// The number of examples in `split` (its `-size` setting).
     public func count(_ split: TaskSplit) -> Int { splits.count(split) }
 
+    /// Every key with its resolved value: `TaskRegistry.make` with these remakes the same task.
     public var settings: [String: String] {
         splits.settings.merging(lengths.settings) { $1 }.merging(["vocabulary": "\(classes)", "variant": variant.rawValue]) { $1 }
     }
 
+    /// Example `index` of `split`, generated from its own stream (see the type's documentation).
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for an index outside `0 ..< count(split)`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         var random = try splits.random(for: split, at: index, task: name)
         let n = lengths.draw(&random)
