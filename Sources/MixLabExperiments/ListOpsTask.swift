@@ -34,8 +34,8 @@ import MixLabCore
 ///
 /// **Tokenisation.** One id per token, no parentheses: padding 0, digits `0`…`9` → 1…10, `[MIN` 11,
 /// `[MAX` 12, `[MED` 13, `[SM` 14, `]` 15; examples are padded to the sequence length `max-length`
-/// (LRA pads to 2000). This is the token sequence of LRA's text form (`( ( [MIN 4 ) 7 ) ] )`) with the
-/// parentheses deleted, as ../shared/ANCHORS.md §5 and the S4 code do. (LRA's own input pipeline ran the
+/// (LRA pads to 2000). This is the token sequence of LRA's text form (`( ( ( [MIN 4 ) 7 ) ] )`) with the
+/// parentheses deleted, as ../shared/ANCHORS.md §5 and the S4 code (`listops_tokenizer`) do. (LRA's own input pipeline ran the
 /// text through `tfds`'s alphanumeric tokenizer, which also drops `]`; keeping it, as later work does,
 /// makes the bracket structure explicit.) `tokenize(_:)` reads LRA's text form; `evaluate(_:)` computes
 /// the label of a token sequence.
@@ -46,9 +46,10 @@ import MixLabCore
 /// first in-window tree of its stream that is not one of validation trees 0…j−1, and test tree `j` the
 /// first that is none of the validation trees and test trees 0…j−1. Training tree `i` is the first
 /// in-window tree of its stream that is none of the validation or test trees. So no held-out tree is
-/// ever a training tree, and held-out trees do not repeat; unlike LRA, two training examples may be the
-/// same tree, which for windows of hundreds of tokens has negligible probability (they are independent
-/// draws from a space far larger than the split), and for the `tiny` window is a small effect.
+/// ever a training tree, and held-out trees do not repeat. Unlike LRA, two training examples may be the
+/// same tree (they are independent draws); for every preset that has negligible probability, since
+/// even the shortest kept trees (11 tokens) have billions of possible forms, but a custom window of a
+/// few tokens makes repeats common.
 ///
 /// **Settings.** `preset` sets the window and split sizes; the explicit keys override it.
 ///
