@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "MixLabModels", targets: ["MixLabModels"]),
         .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
         .library(name: "MixLabExperiments", targets: ["MixLabExperiments"]),
+        // The `mixlab` command as a library: a package that defines mixers runs it with them registered.
+        .library(name: "MixLabCommandLine", targets: ["MixLabCommandLine"]),
         .executable(name: "mixlab", targets: ["mixlab"]),
     ],
     dependencies: [
