@@ -19,6 +19,8 @@ public struct MixLabError: Error, Equatable, Sendable, CustomStringConvertible {
         case libraryUnavailable
         case invalidArgument
         case ioFailure
+        /// A notebook block failed: a non-zero exit, a compile error, or a timeout.
+        case notebookBlockFailed
     }
 
     /// The kind of failure, for programs and tests.

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MixLab
+
+/// `mixlab notebook`: executable Markdown notebooks.
+struct NotebookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notebook", abstract: "Run executable Markdown notebooks (notebooks-md/).",
+        subcommands: [NotebookRunCommand.self])
+}
+
+/// `mixlab notebook run PATH… [--check | --smoke]`.
+struct NotebookRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a notebook's blocks in order and write each block's output under it.",
+        discussion: """
+            Runnable blocks are fenced as ```sh run, ```bash run or ```swift run (attributes rtol=, atol=, \
+            output=text|markdown|none, timeout=SECONDS); see notebooks-md/README.md for the format.
+              mixlab notebook run notebooks-md/03-transforms-side-by-side.md
+              mixlab notebook run --check notebooks-md/03-transforms-side-by-side.md   # outputs still hold?
+              mixlab notebook run --smoke notebooks-md/[0-9]*.md                       # every block runs (CI)
+            Swift blocks compile against the MixLab package above the notebook (or --library), in the \
+            configuration this mixlab was built in.
+            """)
+
+    @Argument(help: "The notebooks (Markdown files).")
+    var paths: [String]
+
+    @Flag(help: "Re-run and compare each block's output with the committed one (within its rtol/atol); write nothing.")
+    var check = false
+
+    @Flag(help: "Run with the notebooks' smoke values (small sizes) to prove every block runs; write nothing.")
+    var smoke = false
+
+    @Option(help: "The MixLab package folder Swift blocks compile against (default: found above each notebook).")
+    var library: String?
+
+    func validate() throws {
+        guard !(check && smoke) else { throw ValidationError("--check and --smoke cannot be combined") }
+        guard !paths.isEmpty else { throw ValidationError("give at least one notebook") }
+    }
+
+    func run() throws {
+        let interruption = Self.stopChildrenOnInterrupt()
+        defer { interruption.forEach { $0.cancel() } }
+        let mode: NotebookRunner.Mode = check ? .check : smoke ? .smoke : .write
+        #if DEBUG
+        let configuration = NotebookSwiftBuild.Configuration.debug
+        #else
+        let configuration = NotebookSwiftBuild.Configuration.release
+        #endif
+        let runner = NotebookRunner(
+            mode: mode, mixlab: Self.currentExecutable(), library: library.map { URL(fileURLWithPath: $0) },
+            swiftConfiguration: configuration, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let reports = runner.run(paths)
+        for report in reports {
+            print(Self.render(report))
+        }
+        if reports.contains(where: \.isProblem) { throw ExitCode.failure }
+    }
+
+    /// One notebook's result: a status line, and for `--check` the changed blocks with their diffs.
+    static func render(_ report: NotebookRunner.Report) -> String {
+        let time = String(format: "%.1f s", report.seconds)
+        switch report.outcome {
+        case .written(let changed):
+            return "\(report.path): \(report.blocks) block(s) ran, \(changed ? "outputs written" : "unchanged") (\(time))"
+        case .smokePassed:
+            return "\(report.path): \(report.blocks) block(s) ran with the smoke values (\(time))"
+        case .checked(let changes):
+            guard !changes.isEmpty else { return "\(report.path): all \(report.blocks) block output(s) hold (\(time))" }
+            var lines = ["\(report.path): \(changes.count) of \(report.blocks) block output(s) changed (\(time))"]
+            for change in changes {
+                lines.append("  block \(change.block.number) (\(change.block.language.rawValue), line \(change.block.lineNumber)):")
+                lines.append(contentsOf: change.difference.components(separatedBy: "\n").map { "    " + $0 })
+            }
+            return lines.joined(separator: "\n")
+        case .failed(let error):
+            return "\(report.path): failed\nerror: \(error)"
+        }
+    }
+
+    /// The running executable (put on the blocks' PATH as `mixlab`).
+    static func currentExecutable() -> URL? {
+        let link = URL(fileURLWithPath: "/proc/self/exe")
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path) {
+            return URL(fileURLWithPath: target)
+        }
+        return Bundle.main.executableURL
+    }
+
+    /// On SIGINT or SIGTERM, stops the running blocks (they run in their own process groups) and exits.
+    static func stopChildrenOnInterrupt() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                NotebookProcess.stopAll()
+                FileHandle.standardError.write(Data("interrupted: the notebooks being run are unchanged\n".utf8))
+                Foundation.exit(130)
+            }
+            source.resume()
+            return source
+        }
+    }
+}
