@@ -64,10 +64,12 @@ struct NotebookOutput: Sendable, Equatable {
     static func normalised(_ data: Data) -> String {
         var text = String(decoding: data, as: UTF8.self)
         text = text.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[ -/]*[@-~]", with: "", options: .regularExpression)
-        var lines = text.components(separatedBy: "\n").map { line -> String in
+        // Unicode scalars, not characters: "\r\n" is one Character in Swift.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let segments = line.split(separator: "\r", omittingEmptySubsequences: false)
-            let shown = segments.last { !$0.isEmpty } ?? ""
-            return String(shown.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            var shown = segments.last { !$0.isEmpty } ?? Substring.UnicodeScalarView()
+            while let last = shown.last, last == " " || last == "\t" { shown.removeLast() }
+            return String(shown)
         }
         while lines.first?.isEmpty == true { lines.removeFirst() }
         while lines.last?.isEmpty == true { lines.removeLast() }

@@ -56,7 +56,9 @@ enum NotebookParser {
     ///   region, a runnable block in an unknown language, a bad attribute, a malformed directive, a
     ///   variable declared twice, or a smoke value for an undeclared variable.
     static func parse(_ text: String, path: String) throws -> NotebookDocument {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Split unicode scalars, not characters: "\r\n" is one Character in Swift. A CRLF file keeps its
+        // "\r"s, which every comparison below ignores.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
         func location(_ index: Int) -> String { "\(path):\(index + 1)" }
         var blocks: [NotebookBlock] = []
         var variables: [NotebookVariable] = []
@@ -93,8 +95,7 @@ enum NotebookParser {
                 index = (region?.endLine ?? closing) + 1
                 continue
             }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed == outputStart {
+            if line.trimmingCharacters(in: .whitespacesAndNewlines) == outputStart {
                 throw MixLabError(
                     .invalidArgument, what: "an output region starts here but follows no runnable block",
                     location: location(index),
@@ -144,15 +145,15 @@ enum NotebookParser {
         guard let character = content.first, character == "`" || character == "~" else { return nil }
         let length = content.prefix { $0 == character }.count
         guard length >= 3 else { return nil }
-        let info = content.dropFirst(length).trimmingCharacters(in: .whitespaces)
+        let info = content.dropFirst(length).trimmingCharacters(in: .whitespacesAndNewlines)
         if character == "`", info.contains("`") { return nil }  // Inline code, not a fence.
         return Fence(indentation: String(line.prefix(line.count - content.count)), character: character,
-                     length: length, info: info.trimmingCharacters(in: CharacterSet(charactersIn: "\r")))
+                     length: length, info: info)
     }
 
     /// Whether `line` closes `fence`: at least as many of its characters and nothing else.
     static func closes(_ line: String, _ fence: Fence) -> Bool {
-        let content = line.drop { $0 == " " || $0 == "\t" }.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+        let content = line.trimmingCharacters(in: .whitespacesAndNewlines)
         return content.count >= fence.length && content.allSatisfy { $0 == fence.character }
     }
 
@@ -181,11 +182,11 @@ enum NotebookParser {
     /// The output region after the closing fence at `closing` (blank lines may separate them), if any.
     static func outputRegion(after closing: Int, in lines: [String], indentation: String, path: String) throws -> NotebookOutputRegion? {
         var start = closing + 1
-        while start < lines.count, lines[start].trimmingCharacters(in: .whitespaces).isEmpty { start += 1 }
-        guard start < lines.count, lines[start].trimmingCharacters(in: .whitespaces) == outputStart else { return nil }
+        while start < lines.count, lines[start].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { start += 1 }
+        guard start < lines.count, lines[start].trimmingCharacters(in: .whitespacesAndNewlines) == outputStart else { return nil }
         var index = start + 1
         while index < lines.count {
-            if lines[index].trimmingCharacters(in: .whitespaces) == outputEnd {
+            if lines[index].trimmingCharacters(in: .whitespacesAndNewlines) == outputEnd {
                 let content = lines[(start + 1)..<index].map { removing(indentation, from: $0) }
                 return NotebookOutputRegion(startLine: start, endLine: index, content: content)
             }
@@ -205,7 +206,7 @@ enum NotebookParser {
 
     /// `<!-- notebook: KEYWORD WORDS… -->`, split; nil for any other line.
     static func directive(_ line: String, location: String) throws -> (keyword: String, words: [String])? {
-        let trimmed = line.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("<!--") else { return nil }
         let body = trimmed.dropFirst(4).drop { $0 == " " || $0 == "\t" }
         guard body.hasPrefix("notebook:") else { return nil }
