@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test demo doctor bench crossover fixtures clean
+.PHONY: all deps build release test notebooks demo doctor bench crossover fixtures clean
 
 all: release
 
@@ -19,10 +19,18 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# The whole test suite (debug build). FFTW plans with FFTW_ESTIMATE here: planning many tiny shapes
-# with FFTW_MEASURE would only slow the tests down.
+# The whole test suite (debug build), then the example mixer package's tests and every notebook in
+# smoke mode. The example package and the notebooks' Swift blocks build with MixLab's own build folder
+# as scratch path, so MixLab's modules compile once. FFTW plans with FFTW_ESTIMATE here: planning many
+# tiny shapes with FFTW_MEASURE would only slow the tests down.
 test: deps
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
+	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
+	MIXLAB_FFTW_EFFORT=estimate .build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md
+
+# Runs every notebook for real (release build) and writes the outputs and figures back.
+notebooks: release
+	$(MIXLAB) notebook run notebooks-md/[0-9]*.md
 
 demo: release
 	$(MIXLAB) demo

@@ -58,6 +58,8 @@ struct NotebookRunCommand: ParsableCommand {
         for report in reports {
             print(Self.render(report))
         }
+        let failed = reports.filter(\.isProblem).count
+        print("notebooks: \(reports.count - failed) passed, \(failed) failed")
         if reports.contains(where: \.isProblem) { throw ExitCode.failure }
     }
 
@@ -98,6 +100,7 @@ struct NotebookRunCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 NotebookProcess.stopAll()
+                NotebookAssets.discardAllWorking()
                 FileHandle.standardError.write(Data("interrupted: the notebooks being run are unchanged\n".utf8))
                 Foundation.exit(130)
             }

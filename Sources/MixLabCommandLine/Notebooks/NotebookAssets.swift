@@ -34,6 +34,7 @@ struct NotebookAssets {
             ? folder.appendingPathComponent(".\(name).partial-\(getpid())")
             : scratch.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: working)
+        if publishable { Self.lock.withLock { _ = Self.workingFolders.insert(working.path) } }
         do {
             try FileManager.default.createDirectory(at: working, withIntermediateDirectories: true)
         } catch {
@@ -89,6 +90,7 @@ struct NotebookAssets {
                 discard()
             } else {
                 try manager.moveItem(at: working, to: published)
+                Self.lock.withLock { _ = Self.workingFolders.remove(working.path) }
             }
             try? manager.removeItem(at: previous)
         } catch {
@@ -103,6 +105,16 @@ struct NotebookAssets {
     /// Deletes the working folder.
     func discard() {
         try? FileManager.default.removeItem(at: working)
+        Self.lock.withLock { _ = Self.workingFolders.remove(working.path) }
+    }
+
+    /// The working folders next to notebooks that are not yet published or discarded.
+    nonisolated(unsafe) private static var workingFolders: Set<String> = []
+    private static let lock = NSLock()
+
+    /// Deletes every working folder not yet published (used when the run itself is interrupted).
+    static func discardAllWorking() {
+        for path in lock.withLock({ workingFolders }) { try? FileManager.default.removeItem(atPath: path) }
     }
 
     /// Relative path → bytes of every file under `folder` (empty when it does not exist).
