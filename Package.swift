@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Study spec files (YAML with line numbers for errors).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C system libraries (Debian packages; `make deps` installs them).
@@ -37,7 +39,13 @@ let package = Package(
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
-        .target(name: "MixLabExperiments", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
+        .target(
+            name: "MixLabExperiments",
+            dependencies: [
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "MixLab",
             dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabExperiments"]
