@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "MixLabExperiments",
             dependencies: [
-                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels",
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "CGSL",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -73,7 +73,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
-        .testTarget(name: "MixLabExperimentsTests", dependencies: ["MixLabExperiments"]),
+        .testTarget(
+            name: "MixLabExperimentsTests",
+            dependencies: ["MixLabExperiments"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )
