@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test demo doctor bench crossover fixtures clean
+.PHONY: all deps build release test test-slurm demo doctor bench crossover fixtures clean
 
 all: release
 
@@ -23,6 +23,11 @@ release: deps
 # with FFTW_MEASURE would only slow the tests down.
 test: deps
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
+
+# A real single-node Slurm cluster (Debian's slurm-wlm and munge, installed when missing; needs root) runs
+# Experiments/tiny-slurm as a job array; its merged results must match a local run. Not part of `make test`.
+test-slurm: build
+	Scripts/test-slurm.sh
 
 demo: release
 	$(MIXLAB) demo

@@ -1,0 +1,90 @@
+import Foundation
+import MixLab
+@testable import MixLabCommandLine
+import Testing
+
+/// `mixlab study`: listings, status, and several processes writing one results file.
+@Suite struct StudyCommandTests {
+    /// A registry with one task, so that these tests do not depend on which tasks MixLab ships.
+    static let tasks: TaskRegistry = {
+        let registry = TaskRegistry()
+        try! registry.register(TaskRegistration(
+            name: "toy", summary: "a toy task for CLI tests", labelKind: .sequence, keys: [],
+            make: { _ in throw MixLabError(.invalidArgument, what: "not built in these tests", location: "toy", fix: "") }))
+        return registry
+    }()
+
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mixlab-cli-study-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func study(in folder: URL) throws -> Study {
+        let path = folder.appendingPathComponent("study.yaml").path
+        try "name: cli\nbase: {task: toy, steps: 10, warmup: 1}\naxes:\n  - mixer: [fourier, dct]\n  - seed: [0, 1, 2]\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return try Study(contentsOf: path, tasks: tasks)
+    }
+
+    @Test func dryRunAndStatusShowDoneCellsPerShard() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let study = try Self.study(in: folder)
+        try study.run(StudyRunOptions(shard: try StudyShard(parsing: "0/2")), runner: .echo) { _ in }
+        let listing = try StudyRunCommand.listing(study, shard: .all)
+        #expect(listing.contains("6 of 6 cells, 3 done, 3 to run"))
+        let lines = listing.split(separator: "\n")
+        let firstCell = study.grid.cells[0], secondCell = study.grid.cells[1]
+        #expect(lines.contains { $0.hasPrefix("0") && $0.contains(firstCell.id) && $0.contains("done") && $0.contains("mixer=fourier seed=0") })
+        #expect(lines.contains { $0.hasPrefix("1") && $0.contains(secondCell.id) && $0.contains("to run") })
+        let status = try StudyStatusCommand.report(study, shards: 2)
+        #expect(status.contains("3 of 6 cells done"))
+        #expect(status.contains("0/2       3      3") && status.contains("1/2       0      3"), "\(status)")
+    }
+
+    @Test func badShardsAndRunnersAreRejectedBeforeAnythingRuns() throws {
+        let (status, output) = try MissingLibraryTests.mixlab(["study", "run", "/nonexistent/study.yaml", "--shard", "3/3"], environment: [:])
+        #expect(status != 0)
+        #expect(output.contains("shard 3 is out of range for 3 shards") && output.contains("0 to 2"))
+        let runner = try MissingLibraryTests.mixlab(["study", "run", "/nonexistent/study.yaml", "--runner", "magic"], environment: [:])
+        #expect(runner.status != 0 && runner.output.contains("there is no runner 'magic'"))
+        let missing = try MissingLibraryTests.mixlab(["study", "status", "/nonexistent/study.yaml"], environment: [:])
+        #expect(missing.status != 0 && missing.output.contains("cannot read the study file /nonexistent/study.yaml"))
+    }
+
+    /// Two `mixlab study merge` processes append the same rows to one file at once: the lock must keep
+    /// every row exactly once, whole.
+    @Test func twoProcessesAppendingAtOnceNeitherInterleaveNorDuplicate() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let study = try Self.study(in: folder)
+        try study.run(StudyRunOptions(), runner: .echo) { _ in }
+        // Many rows (the six cells under many study names), in two inputs that overlap by half.
+        let rows = try study.results.read().rows
+        func input(_ name: String, _ names: Range<Int>) throws -> String {
+            let file = StudyResultsFile(folder.appendingPathComponent(name))
+            for index in names {
+                try file.append(rows.map { StudyResultRow(study: "s\(index)", cell: $0.cell, record: $0.record) })
+            }
+            return file.url.path
+        }
+        let first = try input("a.jsonl", 0..<40), second = try input("b.jsonl", 20..<60)
+        let output = folder.appendingPathComponent("merged.jsonl").path
+        let executable = try MissingLibraryTests.executable()
+        let processes = try [first, second, second, first].map { input -> Process in
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["study", "merge", output, input]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        processes.forEach { $0.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let merged = try StudyResultsFile(URL(fileURLWithPath: output)).read()
+        #expect(merged.warnings.isEmpty)
+        #expect(merged.rows.count == 60 * rows.count)
+        #expect(Set(merged.rows.map { "\($0.study)/\($0.cell)" }).count == merged.rows.count)
+    }
+}
