@@ -62,7 +62,7 @@ struct StudyRunCommand: ParsableCommand {
             table.add(["\(cell.index)", cell.id, progress.isDone(cell) ? "done" : "to run", cell.label])
         }
         let done = cells.filter(progress.isDone).count
-        var lines = progress.warnings.map { "warning: \($0)" }
+        var lines = (study.grid.warnings + progress.warnings).map { "warning: \($0)" }
         lines.append("study \(study.specification.name) (\(study.specification.path)), shard \(shard): "
                      + "\(cells.count) of \(study.grid.cells.count) cells, \(done) done, \(cells.count - done) to run")
         lines.append("results: \(study.results.url.path); run directories: \(study.specification.runsFolder.path)/<id>")

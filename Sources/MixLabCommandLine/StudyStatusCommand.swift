@@ -32,7 +32,7 @@ struct StudyStatusCommand: ParsableCommand {
         for count in progress.counts(shards: shards) {
             table.add([count.shard.description, "\(count.done)", "\(count.total)"])
         }
-        var lines = progress.warnings.map { "warning: \($0)" }
+        var lines = (study.grid.warnings + progress.warnings).map { "warning: \($0)" }
         lines.append("study \(study.specification.name): \(progress.done.count) of \(study.grid.cells.count) cells done "
                      + "(results: \(study.results.url.path))")
         if progress.otherRows > 0 {

@@ -135,6 +135,25 @@ import Testing
         #expect(error?.fix.contains("attention.heads") == true)
     }
 
+    @Test func attentionSettingsWithoutAttentionLayersAreReported() throws {
+        let grid = try Self.grid(Self.header + "axes:\n  - mixer: [fourier, attention]\n  - attention.heads: [4]\n")
+        #expect(grid.warnings.count == 1)
+        #expect(grid.warnings.first?.contains("attention.heads has no effect") == true)
+        let attentionOnly = try Self.grid(Self.header + "axes:\n  - mixer: [attention]\n  - attention.heads: [4]\n")
+        #expect(attentionOnly.warnings.first?.contains("mixer.heads") == true)
+        let hybrid = try Self.grid(Self.header + "axes:\n  - attention-layers: [1]\n  - attention.heads: [4]\n")
+        #expect(hybrid.warnings.isEmpty)
+        #expect(try Self.grid(Self.header + "axes:\n  - mixer: [attention]\n  - mixer.heads: [4]\n").warnings.isEmpty)
+    }
+
+    @Test func canonicalValuesIgnoreCrossKeyLimits() {
+        #expect(StudyGrid.canonical("lr", "1e-3") == "0.001")
+        #expect(StudyGrid.canonical("schedule", "cosine") == "cosine")
+        #expect(StudyGrid.canonical("warmup", "5000") == "5000")
+        #expect(StudyGrid.canonical("attention-layers", "3") == "3")
+        #expect(StudyGrid.canonical("dropout", "abc") == "abc", "a value that does not parse is kept as written")
+    }
+
     @Test func unknownMixersAndTasksListTheRegisteredOnes() {
         let mixer = StudyTestSupport.error { _ = try Self.grid(Self.header + "axes:\n  - mixer: [fourir]\n") }
         #expect(mixer?.fix.contains("fourier") == true && mixer?.fix.contains("attention") == true)

@@ -17,7 +17,9 @@ import MixLabModels
 /// Other values of task and mixer settings (sizes, ranges) are checked when a run builds its task and
 /// model. Errors name the file and the line of the setting at fault, and the cell. The IDs must be
 /// unique (two identical cells are an error), every exclude rule must remove at least one cell, and
-/// the grid must not be empty.
+/// the grid must not be empty. Settings that are valid but do nothing in some cells (`attention.*`
+/// where there are no hybrid attention layers; with `mixer=attention` the heads are `mixer.heads`) are
+/// reported in `warnings`.
 ///
 /// Cost: O(cells × settings) string work and one `RunConfiguration` per cell; nothing is built.
 public struct StudyGrid: Sendable {
@@ -25,6 +27,8 @@ public struct StudyGrid: Sendable {
     public let specification: StudySpecification
     /// The cells in grid order.
     public let cells: [StudyCell]
+    /// Settings that are valid but have no effect in some cells, for the user (at most one per kind).
+    public let warnings: [String]
 
     /// Expands and checks the grid of `specification`.
     ///
@@ -37,6 +41,8 @@ public struct StudyGrid: Sendable {
         var cells: [StudyCell] = []
         var cellOfID: [String: (cell: StudyCell, canonical: [String: String])] = [:]
         var exclusionUsed = [Bool](repeating: false, count: specification.exclusions.count)
+        var warnings: [String] = []
+        var warnedAboutAttention = false
         let combinations = specification.axes.reduce(1) { $0 * $1.values.count }
 
         for combination in 0..<combinations {
@@ -105,6 +111,15 @@ public struct StudyGrid: Sendable {
                     fix: same ? "remove the repeated axis value" : "add a setting that tells them apart (e.g. a different seed) and report the collision")
             }
             cellOfID[id] = (cell, canonicalSettings)
+            let attentionMixer = EncoderConfiguration().attentionMixer
+            if configuration.attentionLayers == 0, !configuration.attentionSettings.isEmpty, !warnedAboutAttention {
+                warnedAboutAttention = true
+                let keys = configuration.attentionSettings.keys.sorted().map { "attention.\($0)" }.joined(separator: ", ")
+                warnings.append(
+                    "\(path): \(keys) has no effect in cells without hybrid attention layers (attention-layers=0), e.g. cell \(cell.index) (\(cell.label))"
+                        + (configuration.mixer == attentionMixer
+                            ? "; with mixer=\(attentionMixer) every layer is configured by mixer.* (e.g. mixer.heads)" : ""))
+            }
             cells.append(cell)
         }
         for (rule, used) in exclusionUsed.enumerated() where !used {
@@ -121,6 +136,7 @@ public struct StudyGrid: Sendable {
                 location: "\(path):\(specification.exclusions.first?.line ?? 1)", fix: "loosen the exclude rules")
         }
         self.cells = cells
+        self.warnings = warnings
     }
 
     /// The cells of `shard`, in grid order.
@@ -137,7 +153,10 @@ public struct StudyGrid: Sendable {
 
     /// `value` in `RunConfiguration`'s canonical form when it parses on its own, else as written.
     static func canonical(_ key: String, _ value: String) -> String {
-        (try? RunConfiguration(settings: [key: value, "schedule": "constant"]))?.settings[key] ?? value
+        // Settings that lift the cross-key limits (warm-up below steps, hybrid layers within layers).
+        var settings = ["schedule": "constant", "layers": "1024"]
+        settings[key] = value
+        return (try? RunConfiguration(settings: settings))?.settings[key] ?? value
     }
 
     /// `file:line (cell …)` of the setting a `RunConfiguration` error is about: the message of every

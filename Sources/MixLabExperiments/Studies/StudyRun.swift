@@ -60,7 +60,8 @@ extension Study {
     public func run(_ options: StudyRunOptions, runner: StudyCellRunner, log: (String) -> Void) throws -> StudyRunSummary {
         var summary = StudyRunSummary()
         let progress = try self.progress()
-        progress.warnings.forEach(log)
+        grid.warnings.forEach { log("warning: \($0)") }
+        progress.warnings.forEach { log("warning: \($0)") }
         let cells = grid.cells(in: options.shard)
         summary.cells = cells.count
         let pending = cells.filter { !progress.isDone($0) }
