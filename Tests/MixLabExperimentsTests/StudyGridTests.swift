@@ -53,6 +53,21 @@ import Testing
         #expect(grid.cells[2].configuration.mixerSettings == ["heads": "2"])
     }
 
+    @Test func attachedSettingsMakeSettingsVaryTogether() throws {
+        let grid = try Self.grid(Self.header + """
+            axes:
+              - attention-layers: [0, {1: {placement: top}}, {1: {placement: bottom}}]
+              - task.length: [{8: {batch: 32}}, {64: {batch: 4}}]
+            """)
+        #expect(grid.cells.map(\.label) == [
+            "attention-layers=0 task.length=8 batch=32", "attention-layers=0 task.length=64 batch=4",
+            "attention-layers=1 placement=top task.length=8 batch=32", "attention-layers=1 placement=top task.length=64 batch=4",
+            "attention-layers=1 placement=bottom task.length=8 batch=32", "attention-layers=1 placement=bottom task.length=64 batch=4",
+        ])
+        #expect(grid.cells[5].configuration.placement == .bottom && grid.cells[5].configuration.batch == 4)
+        #expect(grid.cells[5].configuration.taskSettings == ["length": "64"])
+    }
+
     @Test func exclusionsRemoveMatchingCellsAndRenumber() throws {
         let grid = try Self.grid(Self.header + """
             axes:
