@@ -40,8 +40,9 @@ import Testing
         for row in rows {
             let cell = try #require(study.grid.cell(withID: row.cell))
             #expect(row.record.settings == cell.configuration.settings)
-            #expect(FileManager.default.fileExists(atPath: study.specification.runDirectory(for: cell.id)
-                .appendingPathComponent(Study.cellResultName).path))
+            #expect(FileManager.default.fileExists(atPath: study.specification.cellResultFile(for: cell.id).path))
+            let runFiles = try FileManager.default.contentsOfDirectory(atPath: study.specification.runDirectory(for: cell.id).path)
+            #expect(runFiles.isEmpty, "the run directory is the runner's alone")
         }
     }
 
@@ -66,7 +67,7 @@ import Testing
         let study = try StudyTestSupport.study(Self.yaml, in: folder)
         try study.run(StudyRunOptions(), runner: StudyTestSupport.FakeRunner().runner) { _ in }
         let kept = try study.results.read().rows
-        // A crash after the run wrote result.json but before its row reached the results file.
+        // A crash after the run wrote runs/<cell>.result.json but before its row reached the results file.
         try FileManager.default.removeItem(at: study.results.url)
         try StudyResultsFile(study.results.url).append(Array(kept.prefix(4)))
         let runner = StudyTestSupport.FakeRunner()
@@ -80,9 +81,9 @@ import Testing
         defer { StudyTestSupport.remove(folder) }
         let study = try StudyTestSupport.study(Self.yaml, in: folder)
         let busy = study.grid.cells[1]
-        let directory = study.specification.runDirectory(for: busy.id)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let held = try #require(try StudyCellLock(directory: directory))
+        try FileManager.default.createDirectory(at: study.specification.runsFolder, withIntermediateDirectories: true)
+        let held = try #require(try StudyCellLock(file: study.specification.cellLockFile(for: busy.id)))
+        #expect(try StudyCellLock(file: study.specification.cellLockFile(for: busy.id)) == nil, "the lock excludes other holders")
         let runner = StudyTestSupport.FakeRunner()
         let summary = try study.run(StudyRunOptions(), runner: runner.runner) { _ in }
         #expect(summary.busy == 1 && summary.ran == 5 && !runner.cellsRun.contains(busy.id))

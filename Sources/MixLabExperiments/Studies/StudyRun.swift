@@ -28,7 +28,7 @@ public struct StudyRunSummary: Sendable, Equatable {
     public var alreadyDone = 0
     /// Cells run to the end and appended.
     public var ran = 0
-    /// Cells whose run had finished (its `result.json` was written) but whose row was missing from the
+    /// Cells whose run had finished (its `runs/<cell ID>.result.json` was written) but whose row was missing from the
     /// results file (a crash between the two): appended without running again.
     public var recovered = 0
     /// Cells skipped because another process holds their run directory's lock.
@@ -41,17 +41,15 @@ public struct StudyRunSummary: Sendable, Equatable {
 }
 
 extension Study {
-    /// The name of the file in a cell's run directory that holds its finished row.
-    public static let cellResultName = "result.json"
-
     /// Runs the cells of `options.shard` that have no row yet, in grid order, appending a row to the
     /// results file as each finishes. Safe to run again after a kill (finished cells are skipped) and
     /// alongside other shards (appends are locked, each cell's directory too).
     ///
-    /// For each cell: take the lock of its run directory (skip the cell if another process holds it);
-    /// read the results file again (another process may have finished it meanwhile); if the run
-    /// directory holds `result.json` from a finished run, append it; else run the cell with `runner`,
-    /// check the record's settings, write `result.json` atomically, then append the row.
+    /// For each cell: take its lock `runs/<cell ID>.lock` (skip the cell if another process holds it);
+    /// read the results file again (another process may have finished it meanwhile); if
+    /// `runs/<cell ID>.result.json` holds the row of a finished run, append it; else run the cell with
+    /// `runner` in `runs/<cell ID>/`, check the record's settings, write the row to
+    /// `runs/<cell ID>.result.json` atomically, then append it to the results file.
     ///
     /// - Parameter log: receives one line per event (progress, warnings).
     /// - Throws: the first cell's error (with `keepGoing`, a summary error after the other cells);
@@ -106,7 +104,7 @@ extension Study {
             throw MixLabError(.ioFailure, what: "cannot create the run directory \(directory.path)", location: specification.path,
                               fix: "check that the study folder is writable")
         }
-        guard let lock = try StudyCellLock(directory: directory) else {
+        guard let lock = try StudyCellLock(file: specification.cellLockFile(for: cell.id)) else {
             summary.busy += 1
             log("\(prefix): running in another process, skipped")
             return
@@ -119,7 +117,7 @@ extension Study {
             return
         }
 
-        let resultPath = directory.appendingPathComponent(Self.cellResultName)
+        let resultPath = specification.cellResultFile(for: cell.id)
         if let saved = FileManager.default.contents(atPath: resultPath.path) {
             let line = saved.last == 0x0A ? saved.dropLast() : saved
             let row = try StudyResultRow(jsonLine: Data(line), location: resultPath.path)
@@ -130,7 +128,7 @@ extension Study {
             let outcome = try results.append([row])
             outcome.warnings.forEach(log)
             summary.recovered += 1
-            log("\(prefix): recovered the finished run from \(Self.cellResultName)")
+            log("\(prefix): recovered the finished run from \(resultPath.lastPathComponent)")
             return
         }
 

@@ -95,9 +95,22 @@ public struct StudySpecification: Sendable, Equatable {
     /// The folder that holds one run directory per cell (`runs/` beside the study file).
     public var runsFolder: URL { folder.appendingPathComponent("runs", isDirectory: true) }
 
-    /// The run directory of the cell `cellID`.
+    /// The run directory of the cell `cellID` (`runs/<cell ID>/`): the runner's alone (the trainer keeps
+    /// its checkpoints there and refuses files it does not know), so the study keeps its own two files
+    /// beside it.
     public func runDirectory(for cellID: String) -> URL {
         runsFolder.appendingPathComponent(cellID, isDirectory: true)
+    }
+
+    /// The lock file of the cell `cellID` (`runs/<cell ID>.lock`), held while a process runs the cell.
+    public func cellLockFile(for cellID: String) -> URL {
+        runsFolder.appendingPathComponent(cellID + ".lock")
+    }
+
+    /// The finished row of the cell `cellID` (`runs/<cell ID>.result.json`), written before the row is
+    /// appended to the results file, so that a crash between the two loses nothing.
+    public func cellResultFile(for cellID: String) -> URL {
+        runsFolder.appendingPathComponent(cellID + ".result.json")
     }
 
     static func folder(of path: String) -> URL {
