@@ -173,7 +173,8 @@ struct StudyFileParser {
     private func scalar(_ node: Node, _ what: String) throws -> String {
         guard let scalar = node.scalar else {
             throw error(.invalidArgument, "\(what) must be a single value, not a \(node.sequence != nil ? "list" : "mapping")", at: node,
-                        fix: "write one value (quote it if it contains ':' or starts with '[' or '{')")
+                        fix: "write one value (quote it if it contains ': ' or starts with '[' or '{'); to sweep several values, "
+                            + "make the setting an axis: `axes: [{KEY: [a, b]}]`")
         }
         if scalar.style == .plain, node.null != nil {
             throw error(.invalidArgument, "\(what) has no value", at: node, fix: "write a value after the colon")
