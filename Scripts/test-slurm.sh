@@ -134,12 +134,13 @@ for copy in local cluster separate; do
   cp "$study_source" "$scratch/$copy/study.yaml"
 done
 say "local run"
-"$mixlab" study run "$scratch/local/study.yaml" --runner "$runner" | tail -1
+# One thread everywhere: a run is bit-for-bit reproducible for a given thread count.
+"$mixlab" study run "$scratch/local/study.yaml" --runner "$runner" --threads 1 | tail -1
 
-"$mixlab" study slurm "$scratch/cluster/study.yaml" --shards "$shards" --runner "$runner" --time 00:10:00 --cpus-per-task 1 \
-  --output "$scratch/cluster/array.sh"
-"$mixlab" study slurm "$scratch/separate/study.yaml" --shards "$shards" --runner "$runner" --time 00:10:00 --cpus-per-task 1 \
-  --separate-results --output "$scratch/separate/array.sh"
+"$mixlab" study slurm "$scratch/cluster/study.yaml" --shards "$shards" --runner "$runner" --threads 1 --time 00:10:00 \
+  --cpus-per-task 1 --output "$scratch/cluster/array.sh"
+"$mixlab" study slurm "$scratch/separate/study.yaml" --shards "$shards" --runner "$runner" --threads 1 --time 00:10:00 \
+  --cpus-per-task 1 --separate-results --output "$scratch/separate/array.sh"
 say "array script:"
 sed 's/^/    /' "$scratch/cluster/array.sh"
 jobs=()

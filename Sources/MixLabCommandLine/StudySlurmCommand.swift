@@ -27,7 +27,7 @@ struct StudySlurmCommand: ParsableCommand {
     @Option(help: "Time limit per task, HH:MM:SS or D-HH:MM:SS.")
     var time: String?
 
-    @Option(help: "Cores per task (also the default thread count of runs, through MIXLAB_THREADS).")
+    @Option(help: "Cores per task (runs with threads=0 use the cores the task may use; --threads fixes the count).")
     var cpusPerTask: Int?
 
     @Option(help: "Memory per task, e.g. 4G.")

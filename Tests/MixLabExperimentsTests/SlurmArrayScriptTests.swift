@@ -29,7 +29,6 @@ import Testing
             "#SBATCH --mem=16G",
         ])
         #expect(lines.contains("set -euo pipefail"))
-        #expect(lines.contains("export MIXLAB_THREADS=\"${SLURM_CPUS_PER_TASK}\""))
         #expect(lines.last == "exec '/opt/mixlab/bin/mixlab' study run '/data/Experiments/ablation/study.yaml' --shard \"${SLURM_ARRAY_TASK_ID}/4\"")
         #expect(lines.first { !$0.hasPrefix("#") } == "set -euo pipefail", "every #SBATCH line comes before the first command")
         #expect(lines.contains { $0.contains("flock") })
@@ -41,7 +40,7 @@ import Testing
             threads: 2, runner: "echo")
         let text = script.text
         #expect(text.contains("#SBATCH --array=0-0"))
-        #expect(!text.contains("--partition") && !text.contains("--time") && !text.contains("--mem") && !text.contains("MIXLAB_THREADS"))
+        #expect(!text.contains("--partition") && !text.contains("--time") && !text.contains("--mem"))
         #expect(text.hasSuffix("--shard \"${SLURM_ARRAY_TASK_ID}/1\" --threads 2 --runner 'echo'\n"))
     }
 

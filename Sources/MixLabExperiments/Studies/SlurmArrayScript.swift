@@ -28,8 +28,9 @@ public struct SlurmArrayScript: Sendable, Equatable {
     public var partition: String?
     /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
     public var time: String?
-    /// `--cpus-per-task`, if given; also exported as `MIXLAB_THREADS`, the default thread count of runs
-    /// whose `threads` setting is 0.
+    /// `--cpus-per-task`, if given. Runs whose `threads` setting is 0 use every core the task may use
+    /// (clusters confine a task to its cores with `TaskPlugin=task/affinity` or `task/cgroup`);
+    /// `threads` fixes the count instead.
     public var cpusPerTask: Int?
     /// `--mem` (e.g. `4G`), if given.
     public var memory: String?
@@ -133,7 +134,6 @@ public struct SlurmArrayScript: Sendable, Equatable {
         if let cpusPerTask { lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)") }
         if let memory { lines.append("#SBATCH --mem=\(memory)") }
         lines.append("set -euo pipefail")
-        if cpusPerTask != nil { lines.append("export MIXLAB_THREADS=\"${SLURM_CPUS_PER_TASK}\"") }
         var command = "exec \(Self.quoted(mixlabPath)) study run \(Self.quoted(studyPath)) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\""
         if let threads { command += " --threads \(threads)" }
         if let runner { command += " --runner \(Self.quoted(runner))" }
