@@ -57,17 +57,20 @@ struct StudyRunCommand: ParsableCommand {
     static func listing(_ study: Study, shard: StudyShard) throws -> String {
         let progress = try study.progress()
         let cells = study.grid.cells(in: shard)
-        var table = TextTable(["cell", "id", "state", "settings"])
+        var table = TextTable(["cell", "id", "state"])
         for cell in cells {
-            table.add(["\(cell.index)", cell.id, progress.isDone(cell) ? "done" : "to run", cell.label])
+            table.add(["\(cell.index)", cell.id, progress.isDone(cell) ? "done" : "to run"])
         }
+        // The settings column, left-aligned after the others.
+        let rendered = zip(table.rendered.split(separator: "\n"), ["settings", "--------"] + cells.map(\.label))
+            .map { "\($0)  \($1)" }.joined(separator: "\n")
         let done = cells.filter(progress.isDone).count
         var lines = (study.grid.warnings + progress.warnings).map { "warning: \($0)" }
         lines.append("study \(study.specification.name) (\(study.specification.path)), shard \(shard): "
                      + "\(cells.count) of \(study.grid.cells.count) cells, \(done) done, \(cells.count - done) to run")
         lines.append("results: \(study.results.url.path); run directories: \(study.specification.runsFolder.path)/<id>")
         lines.append("")
-        lines.append(table.rendered)
+        lines.append(rendered)
         return lines.joined(separator: "\n")
     }
 }

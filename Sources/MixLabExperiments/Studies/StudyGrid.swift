@@ -114,9 +114,9 @@ public struct StudyGrid: Sendable {
             let attentionMixer = EncoderConfiguration().attentionMixer
             if configuration.attentionLayers == 0, !configuration.attentionSettings.isEmpty, !warnedAboutAttention {
                 warnedAboutAttention = true
-                let keys = configuration.attentionSettings.keys.sorted().map { "attention.\($0)" }.joined(separator: ", ")
+                let keys = configuration.attentionSettings.keys.sorted().map { "attention.\($0)" }
                 warnings.append(
-                    "\(path): \(keys) has no effect in cells without hybrid attention layers (attention-layers=0), e.g. cell \(cell.index) (\(cell.label))"
+                    "\(path):\(sources[keys[0]]?.line ?? 1): \(keys.joined(separator: ", ")) has no effect in cells without hybrid attention layers (attention-layers=0), e.g. cell \(cell.index) (\(cell.label))"
                         + (configuration.mixer == attentionMixer
                             ? "; with mixer=\(attentionMixer) every layer is configured by mixer.* (e.g. mixer.heads)" : ""))
             }
