@@ -10,9 +10,24 @@ import Testing
         let registry = TaskRegistry()
         try! registry.register(TaskRegistration(
             name: "toy", summary: "a toy task for CLI tests", labelKind: .sequence, keys: [],
-            make: { _ in throw MixLabError(.invalidArgument, what: "not built in these tests", location: "toy", fix: "") }))
+            make: { _ in ToyTask() }))
         return registry
     }()
+
+    /// Four one-token examples; the label is the token's parity.
+    struct ToyTask: LearningTask {
+        var name: String { "toy" }
+        var settings: [String: String] { [:] }
+        var labelKind: TaskLabelKind { .sequence }
+        var classes: Int { 2 }
+        var classNames: [String] { ["even", "odd"] }
+        var vocabulary: TaskVocabulary { try! TaskVocabulary(names: ["<pad>", "1", "2"]) }
+        var sequenceLength: Int { 4 }
+        func count(_ split: TaskSplit) -> Int { 4 }
+        func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
+            TaskExample(tokens: [Int32(1 + index % 2)], label: Int32(index % 2))
+        }
+    }
 
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mixlab-cli-study-\(UUID().uuidString)")

@@ -125,6 +125,23 @@ import Testing
         #expect(try study.results.read().rows.isEmpty)
     }
 
+    @Test func badTaskValuesFailBeforeAnyCellRuns() throws {
+        let folder = try StudyTestSupport.temporaryFolder()
+        defer { StudyTestSupport.remove(folder) }
+        let study = try StudyTestSupport.study("""
+            name: preflight
+            base: {task: toy, steps: 20, warmup: 2}
+            axes:
+              - seed: [0, 1]
+              - task.length: [8, 100]
+            """, in: folder)
+        let runner = StudyTestSupport.FakeRunner()
+        let error = StudyTestSupport.error { try study.run(StudyRunOptions(), runner: runner.runner) { _ in } }
+        #expect(runner.cellsRun.isEmpty, "nothing runs")
+        #expect(error?.code == .invalidConfigValue && error?.what.contains("length=100") == true)
+        #expect(error?.location.hasPrefix("\(study.specification.path):5 (cell 1: seed=0 task.length=100") == true, "\(error?.location ?? "")")
+    }
+
     @Test func withoutATrainerEveryCellFailsClearly() throws {
         let folder = try StudyTestSupport.temporaryFolder()
         defer { StudyTestSupport.remove(folder) }

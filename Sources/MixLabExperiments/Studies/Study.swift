@@ -13,6 +13,8 @@ public struct Study: Sendable {
     public let grid: StudyGrid
     /// The results file (the one the study file names, unless overridden).
     public let results: StudyResultsFile
+    /// The tasks the cells name.
+    public let tasks: TaskRegistry
 
     /// Reads and checks the study file at `path`.
     ///
@@ -32,6 +34,7 @@ public struct Study: Sendable {
         self.specification = specification
         grid = try StudyGrid(specification, tasks: tasks, mixers: mixers)
         results = StudyResultsFile(resultsFile ?? specification.resultsFile)
+        self.tasks = tasks
     }
 
     /// Which cells have a row in the results file.

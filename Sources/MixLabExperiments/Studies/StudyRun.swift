@@ -45,7 +45,8 @@ extension Study {
     /// results file as each finishes. Safe to run again after a kill (finished cells are skipped) and
     /// alongside other shards (appends are locked, each cell's directory too).
     ///
-    /// For each cell: take its lock `runs/<cell ID>.lock` (skip the cell if another process holds it);
+    /// First the pending cells' tasks are built and their models checked (`preflight`). Then for each
+    /// cell: take its lock `runs/<cell ID>.lock` (skip the cell if another process holds it);
     /// read the results file again (another process may have finished it meanwhile); if
     /// `runs/<cell ID>.result.json` holds the row of a finished run, append it; else run the cell with
     /// `runner` in `runs/<cell ID>/`, check the record's settings, write the row to
@@ -65,6 +66,7 @@ extension Study {
         let pending = cells.filter { !progress.isDone($0) }
         summary.alreadyDone = cells.count - pending.count
         log("study \(specification.name), shard \(options.shard): \(cells.count) cells, \(summary.alreadyDone) done, \(pending.count) to run (runner: \(runner.name))")
+        try preflight(pending)
 
         for (position, cell) in pending.enumerated() {
             let prefix = "[\(position + 1)/\(pending.count)] cell \(cell.index) \(cell.id) \(cell.label)"
