@@ -4,5 +4,12 @@
 /// list only collects them.
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
+        TextClassificationTask.registration("news20"),
+        TextClassificationTask.registration("reuters8"),
+        TextClassificationTask.registration("rt-sentiment"),
+        TextClassificationTask.registration("langid"),
+        ImageClassificationTask.registration("fashion-mnist"),
+        ImageClassificationTask.registration("digits"),
+        MaskedLanguageModelTask.registration,
     ]
 }
