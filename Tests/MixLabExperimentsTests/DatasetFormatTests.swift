@@ -57,6 +57,10 @@ import Testing
         #expect(WordSplitter.words(Array("Don't panic: 42 €  Ünïcode".utf8)) == ["don", "'", "t", "panic", ":", "42", "€", "ünïcode"])
         #expect(WordSplitter.words(Array("日本語テキスト abc".utf8)) == ["日", "本", "語", "テ", "キ", "ス", "ト", "abc"])
         #expect(WordSplitter.words(Array("  ".utf8)).isEmpty)
+        // ASCII text takes a byte-wise path with the same rules as the Unicode one.
+        let ascii = "Don't PANIC:\t42_x!\u{1}end"
+        #expect(WordSplitter.words(Array(ascii.utf8)) == ["don", "'", "t", "panic", ":", "42", "_", "x", "!", "\u{1}", "end"])
+        #expect(WordSplitter.words(Array((ascii + "é").utf8)) == WordSplitter.words(Array(ascii.utf8)).dropLast() + ["endé"])
     }
 
     @Test func splitRulesAreDeterministicStratifiedAndDocumented() {

@@ -191,7 +191,7 @@ public struct DatasetFetcher: Sendable {
             log("\(descriptor.name): prepared in \(cache.directory(of: descriptor.name)): "
                 + TaskSplit.allCases.map { "\(manifest.counts($0).count) \($0.rawValue)" }.joined(separator: ", "))
             reports.append(report)
-            withExtendedLifetime(lock) {}
+            withExtendedLifetime(lock) {}  // held until this dataset is installed
         }
         return reports
     }

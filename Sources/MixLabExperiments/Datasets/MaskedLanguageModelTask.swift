@@ -72,8 +72,7 @@ public struct MaskedLanguageModelTask: LearningTask {
                               location: "task \(name)", fix: "ask for an index below count(.\(split.rawValue))")
         }
         let window = windows[split]![index]
-        let all = tokenization.tokens(of: corpus, split, window.example)
-        var tokens = Array(all[window.start..<min(all.count, window.start + sequenceLength)])
+        var tokens = tokenization.tokens(of: corpus, split, window.example, positions: window.start..<(window.start + sequenceLength))
         let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
         var random = SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index))
         let labels = MaskedLanguageModelling.mask(

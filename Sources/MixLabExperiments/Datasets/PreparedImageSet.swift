@@ -35,22 +35,23 @@ final class PreparedImageSet: Sendable {
             var splits: [TaskSplit: ImageSet] = [:]
             for split in TaskSplit.allCases {
                 let folder = cache.directory(of: name) + "/"
-                guard let pixels = FileManager.default.contents(atPath: folder + PreparedDatasetWriter.imageFile(split)),
-                      let labels = FileManager.default.contents(atPath: folder + PreparedDatasetWriter.labelFile(split)) else {
+                guard let pixelData = FileManager.default.contents(atPath: folder + PreparedDatasetWriter.imageFile(split)),
+                      let labelData = FileManager.default.contents(atPath: folder + PreparedDatasetWriter.labelFile(split)) else {
                     throw DatasetManifest.damaged(name, cache, location, "the \(split.rawValue) files cannot be read")
                 }
+                let (pixels, labels) = ([UInt8](pixelData), [UInt8](labelData))
                 let expected = manifest.counts(split)
                 var perClass = [Int](repeating: 0, count: manifest.classes.count)
                 for label in labels where Int(label) < perClass.count { perClass[Int(label)] += 1 }
                 guard labels.count == expected.count, pixels.count == expected.count * shape.height * shape.width,
-                      perClass == expected.perClass, labels.allSatisfy({ Int($0) < manifest.classes.count }),
-                      pixels.allSatisfy({ Int($0) <= shape.maximum }) else {
+                      perClass == expected.perClass, Int(labels.max() ?? 0) < manifest.classes.count,
+                      Int(pixels.max() ?? 0) <= shape.maximum else {
                     throw DatasetManifest.damaged(
                         name, cache, location,
                         "the \(split.rawValue) files hold \(labels.count) labels and \(pixels.count) pixels (or values out of range); "
                             + "the manifest says \(expected.count) images of \(shape.height)×\(shape.width)")
                 }
-                splits[split] = ImageSet(height: shape.height, width: shape.width, pixels: [UInt8](pixels), labels: [UInt8](labels))
+                splits[split] = ImageSet(height: shape.height, width: shape.width, pixels: pixels, labels: labels)
             }
             return PreparedImageSet(manifest: manifest, splits: splits)
         }

@@ -80,11 +80,10 @@ public struct TextClassificationTask: LearningTask {
         var tokens: [Int32]
         if let window = windows?[split]?[index] {
             source = window.example
-            let all = tokenization.tokens(of: corpus, split, source)
-            tokens = Array(all[window.start..<min(all.count, window.start + contentLength)])
+            tokens = tokenization.tokens(of: corpus, split, source, positions: window.start..<(window.start + contentLength))
         } else {
             source = index
-            tokens = Array(tokenization.tokens(of: corpus, split, index).prefix(contentLength))
+            tokens = tokenization.tokens(of: corpus, split, index, positions: 0..<contentLength)
         }
         if classificationToken { tokens.insert(TextTokenization.classification, at: 0) }
         return TaskExample(tokens: tokens, label: corpus.split(split).labels[source])

@@ -70,11 +70,18 @@ public struct TextTokenization: Sendable {
         return String(format: "<0x%02X>", byte)
     }
 
-    /// The token ids of example `index` of `split` of `corpus`.
-    func tokens(of corpus: PreparedTextCorpus, _ split: TaskSplit, _ index: Int) -> [Int32] {
+    /// The token ids at `positions` (clamped to the example) of example `index` of `split` of `corpus`;
+    /// bytes are mapped only for those positions.
+    func tokens(of corpus: PreparedTextCorpus, _ split: TaskSplit, _ index: Int, positions: Range<Int>) -> [Int32] {
         switch mode {
-        case .byte: return corpus.split(split).text(index).map { Int32($0) + Self.firstContent }
-        case .word: return encoded[split]![index]
+        case .byte:
+            let text = corpus.split(split).text(index)
+            let lower = text.startIndex + min(positions.lowerBound, text.count)
+            let upper = text.startIndex + min(positions.upperBound, text.count)
+            return text[lower..<upper].map { Int32($0) + Self.firstContent }
+        case .word:
+            let all = encoded[split]![index]
+            return Array(all[min(positions.lowerBound, all.count)..<min(positions.upperBound, all.count)])
         }
     }
 

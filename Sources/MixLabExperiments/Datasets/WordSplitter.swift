@@ -12,6 +12,7 @@
 enum WordSplitter {
     /// The words of the UTF-8 text `bytes`.
     static func words<Bytes: Collection>(_ bytes: Bytes) -> [String] where Bytes.Element == UInt8 {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return asciiWords(bytes) }
         let text = String(decoding: bytes, as: UTF8.self).lowercased()
         var words: [String] = []
         var current = String.UnicodeScalarView()
@@ -30,6 +31,30 @@ enum WordSplitter {
             } else {
                 flush()
                 words.append(String(scalar))
+            }
+        }
+        flush()
+        return words
+    }
+
+    /// The same rules for ASCII text, byte by byte (most of news20, reuters8 and rt-sentiment).
+    private static func asciiWords<Bytes: Collection>(_ bytes: Bytes) -> [String] where Bytes.Element == UInt8 {
+        var words: [String] = []
+        var current: [UInt8] = []
+        func flush() {
+            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true) }
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                current.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                current.append(byte + 32)
+            case 0x09...0x0D, 0x20:
+                flush()
+            default:
+                flush()
+                words.append(String(UnicodeScalar(byte)))
             }
         }
         flush()
