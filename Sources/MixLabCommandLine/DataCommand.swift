@@ -12,7 +12,7 @@ struct DataCommand: ParsableCommand {
             $XDG_CACHE_HOME/mixlab/data, else ~/.cache/mixlab/data. On a machine without network, download the artifact \
             elsewhere (`mixlab data list` shows the command) and pass it with --artifact FILE.
             """,
-        subcommands: [DataListCommand.self, DataFetchCommand.self, DataShowCommand.self])
+        subcommands: [DataListCommand.self, DataFetchCommand.self])
 }
 
 /// `mixlab data list`: every dataset, what it is, its sizes, whether it is prepared, and its licence.
@@ -146,68 +146,5 @@ struct DataFetchCommand: ParsableCommand {
             ] + counts)
         }
         return table.rendered
-    }
-}
-
-/// `mixlab data show TASK`: opens a task on prepared data the way training does and prints what it
-/// holds (sizes, vocabulary, the time to open it) and a few decoded examples.
-struct DataShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Open a task on the prepared data as training does, and print its sizes and a few examples.")
-
-    @Argument(help: "A registered task, e.g. news20, langid, fashion-mnist, mlm.")
-    var task: String
-
-    @Option(name: .customLong("config"), help: "A task setting key=value (repeatable), e.g. --config tokens=word.")
-    var settings: [String] = []
-
-    @Option(help: "The split to show examples of (train, validation, test).")
-    var split: String = "train"
-
-    @Option(help: "How many examples to show.")
-    var count: Int = 3
-
-    @Option(name: .customLong("cache-dir"), help: "The data cache folder (default: $\(DataCache.environmentVariable) or ~/.cache/mixlab/data).")
-    var cacheDirectory: String?
-
-    func validate() throws {
-        guard TaskSplit(rawValue: split) != nil else { throw ValidationError("--split must be train, validation or test") }
-        guard count >= 0 else { throw ValidationError("--count must be ≥ 0") }
-    }
-
-    func run() throws {
-        if let cacheDirectory {
-            // Tasks find the cache through the environment, as in training runs.
-            setenv(DataCache.environmentVariable, try DataCache.resolve(directory: cacheDirectory).root, 1)
-        }
-        let values = try TaskSettings(task: task, parsing: settings).values
-        let start = Date()
-        let made = try TaskRegistry.shared.make(task, settings: values)
-        let seconds = Date().timeIntervalSince(start)
-        print(Self.render(made, split: TaskSplit(rawValue: split)!, count: count, openSeconds: seconds))
-    }
-
-    /// The description of `task` and its first `count` examples of `split`.
-    static func render(_ task: any LearningTask, split: TaskSplit, count: Int, openSeconds: Double) -> String {
-        let settings = task.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        var lines = [
-            "task \(task.name): \(task.labelKind.rawValue)-level, \(task.classes) classes, vocabulary \(task.vocabulary.size), "
-                + "sequence length \(task.sequenceLength)" + (settings.isEmpty ? "" : " (\(settings))"),
-            "examples: " + TaskSplit.allCases.map { "\(task.count($0)) \($0.rawValue)" }.joined(separator: " · ")
-                + " (opened in \(formatted(openSeconds, digits: 2)) s)",
-        ]
-        for index in 0..<min(count, task.count(split)) {
-            guard let example = try? task.example(in: split, at: index) else { continue }
-            let label: String
-            if task.labelKind == .sequence {
-                label = "label \(example.labels[0]) \(task.classNames[Int(example.labels[0])])"
-            } else {
-                label = "\(example.labels.filter { $0 != TaskExample.ignoredLabel }.count) scored positions"
-            }
-            let decoded = task.vocabulary.decode(example.tokens)
-            lines.append("\(split.rawValue) \(index): \(label), \(example.tokens.count) tokens: "
-                + (decoded.count > 160 ? String(decoded.prefix(160)) + " …" : decoded))
-        }
-        return lines.joined(separator: "\n")
     }
 }

@@ -7,7 +7,7 @@ public struct MixLabCommand: ParsableCommand {
         commandName: "mixlab",
         abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers.",
         version: MixLabVersion.current,
-        subcommands: [MixersCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self, DataCommand.self]
+        subcommands: [MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self, DataCommand.self]
     )
 
     public init() {}

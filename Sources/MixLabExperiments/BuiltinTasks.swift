@@ -4,6 +4,13 @@
 /// list only collects them.
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
+        ListOpsTask.registration,
+        AssociativeRecallTask.registration,
+        ParityTask.registration,
+        MajorityTask.registration,
+        FrequencyTask.registration,
+        MotifTask.registration,
+        ReversalTask.registration,
         TextClassificationTask.registration("news20"),
         TextClassificationTask.registration("reuters8"),
         TextClassificationTask.registration("rt-sentiment"),

