@@ -7,7 +7,9 @@ import MixLabCore
 /// environment variable `MIXLAB_DATA_DIR`, `$XDG_CACHE_HOME/mixlab/data` (when that variable holds an
 /// absolute path, as the XDG base-directory specification requires), and `~/.cache/mixlab/data`.
 /// Tasks read it; only `mixlab data fetch` writes it. Work in progress lives in hidden folders beside
-/// the datasets (`.partial-NAME-…`, `.download-…`) and is never read by a task.
+/// the datasets (`.partial-NAME-…`, `.download-…`) and is never read by a task; the empty files
+/// `.lock-NAME` are the locks that keep two fetches from preparing one dataset at once (they stay, as
+/// removing a lock file that another process may have opened would break the lock).
 public struct DataCache: Sendable, Equatable {
     /// The environment variable that moves the cache.
     public static let environmentVariable = "MIXLAB_DATA_DIR"
