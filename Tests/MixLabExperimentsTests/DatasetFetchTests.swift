@@ -43,7 +43,7 @@ import Testing
         #expect(try tsv(cache, "news20", .test)[0][1] == "mini-test.tab:5")
         // The manifest's checksums are those of the files; only the dataset folder remains.
         for file in manifest.files {
-            #expect(try SHA256.hex(ofFileAt: cache.directory(of: "news20") + "/" + file.name) == file.sha256)
+            #expect(try ContentDigest.hex(ofFileAt: cache.directory(of: "news20") + "/" + file.name) == file.sha256)
         }
         #expect(entries(folder.path) == ["news20"])
     }
@@ -97,7 +97,7 @@ import Testing
         let cache = DataCache(root: folder.path)
         let wrong = String(repeating: "ab", count: 32)
         let catalog = try DatasetFixtures.catalog(deb: fixtures.debPath, wheel: fixtures.wheelPath, debChecksum: wrong)
-        let found = try SHA256.hex(ofFileAt: fixtures.debPath)
+        let found = try ContentDigest.hex(ofFileAt: fixtures.debPath)
         let error = try #require(throws: MixLabError.self) {
             try fetcher(cache, catalog: catalog).fetch(["digits"], options: .init(artifactPath: fixtures.debPath))
         }

@@ -82,10 +82,10 @@ struct DatasetFixtures: Sendable {
     static func catalog(deb: String, wheel: String, debChecksum: String? = nil) throws -> DatasetCatalog {
         let debArtifact = DatasetArtifact(
             registry: .debian, package: "mixlab-fixture", version: "1.0", fileName: (deb as NSString).lastPathComponent,
-            sha256: try debChecksum ?? SHA256.hex(ofFileAt: deb))
+            sha256: try debChecksum ?? ContentDigest.hex(ofFileAt: deb))
         let wheelArtifact = DatasetArtifact(
             registry: .pypi, package: "mixlab-fixture", version: "1.0", fileName: (wheel as NSString).lastPathComponent,
-            sha256: try SHA256.hex(ofFileAt: wheel))
+            sha256: try ContentDigest.hex(ofFileAt: wheel))
         return try DatasetCatalog([
             DatasetDescriptor(
                 name: "news20", summary: "fixture news", kind: .text, classNames: newsClasses, artifact: wheelArtifact,

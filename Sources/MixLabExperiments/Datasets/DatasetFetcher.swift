@@ -158,7 +158,7 @@ public struct DatasetFetcher: Sendable {
             obtainedBy = artifact.downloadCommand
         }
         let artifactBytes = ((try? FileManager.default.attributesOfItem(atPath: artifactPath))?[.size] as? NSNumber)?.intValue ?? 0
-        let found = try SHA256.hex(ofFileAt: artifactPath)
+        let found = try ContentDigest.hex(ofFileAt: artifactPath)
         let expected = options.acceptedChecksum?.lowercased() ?? artifact.sha256
         guard found == expected else {
             let origin = options.acceptedChecksum != nil ? "the value given to --accept-checksum" : "pinned by MixLab for \(artifact.label)"

@@ -174,7 +174,7 @@ public struct DatasetManifest: Sendable, Equatable, Codable {
             guard size == file.bytes else {
                 throw Self.damaged(dataset, cache, location, "its file \(file.name) has \(size) bytes, the manifest says \(file.bytes)")
             }
-            let found = try SHA256.hex(ofFileAt: path)
+            let found = try ContentDigest.hex(ofFileAt: path)
             guard found == file.sha256 else {
                 throw Self.damaged(dataset, cache, location, "its file \(file.name) has SHA-256 \(found), the manifest says \(file.sha256)")
             }

@@ -23,7 +23,7 @@ enum PreparedDatasetWriter {
         var splits: [String: DatasetManifest.SplitCounts] = [:]
         func store(_ data: Data, as name: String) throws {
             try AtomicFile.write(data, to: folder + "/" + name)
-            files.append(.init(name: name, bytes: data.count, sha256: SHA256.hex(of: data)))
+            files.append(.init(name: name, bytes: data.count, sha256: ContentDigest.hex(of: data)))
         }
         func counts(_ labels: [Int]) -> DatasetManifest.SplitCounts {
             var perClass = [Int](repeating: 0, count: descriptor.classNames.count)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The deterministic rules that form train/validation/test splits when a dataset is prepared.
@@ -41,7 +42,7 @@ public enum SplitRules {
 
     /// The bucket 0–99 of a group name.
     public static func bucket(of group: String) -> Int {
-        let digest = SHA256.hex(of: Data(group.utf8))
+        let digest = ContentDigest.hex(of: Data(group.utf8))
         let value = UInt64(digest.prefix(16), radix: 16)!
         return Int(value % 100)
     }
@@ -78,9 +79,7 @@ public enum SplitRules {
     }
 
     /// The SHA-256 digest of `bytes`, as the ranking key of `stratifiedHoldOut`.
-    public static func digest<Bytes: ContiguousBytes>(_ bytes: Bytes) -> [UInt8] {
-        var hash = SHA256()
-        hash.update(bytes)
-        return hash.finalized()
+    public static func digest<Bytes: DataProtocol>(_ bytes: Bytes) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
     }
 }
