@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Study spec files (YAML with line numbers for errors).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -43,6 +44,7 @@ let package = Package(
             name: "MixLabExperiments",
             dependencies: [
                 "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "CGSL",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

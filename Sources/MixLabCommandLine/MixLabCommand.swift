@@ -8,8 +8,8 @@ public struct MixLabCommand: ParsableCommand {
         abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers.",
         version: MixLabVersion.current,
         subcommands: [
-            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, StudyCommand.self, DoctorCommand.self,
-            DemoCommand.self,
+            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, StudyCommand.self, DataCommand.self,
+            DoctorCommand.self, DemoCommand.self,
         ]
     )
 

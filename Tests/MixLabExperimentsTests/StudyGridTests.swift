@@ -28,7 +28,7 @@ import Testing
         // The ID algorithm is part of the results format: pin one value.
         #expect(StudyCell.identifier(canonicalSettings: ["seed": "0", "mixer": "fourier"]) == "3614f6608887")
         #expect(StudyCell.identifier(canonicalSettings: ["seed": "0", "mixer": "fourier"])
-                == String(SHA256.hexDigest("mixer=fourier\nseed=0\n").prefix(12)))
+                == String(ContentDigest.hex(of: Data("mixer=fourier\nseed=0\n".utf8)).prefix(12)))
         let a = try Self.grid("name: g\nbase: {task: toy, lr: 1e-3, steps: 20, warmup: 2}\naxes:\n  - seed: [0, 1]\n")
         let b = try Self.grid("name: other\naxes:\n  - seed: [0, 1]\nbase: {warmup: 2, steps: 20, lr: 0.001, task: toy}\n")
         #expect(a.cells.map(\.id) == b.cells.map(\.id), "order of keys, spelling of numbers and the study name do not matter")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MixLabCore
 import MixLabModels
@@ -18,7 +19,7 @@ extension StudyCellRunner {
     public static let echo = StudyCellRunner(name: "echo") { configuration, _, directory in
         let settings = configuration.settings
         let text = settings.keys.sorted().map { "\($0)=\(settings[$0]!)\n" }.joined()
-        let digest = SHA256.digest(Array(text.utf8))
+        let digest = Array(SHA256.hash(data: Data(text.utf8)))
         func fraction(_ word: Int) -> Double {
             let value = digest[(4 * word)..<(4 * word + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             return Double(value) / 4_294_967_296

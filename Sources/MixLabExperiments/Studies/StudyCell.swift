@@ -1,3 +1,5 @@
+import Foundation
+
 /// One cell of a study grid: the settings of one training run, its place in the grid and its ID.
 ///
 /// **Cell ID.** The first 12 hexadecimal digits (48 bits) of the SHA-256 of the cell's settings as the
@@ -40,7 +42,7 @@ public struct StudyCell: Sendable, Equatable {
     /// The ID of a cell whose given settings, in canonical form, are `canonicalSettings`.
     public static func identifier(canonicalSettings: [String: String]) -> String {
         let text = canonicalSettings.keys.sorted().map { "\($0)=\(canonicalSettings[$0]!)\n" }.joined()
-        return String(SHA256.hexDigest(text).prefix(12))
+        return String(ContentDigest.hex(of: Data(text.utf8)).prefix(12))
     }
 
     /// Whether the cell belongs to shard `shard` (see `StudyShard`).
