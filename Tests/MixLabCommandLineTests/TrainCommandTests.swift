@@ -142,9 +142,9 @@ private struct FirstTokenTask: LearningTask {
 /// built-in `parity` task.
 @Suite struct TrainKillTests {
     static let arguments = [
-        "train", "--task", "parity", "--set", "task.length=32", "--set", "task.train-size=512", "--set", "task.validation-size=64",
-        "--set", "task.test-size=64", "--set", "hidden=32", "--set", "layers=2", "--set", "ffn=64", "--set", "batch=16",
-        "--set", "steps=80", "--set", "warmup=4", "--set", "log-every=1", "--set", "eval-every=20", "--set", "checkpoint-every=3",
+        "train", "--task", "parity", "--set", "task.length=16", "--set", "task.train-size=256", "--set", "task.validation-size=32",
+        "--set", "task.test-size=32", "--set", "hidden=16", "--set", "layers=1", "--set", "ffn=32", "--set", "batch=8",
+        "--set", "steps=40", "--set", "warmup=4", "--set", "log-every=1", "--set", "eval-every=10", "--set", "checkpoint-every=3",
         "--set", "dropout=0.1", "--set", "threads=1", "--quiet", "--json",
     ]
     /// FFTW plans chosen without timing, so that separate processes compute bit for bit the same.
@@ -189,10 +189,10 @@ private struct FirstTokenTask: LearningTask {
 
         let resumed = try MissingLibraryTests.mixlab(Self.arguments + ["--out", killedFolder], environment: Self.environment)
         #expect(resumed.status == 0, "\(resumed.output)")
-        #expect(resumed.output.contains("resuming parity from the checkpoint of step \(step)/80"))
+        #expect(resumed.output.contains("resuming parity from the checkpoint of step \(step)/40"))
         let resumedRecord = try Self.record(resumed.output)
-        #expect(resumedRecord.resumedAtSteps == [step] && step >= 3 && step < 80)
-        #expect(resumedRecord.curve.count == 80)
+        #expect(resumedRecord.resumedAtSteps == [step] && step >= 3 && step < 40)
+        #expect(resumedRecord.curve.count == 40)
         #expect(resumedRecord.curve == straightRecord.curve, "every step's loss, the learning rates and the evaluations")
         #expect(resumedRecord.test == straightRecord.test && resumedRecord.bestStep == straightRecord.bestStep)
         let weights = try SafeTensors.read(RunDirectory(killedFolder).file(RunDirectory.lastCheckpointFile)).tensors
