@@ -76,7 +76,6 @@ public final class Trainer {
     private let parameters: [(name: String, parameter: Parameter)]
     private let schedule: LearningRateSchedule
     private let threads: Int
-    private let savedSettings: RunDirectory.SavedSettings
     private let lock: RunDirectory.Lock?
     private let start: TrainingStart
     private var state: TrainerState
@@ -115,7 +114,6 @@ public final class Trainer {
 
         let settings = RunDirectory.SavedSettings(
             settings: configuration.settings, resolved: Self.resolvedSettings(configuration, task: task, registry: registry))
-        savedSettings = settings
         var action = FolderAction.fresh
         if let directory {
             let folder = RunDirectory(directory)
