@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
-        .target(name: "MixLabExperiments", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
+        .target(name: "MixLabExperiments", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "CGSL"]),
         .target(
             name: "MixLab",
             dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabExperiments"]
@@ -65,7 +65,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
-        .testTarget(name: "MixLabExperimentsTests", dependencies: ["MixLabExperiments"]),
+        .testTarget(
+            name: "MixLabExperimentsTests",
+            dependencies: ["MixLabExperiments"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )

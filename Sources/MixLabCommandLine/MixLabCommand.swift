@@ -7,7 +7,10 @@ public struct MixLabCommand: ParsableCommand {
         commandName: "mixlab",
         abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers; train models.",
         version: MixLabVersion.current,
-        subcommands: [MixersCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self, TrainCommand.self]
+        subcommands: [
+            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self,
+            TrainCommand.self,
+        ]
     )
 
     public init() {}

@@ -4,5 +4,12 @@
 /// list only collects them.
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
+        ListOpsTask.registration,
+        AssociativeRecallTask.registration,
+        ParityTask.registration,
+        MajorityTask.registration,
+        FrequencyTask.registration,
+        MotifTask.registration,
+        ReversalTask.registration,
     ]
 }
