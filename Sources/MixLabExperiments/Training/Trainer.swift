@@ -19,8 +19,12 @@ import MixLabModels
 /// optimiser is AdamW (β = 0.9, 0.999, ε = 1e-8, decoupled weight decay `weight-decay` on every
 /// parameter but biases and LayerNorm parameters) or SGD with momentum (`momentum`, weight decay on
 /// every parameter, as PyTorch's SGD). Because the batch and the dropout masks are functions of
-/// (seed, step) alone, a resumed run reproduces an uninterrupted one bit for bit (same thread count;
-/// FFTW plans are saved as wisdom in the run folder and reloaded, so measured plans agree too).
+/// (seed, step) alone, a resumed run reproduces an uninterrupted one bit for bit, given the same thread
+/// count and the same FFTW plans: the plans made so far are saved as wisdom in the run folder with
+/// every checkpoint and reloaded on resume, so the training steps after a resume use the plans of the
+/// steps before it even with `FFTW_MEASURE` (plans first made after the last checkpoint, such as a new
+/// evaluation batch shape, are measured anew; `MIXLAB_FFTW_EFFORT=estimate` makes every plan, and so
+/// every run with the same settings, bitwise reproducible across processes).
 ///
 /// **Learning curve.** Every `log-every` steps and at every evaluation a point holds the mean training
 /// loss since the previous point and the learning rate; evaluation points add the validation metrics.
