@@ -8,27 +8,40 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an FNet-style model on a task; checkpoint, resume after a kill, write a run record.",
         discussion: """
-            Settings are the run settings of RunConfiguration (model sizes, mixer, optimiser, schedule, seed,
-            evaluation and checkpoint intervals, threads), plus task.KEY, mixer.KEY and attention.KEY for the
-            task's, the mixer's and the attention layers' own settings. They come from --config FILE (a JSON
-            object, e.g. {"mixer": "fourier", "hidden": 64, "task.length": 128}), then --task, then --set
-            (the last one given wins).
+            Settings are the run settings (model sizes, mixer, optimiser, schedule, seed, evaluation and \
+            checkpoint intervals, threads), plus task.KEY, mixer.KEY and attention.KEY for the task's, the \
+            mixer's and the attention layers' own settings. They come from --config FILE (a JSON object, e.g. \
+            {"mixer": "fourier", "hidden": 64, "task.length": 128}), then --task, then --set; later ones win.
 
-            The run folder (--out) receives settings.json, checkpoint-last.safetensors (every checkpoint-every
-            steps and at the end: weights, optimiser and trainer state), checkpoint-best.safetensors (the
-            weights of the best validation accuracy), curve.jsonl (the learning curve, one JSON object per
-            line), fftw.wisdom, and run.json (the run record) at the end.
+            The run folder (--out) receives settings.json, checkpoint-last.safetensors (every checkpoint-every \
+            steps and at the end: weights, optimiser and trainer state), checkpoint-best.safetensors (the \
+            weights of the best validation accuracy), curve.jsonl (the learning curve, one JSON object per \
+            line), fftw.wisdom, and, at the end, run.json (the run record).
 
-            Run again with the same --out after an interruption and training resumes exactly from the last
-            checkpoint (--resume does so with the settings saved in the folder). A folder that holds a
-            finished run, or a run with other settings, is refused; --force moves that run's files into
+            Run again with the same --out after an interruption and training resumes exactly from the last \
+            checkpoint (--resume does so with the settings saved in the folder). A folder that holds a \
+            finished run, or a run with other settings, is refused; --force moves that run's files into \
             DIR/replaced-<time>/ and starts again.
 
-            Progress goes to standard error (an updating line on a terminal, log lines otherwise); the
-            result (a summary, or the run record with --json) to standard output.
+            Progress goes to standard error (an updating line on a terminal, log lines otherwise); the result \
+            (a summary, or the run record with --json) to standard output.
+
+            `mixlab train --list-settings` lists the run settings with their defaults.
 
             Example: mixlab train --task parity --set steps=500 --set hidden=64 --out runs/parity-fourier
             """)
+
+    /// The run settings: a left-aligned table of key, default, allowed values and meaning.
+    static var settingsListing: String {
+        let rows = [["key", "default", "allowed", "meaning"]]
+            + RunConfiguration.keys.map { [$0.name, $0.defaultValue, $0.allowed, $0.summary] }
+        let widths = (0..<3).map { column in rows.map { $0[column].count }.max()! }
+        let lines = rows.map { cells in
+            (0..<3).map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) + "  " }.joined() + cells[3]
+        }
+        return (lines + ["task.KEY, mixer.KEY, attention.KEY: the task's, mixer's and attention layers' settings "
+                         + "(`mixlab tasks`, `mixlab mixers`)"]).joined(separator: "\n")
+    }
 
     @Option(help: "The task to learn (the same as --set task=NAME).")
     var task: String?
@@ -40,7 +53,10 @@ struct TrainCommand: ParsableCommand {
     var configFile: String?
 
     @Option(help: ArgumentHelp("The run folder (created if missing).", valueName: "dir"))
-    var out: String
+    var out: String?
+
+    @Flag(help: "List the run settings with their defaults and exit.")
+    var listSettings = false
 
     @Flag(help: "Continue the unfinished run in --out with the settings saved there (settings given here must match them).")
     var resume = false
@@ -56,18 +72,26 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if resume && force { throw ValidationError("--resume and --force contradict each other: pass one of them") }
+        if out == nil && !listSettings { throw ValidationError("--out is required: the folder the run writes into (e.g. --out runs/my-run)") }
     }
 
     func run() throws {
+        if listSettings {
+            print(Self.settingsListing)
+            return
+        }
         let record = try train(tasks: .shared)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(record), as: UTF8.self))
         } else {
-            print(Self.summary(record, folder: out))
+            print(Self.summary(record, folder: folder))
         }
     }
+
+    /// The run folder (`--out`; `validate` makes sure it is given when training).
+    var folder: String { out ?? "" }
 
     /// Resolves the settings, makes the task from `tasks`, trains, and returns the run record.
     func train(tasks: TaskRegistry, reporter: TrainingProgressReporter? = nil) throws -> RunRecord {
@@ -75,7 +99,7 @@ struct TrainCommand: ParsableCommand {
         let task = try tasks.make(configuration.task, settings: configuration.taskSettings)
         let progress = quiet ? nil : reporter ?? TrainingProgressReporter.onStandardError(logEvery: configuration.logEvery)
         let trainer = try Trainer(
-            configuration: configuration, task: task, directory: out, existingRun: resume ? .requireResume : force ? .startOver : .resume)
+            configuration: configuration, task: task, directory: folder, existingRun: resume ? .requireResume : force ? .startOver : .resume)
         trainer.observer = { event in
             if case .started(let start) = event {
                 // Even a quiet run says what it moved aside, where it resumes, and what it warns about.
@@ -86,7 +110,7 @@ struct TrainCommand: ParsableCommand {
                 if progress == nil {
                     if let step = start.resumedFromStep {
                         TrainingProgressReporter.writeToStandardError(
-                            "resuming \(start.task) from the checkpoint of step \(step)/\(start.totalSteps) in \(out)\n")
+                            "resuming \(start.task) from the checkpoint of step \(step)/\(start.totalSteps) in \(folder)\n")
                     }
                     for warning in start.warnings { TrainingProgressReporter.writeToStandardError("warning: \(warning)\n") }
                 }
@@ -100,12 +124,12 @@ struct TrainCommand: ParsableCommand {
     func resolvedSettings() throws -> [String: String] {
         var values: [String: String] = [:]
         if resume {
-            let folder = RunDirectory(out)
-            guard FileManager.default.fileExists(atPath: folder.file(RunDirectory.settingsFile)) else {
-                throw MixLabError(.invalidArgument, what: "there is no run to resume in \(out) (no \(RunDirectory.settingsFile))",
+            let directory = RunDirectory(folder)
+            guard FileManager.default.fileExists(atPath: directory.file(RunDirectory.settingsFile)) else {
+                throw MixLabError(.invalidArgument, what: "there is no run to resume in \(folder) (no \(RunDirectory.settingsFile))",
                                   location: "--resume", fix: "check --out, or start a new run there without --resume")
             }
-            values = try folder.readSettings().settings
+            values = try directory.readSettings().settings
         }
         if let configFile {
             values.merge(try Self.settings(fromConfigFile: configFile)) { $1 }

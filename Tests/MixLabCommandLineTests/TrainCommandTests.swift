@@ -113,6 +113,9 @@ private struct FirstTokenTask: LearningTask {
         #expect(error(["--resume"] + out)?.what.contains("no run to resume") == true)
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--task", "cli-first", "--out", "x", "--resume", "--force"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--task", "cli-first"]) }
+        let listing = TrainCommand.settingsListing
+        #expect(listing.hasPrefix("key ") && listing.contains("log-every") && listing.contains("task.KEY"))
+        #expect(throws: Never.self) { try TrainCommand.parse(["--list-settings"]) }
     }
 
     @Test func resumeContinuesAnInterruptedRunWithItsSavedSettings() throws {
