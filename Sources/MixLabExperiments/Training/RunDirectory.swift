@@ -24,12 +24,19 @@ public struct RunDirectory: Sendable {
     /// The folder.
     public let path: String
 
+    /// The run's settings, written at the start.
     public static let settingsFile = "settings.json"
+    /// The resumable checkpoint: weights, optimiser state and trainer state.
     public static let lastCheckpointFile = "checkpoint-last.safetensors"
+    /// The weights of the best validation accuracy.
     public static let bestCheckpointFile = "checkpoint-best.safetensors"
+    /// The learning curve, one JSON object per line.
     public static let curveFile = "curve.jsonl"
+    /// FFTW's wisdom (the plans the run made), reloaded on resume.
     public static let wisdomFile = "fftw.wisdom"
+    /// The run record; its presence marks a finished run.
     public static let recordFile = "run.json"
+    /// The file the folder's lock is taken on.
     public static let lockFile = ".lock"
     /// The files a run writes (the lock aside), in the order they are listed to users.
     public static let runFiles = [settingsFile, lastCheckpointFile, bestCheckpointFile, curveFile, wisdomFile, recordFile]

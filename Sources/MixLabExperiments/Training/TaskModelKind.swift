@@ -15,8 +15,11 @@ import MixLabModels
 /// Every model is initialised from the run's `seed`; the encoder's initialisation is the same for all
 /// three, so a sequence and a token model with the same seed start from the same encoder.
 public enum TaskModelKind: String, Sendable, Codable, CaseIterable {
+    /// `SequenceClassifier`: one class per example.
     case sequenceClassifier = "sequence-classifier"
+    /// `TokenClassifier`: one class per token.
     case tokenClassifier = "token-classifier"
+    /// `MaskedLanguageModel`: the original token at masked positions, decoder tied to the embeddings.
     case maskedLanguageModel = "masked-language-model"
 
     /// The model kind for `task` (see the type's documentation).

@@ -41,7 +41,8 @@ import MixLabModels
 /// **Checkpoints** (with a run folder, see `RunDirectory`): every `checkpoint-every` steps and at the
 /// end, weights, optimiser state and `TrainerState` in one atomic file.
 ///
-/// **Timing.** A step's time covers building the batch, forward, backward, clipping and the update;
+/// **Timing.** A step's time covers building the batch, forward, backward, the finiteness check,
+/// clipping and the update;
 /// evaluation, checkpoints and logging are outside it. The first 3 steps of every process are warm-up
 /// (FFTW planning, first buffers) and left out of the median unless nothing else was measured.
 /// Tokens/s = B·T / median step time, with T the task's padded length.
