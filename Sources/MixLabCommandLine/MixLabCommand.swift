@@ -9,7 +9,7 @@ public struct MixLabCommand: ParsableCommand {
         version: MixLabVersion.current,
         subcommands: [
             MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self,
-            TrainCommand.self,
+            DataCommand.self, TrainCommand.self,
         ]
     )
 
