@@ -97,9 +97,8 @@ import Testing
 /// Runs the built `mixlab` executable in a child process (OpenBLAS loads once per process, so a missing
 /// library can only be simulated in a fresh one).
 @Suite struct MissingLibraryTests {
-    /// The `mixlab` executable SwiftPM built next to the tests.
+    /// The `mixlab` executable SwiftPM built: the test bundle sits next to it.
     static func executable() throws -> URL {
-        // The test bundle sits next to the executables SwiftPM built.
         let directory = Bundle.main.bundleURL.deletingLastPathComponent()
         var candidates = [directory.appendingPathComponent("mixlab")]
         candidates.append(contentsOf: (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil))?
