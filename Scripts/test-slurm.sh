@@ -15,12 +15,12 @@
 #   5. stops the daemons it started (trap), whatever happened.
 #
 # Environment: MIXLAB (the mixlab executable; default .build/debug/mixlab), RUNNER (the study runner;
-# default echo), KEEP=1 keeps the scratch folder for inspection.
+# default trainer; echo trains nothing and checks the machinery alone), KEEP=1 keeps the scratch folder for inspection.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mixlab="$(realpath "${MIXLAB:-$here/.build/debug/mixlab}")"
-runner="${RUNNER:-echo}"
+runner="${RUNNER:-trainer}"
 study_source="$here/Experiments/tiny-slurm/study.yaml"
 shards=3
 
@@ -135,7 +135,7 @@ for copy in local cluster separate; do
 done
 say "local run"
 # One thread everywhere: a run is bit-for-bit reproducible for a given thread count.
-"$mixlab" study run "$scratch/local/study.yaml" --runner "$runner" --threads 1 | tail -1
+"$mixlab" study run "$scratch/local/study.yaml" --runner "$runner" --threads 1 2> "$scratch/local-progress.log" | tail -1
 
 "$mixlab" study slurm "$scratch/cluster/study.yaml" --shards "$shards" --runner "$runner" --threads 1 --time 00:10:00 \
   --cpus-per-task 1 --output "$scratch/cluster/array.sh"
@@ -178,4 +178,7 @@ for copy in cluster separate; do
   [ "$unique" -eq "$cells" ] || fail "$copy: a cell appears twice"
 done
 "$mixlab" study status "$scratch/cluster/study.yaml" --shards "$shards" | sed 's/^/    /'
+say "the rows (cell, mixer, seed, steps, validation and test accuracy), identical in the three results files:"
+jq -r '[.cell, .settings.mixer, .settings.seed, .steps, .validation.accuracy, .test.accuracy] | @tsv' "$scratch/local/results.jsonl" \
+  | sort -k2,2 -k3,3n | sed 's/^/    /'
 say "OK: $cells cells; the Slurm array (shared results file) and the Slurm array (separate files + merge) match the local run"

@@ -34,7 +34,11 @@ enum StudyRunners {
     /// The runner called `name`.
     static func named(_ name: String) throws -> StudyCellRunner {
         switch name {
-        case "trainer": return .trainerRequired
+        case "trainer":
+            return .trainer(tasks: .shared) { configuration in
+                let reporter = TrainingProgressReporter.onStandardError(logEvery: configuration.logEvery)
+                return { reporter.handle($0) }
+            }
         case "echo": return .echo
         default:
             throw MixLabError(.invalidArgument, what: "there is no runner '\(name)'", location: "--runner",

@@ -142,14 +142,6 @@ import Testing
         #expect(error?.location.hasPrefix("\(study.specification.path):5 (cell 1: seed=0 task.length=100") == true, "\(error?.location ?? "")")
     }
 
-    @Test func withoutATrainerEveryCellFailsClearly() throws {
-        let folder = try StudyTestSupport.temporaryFolder()
-        defer { StudyTestSupport.remove(folder) }
-        let study = try StudyTestSupport.study(Self.yaml, in: folder)
-        let error = StudyTestSupport.error { try study.run(StudyRunOptions(), runner: .trainerRequired) { _ in } }
-        #expect(error?.what.contains("needs the trainer") == true && error?.fix.contains("--runner echo") == true)
-    }
-
     @Test func theEchoRunnerIsDeterministic() throws {
         let folder = try StudyTestSupport.temporaryFolder()
         defer { StudyTestSupport.remove(folder) }

@@ -21,13 +21,4 @@ public struct StudyCellRunner: Sendable {
         self.name = name
         self.run = run
     }
-
-    /// The runner `mixlab study run` uses until MixLab has a trainer: it fails every cell with a
-    /// `MixLabError` that says so. (`echo` runs the study machinery without training.)
-    public static let trainerRequired = StudyCellRunner(name: "trainer") { _, cellID, _ in
-        throw MixLabError(
-            .invalidArgument, what: "cell \(cellID) needs the trainer (`mixlab train`), which this build of MixLab does not have",
-            location: "mixlab study run",
-            fix: "build a MixLab that includes the trainer, or pass --runner echo to exercise the study machinery without training")
-    }
 }
