@@ -102,4 +102,43 @@ import Testing
         #expect(merged.rows.count == 60 * rows.count)
         #expect(Set(merged.rows.map { "\($0.study)/\($0.cell)" }).count == merged.rows.count)
     }
+
+    /// A study killed (SIGKILL) while training resumes: the re-run finishes it, with one row per cell.
+    @Test func aKilledStudyResumesWithoutLosingOrRepeatingRows() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("study.yaml").path
+        try """
+            name: killed
+            base: {task: majority, task.length: 16, task.validation-size: 32, task.test-size: 32, hidden: 16, ffn: 32,
+                   layers: 1, batch: 8, steps: 40, warmup: 2, eval-every: 10, checkpoint-every: 5, threads: 1}
+            axes:
+              - mixer: [fourier, dct]
+              - seed: [0, 1]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let results = folder.appendingPathComponent("results.jsonl")
+        let process = Process()
+        process.executableURL = try MissingLibraryTests.executable()
+        process.arguments = ["study", "run", path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill it once the first cell is in the results file (so the second one is under way).
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning, (try? String(contentsOf: results, encoding: .utf8))?.contains("\n") != true {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the study was still running when killed")
+        let before = try StudyResultsFile(results).read().rows.count
+        #expect(before >= 1 && before < 4)
+
+        let (status, output) = try MissingLibraryTests.mixlab(["study", "run", path], environment: [:])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\(before) done, \(4 - before) to run"))
+        let rows = try StudyResultsFile(results).read().rows
+        #expect(rows.count == 4 && Set(rows.map(\.cell)).count == 4)
+        #expect(rows.allSatisfy { $0.record.steps == 40 })
+    }
 }
