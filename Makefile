@@ -29,8 +29,14 @@ test: deps
 test-slurm: build
 	Scripts/test-slurm.sh
 
+# The mixer check and timing demo, then a small real ablation study (Experiments/demo/study.yaml: six
+# mixers, three seeds, a few minutes), run in a scratch copy under .build/demo and reported.
+DEMO = .build/demo
 demo: release
 	$(MIXLAB) demo
+	rm -rf $(DEMO) && mkdir -p $(DEMO) && cp Experiments/demo/study.yaml $(DEMO)/study.yaml
+	$(MIXLAB) study run $(DEMO)/study.yaml
+	$(MIXLAB) study report $(DEMO)/study.yaml
 
 doctor: release
 	$(MIXLAB) doctor

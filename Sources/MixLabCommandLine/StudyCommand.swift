@@ -23,7 +23,9 @@ struct StudyCommand: ParsableCommand {
             Every finished run appends one JSON line to the study's results file; a re-run skips cells that
             have one. Each cell runs in runs/<cell ID>/ beside the study file.
             """,
-        subcommands: [StudyRunCommand.self, StudyStatusCommand.self, StudySlurmCommand.self, StudyMergeCommand.self])
+        subcommands: [
+            StudyRunCommand.self, StudyStatusCommand.self, StudyReportCommand.self, StudySlurmCommand.self, StudyMergeCommand.self,
+        ])
 }
 
 /// The runners `mixlab study run --runner` accepts.

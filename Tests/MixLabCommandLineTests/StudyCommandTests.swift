@@ -58,6 +58,46 @@ import Testing
         #expect(status.contains("0/2       3      3") && status.contains("1/2       0      3"), "\(status)")
     }
 
+    @Test func reportWritesTablesAndPlotsOfTheGridsRows() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let study = try Self.study(in: folder)
+        var settings = StudyReportSettings()
+        settings.baselineKey = "mixer"
+        settings.baselineValue = "fourier"
+        // Nothing has run yet: the report says how to get results.
+        let empty = StudyTestSupportForCLI.error { _ = try StudyReportCommand.write(study, settings: settings, out: nil, reproduce: []) { _ in } }
+        #expect(empty?.what.contains("no finished runs") == true && empty?.fix.contains("mixlab study run") == true)
+        try study.run(StudyRunOptions(), runner: .echo) { _ in }
+        var warnings: [String] = []
+        let (report, written, files) = try StudyReportCommand.write(study, settings: settings, out: nil, reproduce: ["mixlab study run x"]) {
+            warnings.append($0)
+        }
+        #expect(warnings.isEmpty)
+        #expect(written == folder.appendingPathComponent("report").path)
+        #expect(report.groups.count == 2 && report.groups.allSatisfy { $0.runs.count == 3 })
+        #expect(report.table.header.contains("Δ vs mixer=fourier"))
+        #expect(Set(files.map { ($0 as NSString).lastPathComponent }).isSuperset(of: ["report.md", "table.tex", "table.csv"]))
+        // The same results give the same files.
+        let first = try String(contentsOfFile: written + "/report.md", encoding: .utf8)
+        _ = try StudyReportCommand.write(study, settings: settings, out: nil, reproduce: ["mixlab study run x"]) { _ in }
+        #expect(try String(contentsOfFile: written + "/report.md", encoding: .utf8) == first)
+        // A baseline the study does not have is an error naming the values it has.
+        settings.baselineValue = "hadamard"
+        let missing = StudyTestSupportForCLI.error { _ = try StudyReportCommand.write(study, settings: settings, out: nil, reproduce: []) { _ in } }
+        #expect(missing?.fix.contains("dct, fourier") == true)
+    }
+
+    @Test func reportRejectsBadOptions() throws {
+        for (arguments, phrase) in [
+            (["--metric", "acc"], "no report metric 'acc'"), (["--baseline", "attention"], "not key=value"),
+            (["--confidence", "1.5"], "not in (0, 1)"),
+        ] {
+            let result = try MissingLibraryTests.mixlab(["study", "report", "Experiments/demo/study.yaml"] + arguments, environment: [:])
+            #expect(result.status != 0 && result.output.contains(phrase), "\(result.output)")
+        }
+    }
+
     @Test func badShardsAndRunnersAreRejectedBeforeAnythingRuns() throws {
         let (status, output) = try MissingLibraryTests.mixlab(["study", "run", "/nonexistent/study.yaml", "--shard", "3/3"], environment: [:])
         #expect(status != 0)
@@ -140,5 +180,13 @@ import Testing
         let rows = try StudyResultsFile(results).read().rows
         #expect(rows.count == 4 && Set(rows.map(\.cell)).count == 4)
         #expect(rows.allSatisfy { $0.record.steps == 40 })
+    }
+}
+
+/// Catches the `MixLabError` a closure throws.
+enum StudyTestSupportForCLI {
+    static func error(_ body: () throws -> Void) -> MixLabError? {
+        do { try body() } catch let error as MixLabError { return error } catch { return nil }
+        return nil
     }
 }

@@ -40,6 +40,17 @@ import Testing
         #expect(specification.runDirectory(for: "abc").path == "/studies/a/runs/abc")
     }
 
+    @Test func readsTheReportSection() throws {
+        let yaml = "name: x\naxes:\n  - seed: [0]\nreport:\n  metric: test-macro-f1\n  baseline: mixer=attention\n  x: task.length\n  confidence: 0.9\n"
+        let report = try StudySpecification(yaml: yaml, path: "s.yaml").report
+        #expect(report.metric == .testMacroF1)
+        #expect(report.baselineKey == "mixer" && report.baselineValue == "attention")
+        #expect(report.xKey == "task.length" && report.confidence == 0.9)
+        let options = report.options(keyOrder: ["mixer"])
+        #expect(options.baseline?.key == "mixer" && options.keyOrder == ["mixer"])
+        #expect(try StudySpecification(yaml: "name: x\naxes:\n  - seed: [0]\n", path: "s.yaml").report == StudyReportSettings())
+    }
+
     @Test func resultsDefaultToResultsJSONLBesideTheFile() throws {
         let specification = try StudySpecification(yaml: "name: x\naxes:\n  - seed: [0]\n", path: "/s/x/study.yaml")
         #expect(specification.resultsFile.path == "/s/x/results.jsonl")
@@ -75,6 +86,13 @@ import Testing
         ("name: x\naxes:\n  - seed: [0]\nexclude:\n  - {seeed: 1}\n", .unknownConfigKey, 5, "no run setting 'seeed'"),
         ("", .invalidArgument, 1, "empty"),
         ("- just\n- a list\n", .invalidArgument, 1, "not a mapping"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  metric: accuracy\n", .invalidConfigValue, 5, "no report metric 'accuracy'"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  baseline: attention\n", .invalidConfigValue, 5, "not key=value"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  baseline: mixr=attention\n", .unknownConfigKey, 5, "no run setting 'mixr'"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  x: length\n", .unknownConfigKey, 5, "no run setting 'length'"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  confidence: 95\n", .invalidConfigValue, 5, "not a level"),
+        ("name: x\naxes:\n  - seed: [0]\nreport:\n  baseline: mixer=fourier\n  colour: red\n", .unknownConfigKey, 6, "no report key 'colour'"),
+        ("name: x\naxes:\n  - seed: [0]\nreport: [metric]\n", .invalidArgument, 4, "report is not a mapping"),
     ]
 
     @Test(arguments: badFiles.indices)
@@ -89,7 +107,7 @@ import Testing
 
     @Test func unknownKeysListWhatIsAllowed() {
         let topLevel = StudyTestSupport.error { _ = try StudySpecification(yaml: "name: x\naxis:\n  - seed: [0]\n", path: "s.yaml") }
-        #expect(topLevel?.fix.contains("name, description, base, axes, exclude, results") == true)
+        #expect(topLevel?.fix.contains("name, description, base, axes, exclude, results, report") == true)
         let setting = StudyTestSupport.error { _ = try StudySpecification(yaml: "name: x\naxes:\n  - sed: [0]\n", path: "s.yaml") }
         #expect(setting?.fix.contains("seed") == true && setting?.fix.contains("mixer.KEY") == true)
     }

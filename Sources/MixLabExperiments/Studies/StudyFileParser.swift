@@ -59,9 +59,10 @@ struct StudyFileParser {
                 ? URL(fileURLWithPath: results)
                 : StudySpecification.folder(of: path).appendingPathComponent(results)
         }
+        let report = try top["report"].map(parseReport) ?? StudyReportSettings()
         return StudySpecification(
             path: path, name: name, description: description, base: base, axes: axes, exclusions: exclusions,
-            resultsFile: resultsFile)
+            resultsFile: resultsFile, report: report)
     }
 
     // MARK: - Sections
@@ -117,6 +118,45 @@ struct StudyFileParser {
         return axes
     }
 
+    private func parseReport(_ node: Node) throws -> StudyReportSettings {
+        guard let mapping = node.mapping else {
+            throw error(.invalidArgument, "report is not a mapping", at: node,
+                        fix: "write e.g.\nreport:\n  baseline: mixer=attention\n  metric: test-accuracy")
+        }
+        var report = StudyReportSettings()
+        for (keyNode, valueNode) in mapping {
+            let key = try scalar(keyNode, "a report key")
+            let value = try scalar(valueNode, "report \(key)")
+            switch key {
+            case "metric":
+                guard let metric = ReportMetric(rawValue: value) else {
+                    throw error(.invalidConfigValue, "there is no report metric '\(value)'", at: valueNode,
+                                fix: "use one of: \(ReportMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                report.metric = metric
+            case "baseline":
+                guard let equals = value.firstIndex(of: "="), equals != value.startIndex, value.index(after: equals) != value.endIndex else {
+                    throw error(.invalidConfigValue, "baseline '\(value)' is not key=value", at: valueNode,
+                                fix: "name the baseline configuration, e.g. `baseline: mixer=attention`")
+                }
+                report.baselineKey = try settingKey(String(value[..<equals]), at: valueNode)
+                report.baselineValue = String(value[value.index(after: equals)...])
+            case "x":
+                report.xKey = try settingKey(valueNode)
+            case "confidence":
+                guard let level = Double(value), level > 0, level < 1 else {
+                    throw error(.invalidConfigValue, "confidence \(value) is not a level in (0, 1)", at: valueNode,
+                                fix: "write e.g. `confidence: 0.95`")
+                }
+                report.confidence = level
+            default:
+                throw error(.unknownConfigKey, "there is no report key '\(key)'", at: keyNode,
+                            fix: "use: metric, baseline, x, confidence")
+            }
+        }
+        return report
+    }
+
     private func parseExclusions(_ node: Node) throws -> [StudyExclusion] {
         guard let items = node.sequence else {
             throw error(.invalidArgument, "exclude is not a list", at: node,
@@ -158,7 +198,11 @@ struct StudyFileParser {
 
     /// A run setting key: one of `RunConfiguration.keys` or a dotted `task.` / `mixer.` / `attention.` key.
     private func settingKey(_ node: Node) throws -> String {
-        let key = try scalar(node, "a setting key")
+        try settingKey(try scalar(node, "a setting key"), at: node)
+    }
+
+    /// `key` if it is a run setting; an error at `node` otherwise.
+    private func settingKey(_ key: String, at node: Node) throws -> String {
         let known = RunConfiguration.keys.contains { $0.name == key }
             || RunConfiguration.prefixes.contains { key.hasPrefix($0) && key.count > $0.count }
         guard known else {

@@ -19,6 +19,9 @@ import MixLabCore
 ///     exclude:                              # optional: cells to leave out
 ///       - {mixer: attention, seed: 2}
 ///     results: results.jsonl                # optional, relative to this file's folder
+///     report:                               # optional: how `mixlab study report` reports it
+///       baseline: mixer=attention
+///       x: task.length
 ///
 /// Every key is a run setting (`mixlab train` takes the same keys); values are taken as written.
 /// The grid is the Cartesian product of the axes in the order written, minus excluded cells; each
@@ -30,7 +33,7 @@ import MixLabCore
 /// `StudyGrid` then checks every cell's settings against `RunConfiguration` and the registries.
 public struct StudySpecification: Sendable, Equatable {
     /// The top-level keys a study file may have.
-    public static let topLevelKeys = ["name", "description", "base", "axes", "exclude", "results"]
+    public static let topLevelKeys = ["name", "description", "base", "axes", "exclude", "results", "report"]
     /// The results file name used when the file does not name one.
     public static let defaultResultsName = "results.jsonl"
 
@@ -48,11 +51,13 @@ public struct StudySpecification: Sendable, Equatable {
     public var exclusions: [StudyExclusion]
     /// The results file (JSON lines).
     public var resultsFile: URL
+    /// How `mixlab study report` reports the study (the `report:` section).
+    public var report: StudyReportSettings
 
     /// A study from its parts (`resultsFile` defaults to `results.jsonl` beside `path`).
     public init(
         path: String, name: String, description: String = "", base: [StudySetting] = [], axes: [StudyAxis],
-        exclusions: [StudyExclusion] = [], resultsFile: URL? = nil
+        exclusions: [StudyExclusion] = [], resultsFile: URL? = nil, report: StudyReportSettings = StudyReportSettings()
     ) {
         self.path = path
         self.name = name
@@ -61,6 +66,7 @@ public struct StudySpecification: Sendable, Equatable {
         self.axes = axes
         self.exclusions = exclusions
         self.resultsFile = resultsFile ?? Self.folder(of: path).appendingPathComponent(Self.defaultResultsName)
+        self.report = report
     }
 
     /// Reads and checks the study file at `path`.
