@@ -11,5 +11,12 @@ enum BuiltinTasks {
         FrequencyTask.registration,
         MotifTask.registration,
         ReversalTask.registration,
+        TextClassificationTask.registration("news20"),
+        TextClassificationTask.registration("reuters8"),
+        TextClassificationTask.registration("rt-sentiment"),
+        TextClassificationTask.registration("langid"),
+        ImageClassificationTask.registration("fashion-mnist"),
+        ImageClassificationTask.registration("digits"),
+        MaskedLanguageModelTask.registration,
     ]
 }

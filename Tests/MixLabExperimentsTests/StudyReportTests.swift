@@ -68,8 +68,26 @@ private func studyRecords() -> [RunRecord] {
         let table = report.table
         #expect(table.header.contains("Δ vs mixer=attention"))
         let row = try #require(table.rows.first { $0.contains("fourier") })
-        #expect(row.contains("−0.040"))
+        #expect(row.contains("-0.040"))
         #expect(row.contains { $0.hasSuffix("(paired)") })
+    }
+
+    @Test func settingsAttachedToTheBaselineDoNotBlockTheMatch() throws {
+        // As a study file writes `- attention: {mixer.heads: 2}`: only the baseline has mixer.heads.
+        let records = studyRecords().map { record -> RunRecord in
+            var record = record
+            if record.settings["mixer"] == "attention" { record.settings["mixer.heads"] = "2" }
+            return record
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let report = try StudyReport(records: records, options: options)
+        #expect(report.varyingKeys.contains("mixer.heads"))
+        for group in report.groups where group.values["mixer"] == "fourier" {
+            let base = try #require(report.baselineGroup(for: group))
+            #expect(base.values["task.length"] == group.values["task.length"])
+            #expect(base.values["mixer.heads"] == "2")
+        }
     }
 
     @Test func outputIsIndependentOfRecordOrder() throws {

@@ -55,7 +55,7 @@ public struct StudyReport: Sendable {
     /// Groups `records` and checks them.
     ///
     /// - Throws: `MixLabError.invalidArgument` for no records, a record of another schema, a record
-    ///   without a numeric `seed`, two records of one configuration with the same seed (a results file
+    ///   with a seed that is not a number (a record without one has the default seed 0), two records of one configuration with the same seed (a results file
     ///   merged twice), or a baseline or x key that does not vary in the study.
     public init(records: [RunRecord], options: Options = Options()) throws {
         let location = "study report"
@@ -75,8 +75,8 @@ public struct StudyReport: Sendable {
 
         var byConfiguration: [[String]: [UInt64: RunRecord]] = [:]
         for record in records {
-            guard let seedText = record.settings["seed"], let seed = UInt64(seedText) else {
-                throw MixLabError(.invalidArgument, what: "a run record has no numeric seed setting", location: location,
+            guard let seed = UInt64(record.settings["seed"] ?? "0") else {  // an unset seed is the default, 0
+                throw MixLabError(.invalidArgument, what: "a run record has a seed that is not a number", location: location,
                                   fix: "report records written by `mixlab train` or `mixlab study run`")
             }
             let key = ordered.map { record.settings[$0] ?? "" }
@@ -126,11 +126,27 @@ public struct StudyReport: Sendable {
 
     /// The baseline group for `group`: the same values except the baseline key, nil for the baseline
     /// itself or when the study has no such configuration.
+    ///
+    /// Keys whose value is fixed by the baseline key's value (such as `mixer.heads` attached to
+    /// `mixer=attention` in a study file) are settings of that configuration, not other conditions, and
+    /// are left out of the match.
     public func baselineGroup(for group: Group) -> Group? {
         guard let baseline = options.baseline, group.values[baseline.key] != baseline.value else { return nil }
-        var wanted = group.values
-        wanted[baseline.key] = baseline.value
-        return groups.first { $0.values == wanted }
+        let conditions = varyingKeys.filter { $0 != baseline.key && !dependsOnlyOnBaselineKey($0) }
+        return groups.first { candidate in
+            candidate.values[baseline.key] == baseline.value && conditions.allSatisfy { candidate.values[$0] == group.values[$0] }
+        }
+    }
+
+    /// Whether every value of the baseline key comes with a single value of `key`.
+    private func dependsOnlyOnBaselineKey(_ key: String) -> Bool {
+        guard let baseline = options.baseline else { return false }
+        var seen: [String: String] = [:]
+        for group in groups {
+            let value = group.values[key] ?? ""
+            if let earlier = seen.updateValue(value, forKey: group.values[baseline.key] ?? ""), earlier != value { return false }
+        }
+        return true
     }
 
     /// The comparison of `group` with its baseline on the report's metric.
@@ -158,7 +174,7 @@ public struct StudyReport: Sendable {
             row.append(main?.interval.map { "[\(format($0.lowerBound, metric)), \(format($0.upperBound, metric))]" } ?? "–")
             if options.baseline != nil {
                 if let comparison = comparison(group) {
-                    row.append((comparison.difference >= 0 ? "+" : "−") + format(abs(comparison.difference), metric))
+                    row.append((comparison.difference >= 0 ? "+" : "-") + format(abs(comparison.difference), metric))
                     row.append(String(format: "%.3g", comparison.pValue) + " (\(comparison.kind.rawValue))")
                 } else {
                     row += ["–", "–"]
