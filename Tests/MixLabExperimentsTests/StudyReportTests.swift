@@ -88,6 +88,12 @@ private func studyRecords() -> [RunRecord] {
             #expect(base.values["task.length"] == group.values["task.length"])
             #expect(base.values["mixer.heads"] == "2")
         }
+        // With the axes known, the attached setting leaves the columns for a note under the table.
+        options.keyOrder = ["mixer", "task.length"]
+        let folded = try StudyReport(records: records, options: options)
+        #expect(folded.displayKeys == ["mixer", "task.length"])
+        #expect(folded.attachedSettings.map { "\($0.value): \($0.settings)" } == ["mixer=attention: mixer.heads=2"])
+        #expect(!folded.table.header.contains("mixer.heads"))
     }
 
     @Test func outputIsIndependentOfRecordOrder() throws {

@@ -49,6 +49,12 @@ public struct StudyReport: Sendable {
     public let options: Options
     /// Keys whose value differs between groups, in display order.
     public let varyingKeys: [String]
+    /// The varying keys shown as table columns and in legends: all but the settings attached to an
+    /// axis value (a key outside `keyOrder` whose value is fixed by the value of one axis key, such as
+    /// `mixer.heads` written with `mixer=attention`), which `attachedSettings` lists instead.
+    public let displayKeys: [String]
+    /// For each axis value that carries settings, those settings: `task=listops` → `task.preset=tiny`.
+    public let attachedSettings: [(value: String, settings: String)]
     /// The configurations, in display order.
     public let groups: [Group]
 
@@ -108,6 +114,36 @@ public struct StudyReport: Sendable {
             }
         }
         self.options = options
+        let axisKeys = ordered.filter(options.keyOrder.contains)
+        let allGroups = groups
+        var parents: [String: String] = [:]
+        for key in ordered where !axisKeys.contains(key) {
+            if let parent = axisKeys.first(where: { Self.isDetermined(key, by: $0, in: allGroups) }) { parents[key] = parent }
+        }
+        displayKeys = ordered.filter { parents[$0] == nil }
+        var notes: [(value: String, settings: String)] = []
+        for parent in axisKeys {
+            let children = ordered.filter { parents[$0] == parent }
+            guard !children.isEmpty else { continue }
+            var seen = Set<String>()
+            for group in allGroups {
+                let value = group.values[parent] ?? ""
+                guard seen.insert(value).inserted else { continue }
+                let settings = children.compactMap { key in group.values[key].flatMap { $0.isEmpty ? nil : "\(key)=\($0)" } }
+                if !settings.isEmpty { notes.append(("\(parent)=\(value)", settings.joined(separator: ", "))) }
+            }
+        }
+        attachedSettings = notes
+    }
+
+    /// Whether every value of `parent` comes with a single value of `key` across `groups`.
+    static func isDetermined(_ key: String, by parent: String, in groups: [Group]) -> Bool {
+        var seen: [String: String] = [:]
+        for group in groups {
+            let value = group.values[key] ?? ""
+            if let earlier = seen.updateValue(value, forKey: group.values[parent] ?? ""), earlier != value { return false }
+        }
+        return true
     }
 
     /// Orders value lists element by element, numbers numerically.
@@ -141,12 +177,7 @@ public struct StudyReport: Sendable {
     /// Whether every value of the baseline key comes with a single value of `key`.
     private func dependsOnlyOnBaselineKey(_ key: String) -> Bool {
         guard let baseline = options.baseline else { return false }
-        var seen: [String: String] = [:]
-        for group in groups {
-            let value = group.values[key] ?? ""
-            if let earlier = seen.updateValue(value, forKey: group.values[baseline.key] ?? ""), earlier != value { return false }
-        }
-        return true
+        return Self.isDetermined(key, by: baseline.key, in: groups)
     }
 
     /// The comparison of `group` with its baseline on the report's metric.
@@ -160,12 +191,12 @@ public struct StudyReport: Sendable {
     public var table: ReportTable {
         let metric = options.metric
         let level = Int((options.confidence * 100).rounded())
-        var header = varyingKeys + ["seeds", "\(metric.title) (mean ± sd)", "\(level) % CI"]
+        var header = displayKeys + ["seeds", "\(metric.title) (mean ± sd)", "\(level) % CI"]
         if let baseline = options.baseline { header += ["Δ vs \(baseline.key)=\(baseline.value)", "p"] }
         header += ["step (ms)", "peak memory (MiB)"]
-        let firstNumeric = varyingKeys.count
+        let firstNumeric = displayKeys.count
         let rows = groups.map { group -> [String] in
-            var row = varyingKeys.map { group.values[$0] ?? "" }
+            var row = displayKeys.map { group.values[$0] ?? "" }
             row.append("\(group.runs.count)")
             let main = summary(group, metric)
             row.append(main.map { s in
@@ -194,9 +225,9 @@ public struct StudyReport: Sendable {
     /// Validation accuracy against the step, averaged over seeds: one plot per task when the task
     /// varies, one line per configuration.
     public var learningCurves: [(name: String, plot: SVGLinePlot)] {
-        let panelKey = varyingKeys.contains("task") ? "task" : nil
+        let panelKey = displayKeys.contains("task") ? "task" : nil
         let panels = panelKey.map { key in Array(Set(groups.compactMap { $0.values[key] })).sorted() } ?? [""]
-        let seriesKeys = varyingKeys.filter { $0 != panelKey }
+        let seriesKeys = displayKeys.filter { $0 != panelKey }
         return panels.map { panel in
             let members = groups.filter { panelKey == nil || $0.values[panelKey!] == panel }
             let series = members.map { group -> SVGLinePlot.Series in
@@ -219,7 +250,7 @@ public struct StudyReport: Sendable {
     /// it on log–log axes; empty without an x key.
     public var scalingPlots: [(name: String, plot: SVGLinePlot)] {
         guard let xKey = options.xKey else { return [] }
-        let seriesKeys = varyingKeys.filter { $0 != xKey }
+        let seriesKeys = displayKeys.filter { $0 != xKey }
         var lines: [String: [Group]] = [:]
         for group in groups { lines[group.label(seriesKeys), default: []].append(group) }
         let names = lines.keys.sorted()
@@ -287,6 +318,10 @@ public struct StudyReport: Sendable {
         for (name, plot) in plots { try put("\(name).svg", plot.svg) }
 
         var lines = ["# \(title)", "", table.markdown]
+        if !attachedSettings.isEmpty {
+            lines.append("Settings that go with a value: " + attachedSettings.map { "\($0.value): \($0.settings)" }.joined(separator: "; ") + ".")
+            lines.append("")
+        }
         lines.append("Mean ± sample standard deviation over seeds; \(Int((options.confidence * 100).rounded())) % Student-t confidence interval of the mean.")
         if let baseline = options.baseline {
             lines.append("Δ: difference of means to the configuration with \(baseline.key)=\(baseline.value) and the same other settings; "
