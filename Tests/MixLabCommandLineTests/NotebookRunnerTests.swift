@@ -148,6 +148,38 @@ import Testing
         #expect(NotebookRunCommand.render(reports[0]).contains("error: no notebook file at /nonexistent/x.md"))
     }
 
+    /// The scratch package: one executable per notebook depending on MixLab and the declared packages,
+    /// MixLab's pins copied only when a version differs, sources left alone when unchanged.
+    @Test func swiftBlocksGetAScratchPackageBesideMixLabsBuild() throws {
+        let library = URL(fileURLWithPath: (try Self.notebook("", name: "Package.swift") as NSString).deletingLastPathComponent)
+        let pins = #"{"originHash": "a", "pins": [{"identity": "yams", "state": {"revision": "r", "version": "6.2.2"}}], "version": 3}"#
+        try Data(pins.utf8).write(to: library.appendingPathComponent("Package.resolved"))
+        let example = library.appendingPathComponent("Example")
+        try FileManager.default.createDirectory(at: example, withIntermediateDirectories: true)
+        try Data("let package = Package(\n    name: \"ExamplePackage\",".utf8).write(to: example.appendingPathComponent("Package.swift"))
+        let document = try NotebookParser.parse("```swift run\nprint(1)\n```\n", path: "nb/01-first.md")
+        let program = NotebookSwiftProgram(
+            document: document, absolutePath: "/x/nb/01-first.md",
+            packages: [NotebookSwiftPackage(path: example.path, products: ["Example"], line: 0)])
+        let build = NotebookSwiftBuild(library: library, configuration: .release, scratch: library, log: { _ in })
+        try build.writePackage([program])
+        let manifest = try String(contentsOf: build.packageFolder.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(manifest.contains(".package(name: \"MixLab\", path: \"\(library.path)\")"))
+        #expect(manifest.contains(".package(name: \"ExamplePackage\", path: \"\(example.path)\")"))
+        #expect(manifest.contains(#"name: "Notebook_01_first""#) && manifest.contains(#"path: "Sources/Notebook_01_first""#))
+        #expect(manifest.contains(#".product(name: "Example", package: "ExamplePackage")"#))
+        let main = build.packageFolder.appendingPathComponent("Sources/Notebook_01_first/main.swift")
+        #expect(try String(contentsOf: main, encoding: .utf8) == program.mainSource)
+        #expect(NotebookSwiftBuild.pinnedVersions(build.packageFolder.appendingPathComponent("Package.resolved")) == ["yams": "6.2.2"])
+        #expect(build.buildArguments.suffix(6) == ["-c", "release", "-Xswiftc", "-target-cpu", "-Xswiftc", "native"])
+        #expect(build.executable(program).path == library.path + "/.build/release/Notebook_01_first")
+        // Unchanged sources are not rewritten (their modification time stays), so nothing recompiles.
+        let written = try FileManager.default.attributesOfItem(atPath: main.path)[.modificationDate] as? Date
+        Thread.sleep(forTimeInterval: 0.01)
+        try build.writePackage([program])
+        #expect(try FileManager.default.attributesOfItem(atPath: main.path)[.modificationDate] as? Date == written)
+    }
+
     @Test func commandRejectsCheckWithSmoke() {
         #expect(throws: (any Error).self) { try NotebookRunCommand.parse(["--check", "--smoke", "n.md"]) }
         #expect(throws: (any Error).self) { try NotebookRunCommand.parse([]) }

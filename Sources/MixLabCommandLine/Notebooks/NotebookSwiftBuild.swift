@@ -120,11 +120,35 @@ struct NotebookSwiftBuild {
 
             """
         try writeIfChanged(manifest, to: packageFolder.appendingPathComponent("Package.swift"))
+        // MixLab's own pins, so that the shared build folder holds one version of each dependency. SwiftPM
+        // rewrites the copy (its origin hash is the scratch package's), so it is replaced only when a
+        // version differs.
+        let rootPins = library.appendingPathComponent("Package.resolved")
+        let scratchPins = packageFolder.appendingPathComponent("Package.resolved")
+        if let wanted = Self.pinnedVersions(rootPins), !wanted.isEmpty {
+            let current = Self.pinnedVersions(scratchPins) ?? [:]
+            if wanted.contains(where: { current[$0.key] != $0.value }), let data = try? Data(contentsOf: rootPins) {
+                try AtomicFile.write(data, to: scratchPins.path)
+            }
+        }
         for program in programs {
             let folder = packageFolder.appendingPathComponent("Sources").appendingPathComponent(program.targetName)
             try writeIfChanged(program.mainSource, to: folder.appendingPathComponent("main.swift"))
             try writeIfChanged(NotebookSwiftProgram.supportSource + "\n", to: folder.appendingPathComponent("NotebookSupport.swift"))
         }
+    }
+
+    /// Package identity → pinned version (or revision) in a `Package.resolved` file.
+    static func pinnedVersions(_ file: URL) -> [String: String]? {
+        guard let data = try? Data(contentsOf: file),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let pins = object["pins"] as? [[String: Any]] else { return nil }
+        var versions: [String: String] = [:]
+        for pin in pins {
+            guard let identity = pin["identity"] as? String, let state = pin["state"] as? [String: Any] else { continue }
+            versions[identity] = (state["version"] as? String) ?? (state["revision"] as? String) ?? ""
+        }
+        return versions
     }
 
     /// The `name:` of the package manifest in `folder` (its folder name when the manifest does not say).
