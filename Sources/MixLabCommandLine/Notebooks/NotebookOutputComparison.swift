@@ -3,8 +3,8 @@ import Foundation
 /// Compares a block's committed output with a new run's, numbers within the block's tolerances.
 ///
 /// Each line is read as text and numbers (`-1.5`, `2e-7`, `.5`). Two lines agree when their text is the
-/// same — runs of spaces and tabs count as one space, trailing blanks are ignored, so a re-aligned table
-/// column does not count as a change — and their numbers agree pairwise:
+/// same — runs of spaces and tabs count as one space, leading and trailing blanks are ignored, so a
+/// re-aligned table column does not count as a change — and their numbers agree pairwise:
 /// `|a − b| ≤ max(atol, rtol·max(|a|, |b|))`. A sign belongs to a number when no letter or digit precedes
 /// it (`x-1` is text and 1; `(-1)` is −1).
 struct NotebookOutputComparison: Sendable {
@@ -52,7 +52,8 @@ struct NotebookOutputComparison: Sendable {
             let character = characters[index]
             if character == " " || character == "\t" {
                 while index < characters.count, characters[index] == " " || characters[index] == "\t" { index += 1 }
-                if index < characters.count { text.append(" ") }  // Trailing blanks are dropped.
+                // Leading and trailing blanks are dropped: right-aligned columns move when a number grows.
+                if index < characters.count, !text.isEmpty || !tokens.isEmpty { text.append(" ") }
                 continue
             }
             let previous = index > 0 ? characters[index - 1] : " "
