@@ -155,6 +155,15 @@ private func studyRecords() -> [RunRecord] {
         #expect(table.csv.contains("\"1,5 \"\"x\"\"\""))
     }
 
+    @Test func theLegendWidensForLongNamesAndTheDefaultLayoutStays() {
+        let short = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "mixer=fourier", points: [.init(x: 1, y: 1)])])
+        #expect(short.svg.contains("width=\"760.0\""))
+        let long = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "mixer=exponential-smoothing, attention-layers=2", points: [.init(x: 1, y: 1)]),
+        ])
+        #expect(long.svg.contains("width=\"904.2\""))  // 760 − 210 + 44 + 6.6 × 47
+    }
+
     @Test func logAxesTickAtPowersOfTen() {
         let plot = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", xScale: .logarithmic, yScale: .logarithmic, series: [
             .init(name: "s", points: [.init(x: 128, y: 3), .init(x: 8192, y: 400), .init(x: -1, y: 5)]),

@@ -87,16 +87,20 @@ public struct SVGLinePlot: Sendable {
         ys = ys.filter { $0.isFinite && (yScale == .linear || $0 > 0) }
         let xAxis = Axis(values: points.map(\.x), scale: xScale)
         let yAxis = Axis(values: ys, scale: yScale)
+        // The legend column widens for long series names (about 6.6 px per character at 12 px); the plot
+        // area keeps its size.
+        let legendWidth = max(Self.right, 44 + 6.6 * Double(series.map(\.name.count).max() ?? 0))
+        let width = Self.width - Self.right + legendWidth
         let plotWidth = Self.width - Self.left - Self.right
         let plotHeight = Self.height - Self.top - Self.bottom
         func px(_ x: Double) -> Double { Self.left + xAxis.fraction(x) * plotWidth }
         func py(_ y: Double) -> Double { Self.top + (1 - yAxis.fraction(y)) * plotHeight }
 
         var out: [String] = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(Self.width))\" height=\"\(f(Self.height))\" "
-                + "viewBox=\"0 0 \(f(Self.width)) \(f(Self.height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(Self.height))\" "
+                + "viewBox=\"0 0 \(f(width)) \(f(Self.height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(f(Self.width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(escaped(title))</text>",
+            "<text x=\"\(f(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(escaped(title))</text>",
         ]
         // Grid and ticks.
         for tick in xAxis.ticks {
