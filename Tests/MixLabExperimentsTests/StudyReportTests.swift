@@ -12,7 +12,7 @@ import FoundationXML
 private func record(mixer: String, length: Int, seed: UInt64, accuracy: Double, stepMs: Double = 10) -> RunRecord {
     let metrics = RunRecord.Metrics(loss: 1 - accuracy, accuracy: accuracy, macroF1: accuracy - 0.01, count: 100)
     let environment = RunRecord.Environment(
-        commit: "abc123", mixlabVersion: "0.1.0", swiftVersion: "Swift 6", cpu: "Test CPU", cores: 2, threads: 2,
+        commit: "abc123", mixlabVersion: "0.1.0", swiftVersion: "6.3", cpu: "Test CPU", cores: 2, threads: 2,
         blasCore: "Cooperlake", fftwVersion: "fftw-3.3.10", system: "Linux", build: "release")
     return RunRecord(
         settings: ["mixer": mixer, "task": "parity", "task.length": "\(length)", "seed": "\(seed)", "threads": "2", "layers": "2"],

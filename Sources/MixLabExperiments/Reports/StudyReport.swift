@@ -286,7 +286,7 @@ public struct StudyReport: Sendable {
             "- runs: \(runs.count) in \(groups.count) configurations",
             "- MixLab commit(s): \(distinct(\.commit)) (version \(distinct(\.mixlabVersion)), \(distinct(\.build)) build)",
             "- machine(s): \(distinct(\.cpu)), \(distinct { "\($0.cores)" }) cores, \(distinct { "\($0.threads)" }) threads",
-            "- libraries: OpenBLAS \(distinct(\.blasCore)) kernels, FFTW \(distinct(\.fftwVersion)), \(distinct(\.swiftVersion))",
+            "- libraries: OpenBLAS \(distinct(\.blasCore)) kernels, FFTW \(distinct(\.fftwVersion)), Swift \(distinct(\.swiftVersion))",
             "- system: \(distinct(\.system))",
         ]
     }
