@@ -81,7 +81,7 @@ public final class Trainer {
     private let parameters: [(name: String, parameter: Parameter)]
     private let schedule: LearningRateSchedule
     private let threads: Int
-    private let lock: RunDirectory.Lock?
+    private var lock: RunDirectory.Lock?
     private let start: TrainingStart
     private var state: TrainerState
     private var order: TrainingDataOrder
@@ -214,6 +214,9 @@ public final class Trainer {
                               fix: "make a new Trainer (with the same folder it resumes or refuses, as configured)")
         }
         hasRun = true
+        // The folder's lock ends with the run, whether it finishes or throws, not whenever the trainer
+        // is deallocated: a caller may resume in the same folder at once.
+        defer { lock = nil }
         try observer?(.started(start))
         if state.step < configuration.steps, !state.stoppedEarly { try train() }
         return try finish()
