@@ -126,7 +126,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var tokensPerSecond: Double
     /// Wall time of the whole run including evaluation, seconds.
     public var wallSeconds: Double
-    /// Peak resident memory of the process, MiB.
+    /// Peak resident memory during the run, MiB (on Linux this run's own peak even when one process
+    /// runs many, as a study does; see `ProcessMemory`).
     public var peakMemoryMiB: Double
     /// The machine and software.
     public var environment: Environment

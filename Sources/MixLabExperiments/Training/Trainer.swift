@@ -217,6 +217,7 @@ public final class Trainer {
         // The folder's lock ends with the run, whether it finishes or throws, not whenever the trainer
         // is deallocated: a caller may resume in the same folder at once.
         defer { lock = nil }
+        ProcessMemory.startMeasuringPeak()  // this run's peak, not that of earlier runs in the process
         try observer?(.started(start))
         if state.step < configuration.steps, !state.stoppedEarly { try train() }
         return try finish()
