@@ -96,6 +96,29 @@ private func studyRecords() -> [RunRecord] {
         #expect(!folded.table.header.contains("mixer.heads"))
     }
 
+    @Test func aBaselineRunOnceMatchesEveryValueOfAKeyItDoesNotSweep() throws {
+        // As hybrid-layouts: attention-layers=0 runs with one placement only; k > 0 with several.
+        var records: [RunRecord] = []
+        for (layers, placements) in [("0", ["top"]), ("2", ["bottom", "top"])] {
+            for placement in placements {
+                for seed in 0..<3 {
+                    var r = record(mixer: "fourier", length: 64, seed: UInt64(seed), accuracy: 0.5 + Double(seed) / 100 + (layers == "2" ? 0.1 + Double(seed * seed) / 1000 : 0))
+                    r.settings["attention-layers"] = layers
+                    r.settings["placement"] = placement
+                    records.append(r)
+                }
+            }
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("attention-layers", "0")
+        let report = try StudyReport(records: records, options: options)
+        for group in report.groups where group.values["attention-layers"] == "2" {
+            let found = report.comparison(group)
+            #expect(found != nil, "no comparison for \(group.values)")
+            #expect(abs((found?.difference ?? 0) - (0.1 + 5.0 / 3000)) < 1e-9)
+        }
+    }
+
     @Test func outputIsIndependentOfRecordOrder() throws {
         var options = StudyReport.Options()
         options.baseline = ("mixer", "attention")

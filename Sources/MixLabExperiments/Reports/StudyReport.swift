@@ -160,24 +160,20 @@ public struct StudyReport: Sendable {
         SampleSummary(group.runs.keys.sorted().compactMap { group.runs[$0].flatMap(metric.value) }, confidence: options.confidence)
     }
 
-    /// The baseline group for `group`: the same values except the baseline key, nil for the baseline
-    /// itself or when the study has no such configuration.
+    /// The baseline group for `group`: the baseline configuration with the same values of the keys
+    /// along which the baseline itself varies; nil for the baseline itself or when the study has no
+    /// such configuration.
     ///
-    /// Keys whose value is fixed by the baseline key's value (such as `mixer.heads` attached to
-    /// `mixer=attention` in a study file) are settings of that configuration, not other conditions, and
-    /// are left out of the match.
+    /// Keys the baseline configurations all share one value of are not conditions: settings attached
+    /// to the baseline value (`mixer.heads` written with `mixer=attention`), or a key the study does not
+    /// sweep for the baseline (`placement` when `attention-layers=0` runs only once per task).
     public func baselineGroup(for group: Group) -> Group? {
         guard let baseline = options.baseline, group.values[baseline.key] != baseline.value else { return nil }
-        let conditions = varyingKeys.filter { $0 != baseline.key && !dependsOnlyOnBaselineKey($0) }
-        return groups.first { candidate in
-            candidate.values[baseline.key] == baseline.value && conditions.allSatisfy { candidate.values[$0] == group.values[$0] }
+        let baselines = groups.filter { $0.values[baseline.key] == baseline.value }
+        let conditions = varyingKeys.filter { key in
+            key != baseline.key && Set(baselines.map { $0.values[key] ?? "" }).count > 1
         }
-    }
-
-    /// Whether every value of the baseline key comes with a single value of `key`.
-    private func dependsOnlyOnBaselineKey(_ key: String) -> Bool {
-        guard let baseline = options.baseline else { return false }
-        return Self.isDetermined(key, by: baseline.key, in: groups)
+        return baselines.first { candidate in conditions.allSatisfy { candidate.values[$0] == group.values[$0] } }
     }
 
     /// The comparison of `group` with its baseline on the report's metric.
