@@ -29,11 +29,13 @@ import MixLabCore
 ///
 /// Work is organised per (example, head) pair and, within a pair, in blocks of `rowsPerBlock` query
 /// rows (all of T up to 2048, 512 rows at T = 4096), so the block of scores stays in cache between the
-/// GEMM that makes it, the softmax, and the GEMM that uses it, and the scratch stays small. Pairs are
-/// processed one after another; each GEMM uses OpenBLAS's threads, and the elementwise passes (softmax,
-/// `dS`) split a block's rows over `Parallelism.threads` in fixed chunks. Results are deterministic for a
-/// given thread count, and a recomputed `P` is bitwise equal to the saved one (same GEMM calls, same row
-/// statistics, same arithmetic).
+/// GEMM that makes it, the softmax, and the GEMM that uses it, and the scratch stays small. When the
+/// pairs share out evenly over `Parallelism.threads`, each thread takes a contiguous run of pairs and
+/// runs their GEMMs single-threaded; otherwise pairs are processed one after another, each GEMM split
+/// over the threads (`BLAS.sgemm`) and the elementwise passes (softmax, `dS`) splitting a block's rows
+/// in fixed chunks. The schedule depends only on the shapes and the thread count, so results are
+/// deterministic for a given thread count, and a recomputed `P` is bitwise equal to the saved one (same
+/// GEMM calls, same row statistics, same arithmetic).
 ///
 /// Cost per pair: forward `4·T²·d` flops (two GEMMs) plus `T²` exponentials; backward `8·T²·d`
 /// (four GEMMs), plus `2·T²·d` and `T²` exponentials when `P` is recomputed. Memory: saving `P` takes
@@ -228,16 +230,28 @@ public struct ScaledDotProductAttention: Sendable {
         }
     }
 
-    /// Runs `body(b, h, scratch, rowChunks)` for every (example, head) pair, one after another, with
-    /// `count` floats of scratch; elementwise passes split a block's rows into `rowChunks` chunks.
+    /// Runs `body(b, h, scratch, rowChunks)` for every (example, head) pair, with `count` floats of
+    /// scratch for each thread; elementwise passes split a block's rows into `rowChunks` chunks.
     ///
-    /// Pairs run one after another and each GEMM uses OpenBLAS's threads, because OpenBLAS's thread
-    /// count is global: running pairs in parallel needs single-threaded GEMMs inside the parallel loop
-    /// (measured faster with several heads, see `AttentionMixer`), which the BLAS layer does not offer.
+    /// With enough pairs to share out evenly (a multiple of the thread count, or at least four per
+    /// thread), the pairs are split into one contiguous run per thread and every GEMM inside runs
+    /// single-threaded on its own thread (`Parallelism.isInsideParallelRegion`): measured 10–15 %
+    /// faster than pairs one after another with each GEMM split over the threads, whose small products
+    /// (`T × T × d` with d = 64) pay for a thread hand-off each. Otherwise pairs run one after another and
+    /// each GEMM and elementwise pass is split over the threads.
     private func forEachPair(scratch count: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void) {
+        let pairs = batch * heads
+        let threads = Parallelism.threads
+        if threads > 1, pairs >= threads, pairs % threads == 0 || pairs >= 4 * threads, !Parallelism.isInsideParallelRegion {
+            Parallelism.forEachChunk(of: pairs, chunks: threads) { range in
+                let scratch = TensorStorage(count: count, zeroed: false)
+                for pair in range { body(pair / heads, pair % heads, scratch.pointer, 1) }
+            }
+            return
+        }
         let scratch = TensorStorage(count: count, zeroed: false)
-        let rowChunks = rowsPerBlock * length >= 16_384 ? Parallelism.threads : 1
-        for pair in 0..<(batch * heads) { body(pair / heads, pair % heads, scratch.pointer, rowChunks) }
+        let rowChunks = rowsPerBlock * length >= 16_384 ? threads : 1
+        for pair in 0..<pairs { body(pair / heads, pair % heads, scratch.pointer, rowChunks) }
     }
 
     /// Splits `rows` rows of a block into `chunks` chunks run in parallel.
