@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test demo doctor bench crossover fixtures clean
+.PHONY: all deps build release test test-slurm demo doctor bench crossover fixtures clean
 
 all: release
 
@@ -24,8 +24,19 @@ release: deps
 test: deps
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
 
+# A real single-node Slurm cluster (Debian's slurm-wlm and munge, installed when missing; needs root) runs
+# Experiments/tiny-slurm as a job array; its merged results must match a local run. Not part of `make test`.
+test-slurm: build
+	Scripts/test-slurm.sh
+
+# The mixer check and timing demo, then a small real ablation study (Experiments/demo/study.yaml: six
+# mixers, three seeds, a few minutes), run in a scratch copy under .build/demo and reported.
+DEMO = .build/demo
 demo: release
 	$(MIXLAB) demo
+	rm -rf $(DEMO) && mkdir -p $(DEMO) && cp Experiments/demo/study.yaml $(DEMO)/study.yaml
+	$(MIXLAB) study run $(DEMO)/study.yaml
+	$(MIXLAB) study report $(DEMO)/study.yaml
 
 doctor: release
 	$(MIXLAB) doctor

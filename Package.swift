@@ -16,6 +16,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Study spec files (YAML with line numbers for errors).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C system libraries (Debian packages; `make deps` installs them).
@@ -37,7 +40,14 @@ let package = Package(
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
-        .target(name: "MixLabExperiments", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels"]),
+        .target(
+            name: "MixLabExperiments",
+            dependencies: [
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "CGSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "MixLab",
             dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabExperiments"]
@@ -65,7 +75,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
-        .testTarget(name: "MixLabExperimentsTests", dependencies: ["MixLabExperiments"]),
+        .testTarget(
+            name: "MixLabExperimentsTests",
+            dependencies: ["MixLabExperiments"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )

@@ -3,7 +3,8 @@
 # Uses apt-get directly as root, sudo otherwise; says what to run when neither works.
 set -euo pipefail
 
-packages=(libfftw3-dev libgsl-dev libopenblas-dev pkg-config)
+# unzip, bzip2 and dpkg-deb (always on Debian) unpack the dataset artifacts of `mixlab data fetch`.
+packages=(libfftw3-dev libgsl-dev libopenblas-dev pkg-config unzip bzip2)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

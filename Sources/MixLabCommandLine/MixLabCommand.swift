@@ -1,13 +1,16 @@
 import ArgumentParser
 import MixLab
 
-/// The `mixlab` command: inspect, check and benchmark token mixers.
+/// The `mixlab` command: inspect, check and benchmark token mixers, and train models on tasks.
 public struct MixLabCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mixlab",
-        abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers.",
+        abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers; train models.",
         version: MixLabVersion.current,
-        subcommands: [MixersCommand.self, CheckCommand.self, BenchCommand.self, DoctorCommand.self, DemoCommand.self]
+        subcommands: [
+            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, TrainCommand.self, StudyCommand.self,
+            DataCommand.self, DoctorCommand.self, DemoCommand.self,
+        ]
     )
 
     public init() {}

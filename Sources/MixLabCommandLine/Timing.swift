@@ -1,4 +1,5 @@
 import Foundation
+import MixLab
 
 /// Wall-clock timing of repeated runs: warm-up, then `runs` measured repetitions.
 struct TimingSummary: Sendable {
@@ -27,9 +28,5 @@ struct TimingSummary: Sendable {
     }
 }
 
-/// The process's peak resident set size in MiB (Linux `ru_maxrss` is in KiB).
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
+/// The process's peak resident set size in MiB.
+func peakResidentMiB() -> Double { ProcessMemory.peakResidentMiB }

@@ -4,5 +4,19 @@
 /// list only collects them.
 enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
+        ListOpsTask.registration,
+        AssociativeRecallTask.registration,
+        ParityTask.registration,
+        MajorityTask.registration,
+        FrequencyTask.registration,
+        MotifTask.registration,
+        ReversalTask.registration,
+        TextClassificationTask.registration("news20"),
+        TextClassificationTask.registration("reuters8"),
+        TextClassificationTask.registration("rt-sentiment"),
+        TextClassificationTask.registration("langid"),
+        ImageClassificationTask.registration("fashion-mnist"),
+        ImageClassificationTask.registration("digits"),
+        MaskedLanguageModelTask.registration,
     ]
 }

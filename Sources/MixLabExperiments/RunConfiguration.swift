@@ -64,6 +64,9 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var seed: UInt64 = 0
     /// Evaluate on validation every this many steps (and at the end).
     public var evalEvery = 100
+    /// Add a point to the learning curve (mean training loss since the previous point) every this many
+    /// steps, and at every evaluation (`log-every=`); also the interval of plain progress log lines.
+    public var logEvery = 10
     /// Validation batches per evaluation; 0 means the whole validation split.
     public var evalBatches = 0
     /// Early stopping: stop after this many evaluations without a better validation accuracy; 0 = off.
@@ -115,6 +118,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         .init("label-smoothing", default: "0", allowed: "0…<1", summary: "cross-entropy label smoothing"),
         .init("seed", default: "0", allowed: "0…2⁶⁴−1", summary: "seed of the model, data order and dropout"),
         .init("eval-every", default: "100", allowed: "≥ 1", summary: "steps between validation evaluations"),
+        .init("log-every", default: "10", allowed: "≥ 1", summary: "steps between learning-curve points and log lines"),
         .init("eval-batches", default: "0", allowed: "≥ 0", summary: "validation batches per evaluation (0: all)"),
         .init("patience", default: "0", allowed: "≥ 0", summary: "early stopping after this many evaluations without gain (0: off)"),
         .init("checkpoint-every", default: "500", allowed: "≥ 0", summary: "steps between checkpoints (0: only at the end)"),
@@ -194,6 +198,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             seed = value
         }
         evalEvery = try integer("eval-every", evalEvery, 1...(1 << 40))
+        logEvery = try integer("log-every", logEvery, 1...(1 << 40))
         evalBatches = try integer("eval-batches", evalBatches, 0...(1 << 40))
         patience = try integer("patience", patience, 0...(1 << 20))
         checkpointEvery = try integer("checkpoint-every", checkpointEvery, 0...(1 << 40))
@@ -215,7 +220,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
             "batch": "\(batch)", "steps": "\(steps)", "lr": "\(learningRate)", "schedule": schedule.rawValue,
             "warmup": "\(warmup)", "optimizer": optimizer.rawValue, "weight-decay": "\(weightDecay)",
             "momentum": "\(momentum)", "clip": "\(clip)", "label-smoothing": "\(labelSmoothing)", "seed": "\(seed)",
-            "eval-every": "\(evalEvery)", "eval-batches": "\(evalBatches)", "patience": "\(patience)",
+            "eval-every": "\(evalEvery)", "log-every": "\(logEvery)", "eval-batches": "\(evalBatches)", "patience": "\(patience)",
             "checkpoint-every": "\(checkpointEvery)", "threads": "\(threads)",
         ]
         for (prefix, family) in [("task.", taskSettings), ("mixer.", mixerSettings), ("attention.", attentionSettings)] {

@@ -134,6 +134,16 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var startedAt: String
     /// See `startedAt`.
     public var finishedAt: String
+    /// The model trained (`TaskModelKind`: `sequence-classifier`, `token-classifier`,
+    /// `masked-language-model`); nil in records that do not say.
+    public var model: String?
+    /// The number of examples of each split of the task (`train`, `validation`, `test`); nil in records
+    /// that do not say.
+    public var splitSizes: [String: Int]?
+    /// The steps after which the run was resumed from a checkpoint following an interruption (empty: it
+    /// ran in one go; a resumed run continues exactly, so only its timing is affected); nil in records
+    /// that do not say.
+    public var resumedAtSteps: [Int]?
 
     /// A record from its parts (`schema` is set to `currentSchema`).
     public init(

@@ -14,8 +14,9 @@ import MixLabKernels
 ///
 /// - Seeding: `R_T` comes from the sub-stream `derived(21)` of the build context's generator, `R_C` from
 ///   `derived(22)`; the `seed` key replaces the context's generator. Give each layer its own generator
-///   (as FNet does) for a different draw per layer. The same seed gives the same matrices on every
-///   platform. JAX's `lecun_normal` draws a normal truncated at ±2σ and rescaled to the same variance;
+///   (as FNet does) for a different draw per layer. The same seed gives the same integer stream on every
+///   platform; the normals are made from it with libm's `log` and `cos` (Box–Muller), so matrices can
+///   differ in the last bits between C libraries. JAX's `lecun_normal` draws a normal truncated at ±2σ and rescaled to the same variance;
 ///   this draws the untruncated normal.
 /// - Adjoint: `G_b ↦ R_Tᵀ·G_b·R_C` (the backward pass). Inverse: none offered (the matrices are
 ///   invertible with probability 1, but badly conditioned for large n).

@@ -18,7 +18,13 @@ public final class MaskedLanguageModel: @unchecked Sendable {
     public let loss: CrossEntropy
 
     /// Builds the model for sequences of `sequenceLength` tokens.
-    public init(_ configuration: EncoderConfiguration, sequenceLength: Int, seed: UInt64, registry: MixerRegistry = .shared) throws {
+    ///
+    /// - Throws: the encoder's configuration errors; `MixLabError.invalidConfigValue` for a label
+    ///   smoothing outside [0, 1).
+    public init(
+        _ configuration: EncoderConfiguration, sequenceLength: Int, labelSmoothing: Float = 0, seed: UInt64,
+        registry: MixerRegistry = .shared
+    ) throws {
         encoder = try Encoder(configuration, sequenceLength: sequenceLength, seed: seed, registry: registry)
         var random = SeededRandom(seed: seed).derived(4_000)
         transform = Dense(name: "cls.predictions.transform.dense", inputSize: configuration.hiddenSize,
@@ -27,7 +33,7 @@ public final class MaskedLanguageModel: @unchecked Sendable {
                                   epsilon: configuration.layerNormEpsilon)
         decoderBias = Parameter(name: "cls.predictions.bias", value: Tensor(zeros: [configuration.vocabularySize]))
         activation = configuration.activation
-        loss = try CrossEntropy()
+        loss = try CrossEntropy(labelSmoothing: labelSmoothing)
     }
 
     /// Every parameter with its full name (the tied decoder weight is the word embedding, listed once).
@@ -39,18 +45,33 @@ public final class MaskedLanguageModel: @unchecked Sendable {
     ///
     /// - Parameter labels: `(B·T)` target ids, −100 where the token is not predicted.
     public func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom) throws -> CrossEntropy.Result {
+        let (logits, cache) = try logits(batch, training: training, random: &random)
+        let result = try loss.evaluate(logits: logits, labels: labels)
+        let dNormalized = try decodeBackward(result.gradient, input: cache.normalized)
+        let dActivated = transformNorm.backward(dNormalized, cache: cache.norm)
+        let dTransformed = activation.backward(dActivated, input: cache.transformed)
+        let dHidden = try transform.backward(dTransformed, input: cache.hidden)
+        try encoder.backward(dHidden, cache: cache.encoder)
+        return result
+    }
+
+    /// What backward needs from one forward pass.
+    public struct Cache: Sendable {
+        let encoder: Encoder.Cache
+        let hidden: Tensor
+        let transformed: Tensor
+        let norm: LayerNorm.Cache
+        let normalized: Tensor
+    }
+
+    /// `(B, T, V)` logits over the vocabulary at every position.
+    public func logits(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (logits: Tensor, cache: Cache) {
         let (hidden, encoderCache) = try encoder.forward(batch, training: training, random: &random)
         let transformed = try transform.forward(hidden)
         let activated = activation.forward(transformed)
         let (normalized, normCache) = try transformNorm.forward(activated)
         let logits = try decode(normalized)
-        let result = try loss.evaluate(logits: logits, labels: labels)
-        let dNormalized = try decodeBackward(result.gradient, input: normalized)
-        let dActivated = transformNorm.backward(dNormalized, cache: normCache)
-        let dTransformed = activation.backward(dActivated, input: transformed)
-        let dHidden = try transform.backward(dTransformed, input: hidden)
-        try encoder.backward(dHidden, cache: encoderCache)
-        return result
+        return (logits, Cache(encoder: encoderCache, hidden: hidden, transformed: transformed, norm: normCache, normalized: normalized))
     }
 
     /// `logits = u·Eᵀ + b` for `u` of shape `(B, T, E)`.

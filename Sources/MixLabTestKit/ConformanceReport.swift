@@ -40,6 +40,9 @@ public struct ConformanceReport: Sendable, CustomStringConvertible {
     public var issues: [ConformanceIssue]
     /// The checks that ran at least once.
     public var checksRun: Set<ConformanceCheck>
+    /// Shapes the mixer refused to be built for (an `unsupportedLength` error at construction): they
+    /// were not checked.
+    public var refusedShapes: [[Int]] = []
 
     /// True when no rule was broken.
     public var passed: Bool { issues.isEmpty }
@@ -51,10 +54,13 @@ public struct ConformanceReport: Sendable, CustomStringConvertible {
 
     /// A readable summary: one line per issue, or the checks that passed.
     public var description: String {
+        let refused = refusedShapes.isEmpty ? ""
+            : "; \(refusedShapes.count) shape(s) refused at construction and not checked: "
+                + refusedShapes.map(Shape.describe).joined(separator: ", ")
         if passed {
-            return "\(mixer): conforms (\(checksRun.sorted().map(\.rawValue).joined(separator: ", ")))"
+            return "\(mixer): conforms (\(checksRun.sorted().map(\.rawValue).joined(separator: ", ")))\(refused)"
         }
-        return "\(mixer): \(issues.count) conformance issue(s)\n"
+        return "\(mixer): \(issues.count) conformance issue(s)\(refused)\n"
             + issues.map { "  - \($0)" }.joined(separator: "\n")
     }
 }

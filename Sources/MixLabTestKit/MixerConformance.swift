@@ -33,7 +33,12 @@ public enum MixerConformance {
         for shape in options.shapes {
             run.checkShape(shape, makeMixer: makeMixer)
         }
-        return ConformanceReport(mixer: run.mixerName, issues: run.issues, checksRun: run.checksRun)
+        if !options.shapes.isEmpty, run.refusedShapes.count == options.shapes.count {
+            run.fail(.construction, options.shapes[0], "the mixer refused every test shape at construction, so nothing was "
+                + "checked; add shapes it accepts to ConformanceOptions.shapes")
+        }
+        return ConformanceReport(
+            mixer: run.mixerName, issues: run.issues, checksRun: run.checksRun, refusedShapes: run.refusedShapes)
     }
 }
 
@@ -43,6 +48,7 @@ private final class Run {
     var random: SeededRandom
     var issues: [ConformanceIssue] = []
     var checksRun: Set<ConformanceCheck> = []
+    var refusedShapes: [[Int]] = []
     var mixerName = "mixer"
     let context = MixerContext.inference
 
@@ -76,7 +82,8 @@ private final class Run {
         do {
             mixer = try makeMixer(t, c)
         } catch let error as MixLabError where error.code == .unsupportedLength {
-            return  // A declared refusal at construction; the length check below verifies declarations.
+            refusedShapes.append(shape)  // A declared refusal; the length check verifies declarations.
+            return
         } catch {
             fail(.construction, shape, "building the mixer threw \(error)")
             return

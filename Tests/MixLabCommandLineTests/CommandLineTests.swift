@@ -97,16 +97,19 @@ import Testing
 /// Runs the built `mixlab` executable in a child process (OpenBLAS loads once per process, so a missing
 /// library can only be simulated in a fresh one).
 @Suite struct MissingLibraryTests {
-    static func mixlab(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        // The test bundle sits next to the executables SwiftPM built.
+    /// The `mixlab` executable SwiftPM built: the test bundle sits next to it.
+    static func executable() throws -> URL {
         let directory = Bundle.main.bundleURL.deletingLastPathComponent()
         var candidates = [directory.appendingPathComponent("mixlab")]
         candidates.append(contentsOf: (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil))?
             .map { $0.appendingPathComponent("mixlab") } ?? [])
-        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                                      "the mixlab executable was not built next to the tests in \(directory.path)")
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                            "the mixlab executable was not built next to the tests in \(directory.path)")
+    }
+
+    static func mixlab(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = try executable()
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()

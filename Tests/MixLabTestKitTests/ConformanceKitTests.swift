@@ -60,4 +60,19 @@ import Testing
         }
         #expect(report.failed(.construction))
     }
+
+    @Test func countsRefusedShapesAndFailsWhenNothingWasChecked() {
+        let refuseOdd = MixerConformance.check { t, _ -> any TokenMixer in
+            guard t % 2 == 0 else {
+                throw MixLabError(.unsupportedLength, what: "odd T", location: "test", fix: "use an even T")
+            }
+            return IdentityMixer()
+        }
+        #expect(!refuseOdd.refusedShapes.isEmpty)
+        #expect(refuseOdd.description.contains("refused at construction"))
+        let refuseAll = MixerConformance.check { _, _ -> any TokenMixer in
+            throw MixLabError(.unsupportedLength, what: "no length", location: "test", fix: "none")
+        }
+        #expect(refuseAll.failed(.construction))
+    }
 }

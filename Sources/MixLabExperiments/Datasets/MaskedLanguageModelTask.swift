@@ -1,0 +1,96 @@
+import MixLabCore
+
+/// Masked-language modelling on the text of a prepared text dataset (`mlm`, `dataset=news20`): predict
+/// the original token at each masked position.
+///
+/// Examples are windows of `length` tokens over the dataset's texts (`TextWindows`: a text of n tokens
+/// gives max(1, n / length) windows), in that dataset's train/validation/test splits, tokenized as its
+/// classification task (`TextTokenization`, same ids, so a pre-trained encoder fine-tunes directly).
+/// Masking follows BERT (`MaskedLanguageModelling`: 15 % of positions; 80 % `<mask>`, 10 % random,
+/// 10 % unchanged), drawn from a stream derived from (seed, split, index): the same example is masked
+/// the same way on every call (static masking, as in BERT's original data). Labels are token-level:
+/// the original id at chosen positions, `TaskExample.ignoredLabel` elsewhere; classes = vocabulary size.
+public struct MaskedLanguageModelTask: LearningTask {
+    public let name: String
+    public let settings: [String: String]
+    public let labelKind = TaskLabelKind.token
+    public let classes: Int
+    public let classNames: [String]
+    public let vocabulary: TaskVocabulary
+    public let sequenceLength: Int
+
+    private let corpus: PreparedTextCorpus
+    private let tokenization: TextTokenization
+    private let windows: [TaskSplit: TextWindows]
+    private let rate: Double
+    private let seed: UInt64
+
+    /// The datasets whose text can be modelled.
+    static let datasets = ["news20", "reuters8", "rt-sentiment", "langid"]
+
+    /// The task with `settings` (`dataset`, tokenization keys, `length`, `mask-rate`, `seed`), reading
+    /// the prepared data in `cache`.
+    ///
+    /// - Throws: `MixLabError.invalidConfigValue` for a bad setting; `ioFailure` when the dataset is not
+    ///   prepared (the fix is the exact `mixlab data fetch` command) or is damaged.
+    public init(settings: TaskSettings, cache: DataCache) throws {
+        let dataset = try settings.choice("dataset", default: "news20", allowed: Self.datasets)
+        let length = try settings.integer("length", default: 128, in: 2...65536)
+        rate = try settings.number("mask-rate", default: 0.15, in: 0.001...1)
+        seed = try settings.seed(default: 0)
+        corpus = try PreparedTextCorpus.open(dataset, in: cache, location: "task \(settings.task)")
+        tokenization = try TextTokenization.make(settings, corpus: corpus, cache: cache)
+        name = settings.task
+        vocabulary = try tokenization.vocabulary(usesMask: true, usesClassification: false)
+        classes = vocabulary.size
+        classNames = vocabulary.names
+        sequenceLength = length
+        var windows: [TaskSplit: TextWindows] = [:]
+        for split in TaskSplit.allCases {
+            let (corpus, tokenization) = (corpus, tokenization)
+            let counts = (0..<corpus.split(split).count).map { tokenization.tokenCount(of: corpus, split, $0) }
+            windows[split] = TextWindows(counts: counts, length: length)
+        }
+        self.windows = windows
+        var resolved = [
+            "dataset": dataset, "tokens": tokenization.mode.rawValue, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
+        ]
+        if tokenization.mode == .word {
+            resolved["vocab-size"] = settings.values["vocab-size"] ?? "20000"
+            resolved["min-count"] = settings.values["min-count"] ?? "2"
+        }
+        self.settings = resolved
+    }
+
+    public func count(_ split: TaskSplit) -> Int {
+        windows[split]!.count
+    }
+
+    public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
+        guard index >= 0, index < count(split) else {
+            throw MixLabError(.invalidArgument, what: "example \(index) of \(split.rawValue) is outside 0..<\(count(split))",
+                              location: "task \(name)", fix: "ask for an index below count(.\(split.rawValue))")
+        }
+        let window = windows[split]![index]
+        var tokens = tokenization.tokens(of: corpus, split, window.example, positions: window.start..<(window.start + sequenceLength))
+        let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
+        var random = SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index))
+        let labels = MaskedLanguageModelling.mask(
+            &tokens, rate: rate, maskToken: TextTokenization.mask,
+            contentTokens: TextTokenization.firstContent..<Int32(vocabulary.size), random: &random)
+        return TaskExample(tokens: tokens, labels: labels)
+    }
+
+    /// The registry entry (`mlm`).
+    static let registration = TaskRegistration(
+        name: "mlm",
+        summary: "masked-language modelling (BERT/FNet masking) on the text of a prepared dataset",
+        labelKind: .token,
+        keys: [
+            .init("dataset", default: "news20", allowed: datasets.joined(separator: "|"), summary: "whose text (`mixlab data fetch NAME` first)"),
+        ] + TextTokenization.keys(defaultLength: 128, lengthSummary: "tokens per example: texts are cut into windows of this many tokens") + [
+            .init("mask-rate", default: "0.15", allowed: "0.001…1", summary: "share of positions predicted (80 % <mask>, 10 % random, 10 % kept)"),
+            .init("seed", default: "0", allowed: "0…2⁶⁴−1", summary: "seed of the masking"),
+        ],
+        make: { settings in try MaskedLanguageModelTask(settings: settings, cache: try DataCache.current()) })
+}

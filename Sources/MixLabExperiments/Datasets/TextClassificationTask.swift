@@ -1,0 +1,105 @@
+import MixLabCore
+
+/// Classifying prepared texts (`news20`, `reuters8`, `rt-sentiment`, `langid`): one label per example.
+///
+/// The examples are the prepared dataset's (`mixlab data fetch NAME`); opening a task never downloads.
+/// Tokens follow `TextTokenization` (bytes by default, or words). Each example is truncated to `length`
+/// tokens, or `length − 1` after a classification token when `cls=true`. For `langid`, whose examples
+/// are paragraphs of very different lengths, an example is instead a window of `length` tokens of a
+/// paragraph (`TextWindows`): a paragraph of n tokens gives max(1, n / length) windows, each labelled
+/// with the paragraph's language, so short windows (32–64 bytes) make a harder task.
+public struct TextClassificationTask: LearningTask {
+    public let name: String
+    public let settings: [String: String]
+    public let labelKind = TaskLabelKind.sequence
+    public let classes: Int
+    public let classNames: [String]
+    public let vocabulary: TaskVocabulary
+    public let sequenceLength: Int
+
+    private let corpus: PreparedTextCorpus
+    private let tokenization: TextTokenization
+    private let windows: [TaskSplit: TextWindows]?
+    private let classificationToken: Bool
+
+    /// The datasets this task reads, with their default `length`.
+    static let defaultLengths = ["news20": 512, "reuters8": 512, "rt-sentiment": 256, "langid": 128]
+
+    /// The task on dataset `dataset` (a text dataset of the standard catalog) with `settings`, reading
+    /// the prepared data in `cache`.
+    ///
+    /// - Throws: `MixLabError.invalidConfigValue` for a bad setting; `ioFailure` when the dataset is not
+    ///   prepared (the fix is the exact `mixlab data fetch` command) or is damaged.
+    public init(dataset: String, settings: TaskSettings, cache: DataCache) throws {
+        guard let defaultLength = Self.defaultLengths[dataset] else {
+            throw MixLabError(.invalidArgument, what: "'\(dataset)' is not a text classification dataset", location: "task \(settings.task)",
+                              fix: "use one of: \(Self.defaultLengths.keys.sorted().joined(separator: ", "))")
+        }
+        let length = try settings.integer("length", default: defaultLength, in: 2...65536)
+        classificationToken = try settings.boolean("cls", default: false)
+        corpus = try PreparedTextCorpus.open(dataset, in: cache, location: "task \(settings.task)")
+        tokenization = try TextTokenization.make(settings, corpus: corpus, cache: cache)
+        name = settings.task
+        classNames = corpus.manifest.classes
+        classes = classNames.count
+        vocabulary = try tokenization.vocabulary(usesMask: false, usesClassification: classificationToken)
+        sequenceLength = length
+        let contentLength = length - (classificationToken ? 1 : 0)
+        if dataset == "langid" {
+            var windows: [TaskSplit: TextWindows] = [:]
+            for split in TaskSplit.allCases {
+                let (corpus, tokenization) = (corpus, tokenization)
+                let counts = (0..<corpus.split(split).count).map { tokenization.tokenCount(of: corpus, split, $0) }
+                windows[split] = TextWindows(counts: counts, length: contentLength)
+            }
+            self.windows = windows
+        } else {
+            windows = nil
+        }
+        var resolved = [
+            "tokens": tokenization.mode.rawValue, "length": "\(length)", "cls": "\(classificationToken)",
+        ]
+        if tokenization.mode == .word {
+            resolved["vocab-size"] = settings.values["vocab-size"] ?? "20000"
+            resolved["min-count"] = settings.values["min-count"] ?? "2"
+        }
+        self.settings = resolved
+    }
+
+    public func count(_ split: TaskSplit) -> Int {
+        windows?[split]?.count ?? corpus.split(split).count
+    }
+
+    public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
+        guard index >= 0, index < count(split) else {
+            throw MixLabError(.invalidArgument, what: "example \(index) of \(split.rawValue) is outside 0..<\(count(split))",
+                              location: "task \(name)", fix: "ask for an index below count(.\(split.rawValue))")
+        }
+        let contentLength = sequenceLength - (classificationToken ? 1 : 0)
+        let source: Int
+        var tokens: [Int32]
+        if let window = windows?[split]?[index] {
+            source = window.example
+            tokens = tokenization.tokens(of: corpus, split, source, positions: window.start..<(window.start + contentLength))
+        } else {
+            source = index
+            tokens = tokenization.tokens(of: corpus, split, index, positions: 0..<contentLength)
+        }
+        if classificationToken { tokens.insert(TextTokenization.classification, at: 0) }
+        return TaskExample(tokens: tokens, label: corpus.split(split).labels[source])
+    }
+
+    /// The registry entry of the task on `dataset` (the task has the dataset's name).
+    static func registration(_ dataset: String) -> TaskRegistration {
+        let descriptor = try! DatasetCatalog.standard.descriptor(named: dataset)
+        let lengthSummary = dataset == "langid"
+            ? "tokens per example: each paragraph is cut into windows of this many tokens"
+            : "tokens per example (longer texts are truncated)"
+        return TaskRegistration(
+            name: dataset, summary: descriptor.summary + " (`mixlab data fetch \(dataset)` first)", labelKind: .sequence,
+            keys: TextTokenization.keys(defaultLength: defaultLengths[dataset]!, lengthSummary: lengthSummary) + [
+                .init("cls", default: "false", allowed: "true|false", summary: "prepend a classification token <cls>"),
+            ],
+            make: { settings in try TextClassificationTask(dataset: dataset, settings: settings, cache: try DataCache.current()) })
+    }
+}
