@@ -36,7 +36,8 @@ struct DoctorReport {
         let blas = BLAS.status
         if blas.available {
             report.facts.append(Fact(name: "openblas", value: blas.configuration))
-            report.facts.append(Fact(name: "blas kernels", value: "\(blas.coreName) (\(blas.coreTypeReason)), \(blas.threads) threads"))
+            report.facts.append(Fact(name: "blas kernels", value: "\(blas.coreName) (\(blas.coreTypeReason)), "
+                + "\(blas.threads) thread per call; large products split over MixLab's \(Parallelism.threads) threads"))
             if let better = cpu.fasterOpenBLASKernels(than: blas.coreName) {
                 report.problems.append(Problem(
                     what: "OpenBLAS runs its \(blas.coreName) kernels, but this CPU supports \(better) (several times faster sgemm)",

@@ -210,7 +210,8 @@ public final class AttentionMixer: TokenMixer, Sendable {
                         Self.withOptionalPointer(keyBias) { bias in
                             core.forward(
                                 qkv: qkv.baseAddress!, keyBias: bias, output: o.baseAddress!,
-                                probabilities: saves ? p.baseAddress! : nil, statistics: statistics.baseAddress!)
+                                probabilities: saves ? p.baseAddress! : nil, statistics: statistics.baseAddress!,
+                                normalizingAfterProduct: !saves && !context.isTraining)
                         }
                     }
                 }

@@ -5,8 +5,8 @@ import MixLabKernels
 ///
 /// `weight` is `[out, in]` (PyTorch's `Linear.weight` layout, so HF checkpoints load as they are),
 /// `bias` is `[out]`. Inputs of any rank ≥ 1 are treated as `N` rows of `in` features.
-/// Forward: one GEMM, `2·N·in·out` flops; backward: two GEMMs (`dX = dY·W`, `dW += dYᵀ·X`) and a
-/// column sum for `db`.
+/// Forward: one GEMM, `2·N·in·out` flops, onto the bias; backward: two GEMMs (`dX = dY·W`,
+/// `dW += dYᵀ·X`) and a column sum for `db` (which the encoder block takes from an earlier fused pass).
 public final class Dense: @unchecked Sendable {
     /// `[out, in]`.
     public let weight: Parameter
@@ -32,27 +32,35 @@ public final class Dense: @unchecked Sendable {
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     /// `x·Wᵀ + b` for `x` of shape `[…, in]`; the result has shape `[…, out]`.
+    ///
+    /// The bias is written into the result first and the GEMM adds `x·Wᵀ` to it (`beta = 1`): one pass
+    /// over the result fewer than a GEMM into zeros followed by a bias pass.
     public func forward(_ x: Tensor) throws -> Tensor {
+        try forward(x, addingBias: true)
+    }
+
+    /// `x·Wᵀ`, plus `b` when `addingBias` (a caller that adds the bias in a later pass of its own
+    /// passes false: the GEMM then writes the result without reading it).
+    func forward(_ x: Tensor, addingBias: Bool) throws -> Tensor {
         let rows = try rowCount(x)
         var y = Tensor(uninitialized: Array(x.shape.dropLast()) + [outputSize])
         try BLAS.requireAvailable(for: weight.name)
-        x.withUnsafeBufferPointer { px in
-            weight.value.withUnsafeBufferPointer { pw in
-                y.withUnsafeMutableBufferPointer { py in
+        let bias = addingBias ? self.bias : nil
+        y.withUnsafeMutableBufferPointer { py in
+            let (out, width) = (py.baseAddress!, outputSize)
+            if let bias {
+                bias.value.withUnsafeBufferPointer { pb in
+                    let b = pb.baseAddress!
+                    Elementwise.forEachRows(rows, width: width) { range in
+                        for row in range { (out + row * width).update(from: b, count: width) }
+                    }
+                }
+            }
+            x.withUnsafeBufferPointer { px in
+                weight.value.withUnsafeBufferPointer { pw in
                     BLAS.sgemm(
                         transposeB: true, m: rows, n: outputSize, k: inputSize, a: px.baseAddress!, lda: inputSize,
-                        b: pw.baseAddress!, ldb: inputSize, c: py.baseAddress!, ldc: outputSize)
-                    if let bias {
-                        bias.value.withUnsafeBufferPointer { pb in
-                            let (out, b, width) = (py.baseAddress!, pb.baseAddress!, outputSize)
-                            Elementwise.forEachRows(rows, width: width) { range in
-                                for row in range {
-                                    let target = out + row * width
-                                    for j in 0..<width { target[j] += b[j] }
-                                }
-                            }
-                        }
-                    }
+                        b: pw.baseAddress!, ldb: inputSize, beta: bias == nil ? 0 : 1, c: out, ldc: outputSize)
                 }
             }
         }
@@ -61,50 +69,76 @@ public final class Dense: @unchecked Sendable {
 
     /// Adds `dW`, `db` into the gradients and returns `dX = dY·W`; `x` is the forward input.
     public func backward(_ dy: Tensor, input x: Tensor) throws -> Tensor {
-        let rows = try rowCount(x)
+        try checkOutputGradient(dy, input: x)
+        try BLAS.requireAvailable(for: weight.name)
+        addParameterGradients(dy, input: x, biasGradient: nil)
+        return inputGradient(dy)
+    }
+
+    /// Checks that `dy` has the shape of this layer's output for input `x`.
+    func checkOutputGradient(_ dy: Tensor, input x: Tensor) throws {
+        _ = try rowCount(x)
         guard dy.shape == Array(x.shape.dropLast()) + [outputSize] else {
             throw MixLabError.shapeMismatch(
                 expected: Shape.describe(Array(x.shape.dropLast()) + [outputSize]), found: dy.shape,
                 location: "\(weight.name) output gradient")
         }
-        var dx = Tensor(uninitialized: x.shape)
+    }
+
+    /// Adds `dW = dYᵀ·X` and `db` (the column sums of `dY`, or `biasGradient` when the caller already
+    /// summed them in an earlier pass) into the gradients.
+    func addParameterGradients(_ dy: Tensor, input x: Tensor, biasGradient: [Float]?) {
+        let rows = x.count / inputSize
         dy.withUnsafeBufferPointer { pdy in
             x.withUnsafeBufferPointer { px in
-                weight.value.withUnsafeBufferPointer { pw in
-                    dx.withUnsafeMutableBufferPointer { pdx in
-                        BLAS.sgemm(
-                            m: rows, n: inputSize, k: outputSize, a: pdy.baseAddress!, lda: outputSize,
-                            b: pw.baseAddress!, ldb: inputSize, c: pdx.baseAddress!, ldc: inputSize)
-                    }
-                }
                 weight.gradient.withUnsafeMutableBufferPointer { pdw in
                     BLAS.sgemm(
                         transposeA: true, m: outputSize, n: inputSize, k: rows, a: pdy.baseAddress!, lda: outputSize,
                         b: px.baseAddress!, ldb: inputSize, beta: 1, c: pdw.baseAddress!, ldc: inputSize)
                 }
             }
-            if let bias {
-                // Column sums: per-thread partial sums over row ranges, added in chunk order.
-                let (width, threads) = (outputSize, Parallelism.threads)
-                var partial = [Float](repeating: 0, count: threads * width)
-                partial.withUnsafeMutableBufferPointer { pp in
-                    let (sums, g) = (pp.baseAddress!, pdy.baseAddress!)
-                    Parallelism.forEachNumberedChunk(of: rows, chunks: threads) { chunk, range in
-                        let target = sums + chunk * width
-                        for row in range {
-                            let source = g + row * width
-                            for j in 0..<width { target[j] += source[j] }
-                        }
-                    }
+            guard let bias else { return }
+            let width = outputSize
+            bias.gradient.withUnsafeMutableBufferPointer { pdb in
+                if let biasGradient {
+                    biasGradient.withUnsafeBufferPointer { FusedRows.accumulate($0.baseAddress!, into: pdb.baseAddress!, count: width) }
+                    return
                 }
-                bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    for chunk in 0..<threads {
-                        for j in 0..<width { pdb[j] += partial[chunk * width + j] }
-                    }
+                // Column sums: per-chunk partial sums over row ranges, added in chunk order.
+                let partials = ColumnPartials(width: width, kinds: 1, rows: rows)
+                let g = pdy.baseAddress!
+                partials.run { range, sums in
+                    for row in range { FusedRows.accumulate(g + row * width, into: sums, count: width) }
                 }
+                partials.add(kind: 0, into: pdb.baseAddress!)
             }
         }
+    }
+
+    /// `dX = dY·W` into a new tensor.
+    func inputGradient(_ dy: Tensor) -> Tensor {
+        let rows = dy.count / outputSize
+        var dx = Tensor(uninitialized: Array(dy.shape.dropLast()) + [inputSize])
+        dx.withUnsafeMutableBufferPointer { multiplyByWeight(dy, into: $0.baseAddress!, rows: rows, accumulating: false) }
         return dx
+    }
+
+    /// `target += dY·W`: the input gradient added to a gradient from another path (a residual
+    /// connection) inside the GEMM (`beta = 1`), without a separate pass.
+    func addInputGradient(_ dy: Tensor, into target: inout Tensor) {
+        let rows = dy.count / outputSize
+        precondition(target.count == rows * inputSize, "\(weight.name): accumulation target has \(target.count) values, not \(rows * inputSize)")
+        target.withUnsafeMutableBufferPointer { multiplyByWeight(dy, into: $0.baseAddress!, rows: rows, accumulating: true) }
+    }
+
+    private func multiplyByWeight(_ dy: Tensor, into target: UnsafeMutablePointer<Float>, rows: Int, accumulating: Bool) {
+        dy.withUnsafeBufferPointer { pdy in
+            weight.value.withUnsafeBufferPointer { pw in
+                BLAS.sgemm(
+                    m: rows, n: inputSize, k: outputSize, a: pdy.baseAddress!, lda: outputSize,
+                    b: pw.baseAddress!, ldb: inputSize, beta: accumulating ? 1 : 0, c: target, ldc: inputSize)
+            }
+        }
     }
 
     private func rowCount(_ x: Tensor) throws -> Int {

@@ -102,6 +102,12 @@ public final class Embeddings: @unchecked Sendable {
 
     /// `(B, T, H)` activations for `batch`.
     public func forward(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
+        let (output, cache) = try forward(batch, training: training, keepsCache: true, random: &random)
+        return (output, cache!)
+    }
+
+    /// `(B, T, H)` activations, keeping what backward needs only when `keepsCache` is set.
+    func forward(_ batch: TokenBatch, training: Bool, keepsCache: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache?) {
         try validate(batch)
         let (b, t, e) = (batch.batchSize, batch.sequenceLength, embeddingSize)
         var summed = Tensor(uninitialized: [b, t, e])
@@ -124,11 +130,12 @@ public final class Embeddings: @unchecked Sendable {
                 }
             }
         }
-        let (normalized, normCache) = try norm.forward(summed)
+        let (normalized, normCache) = try norm.forward(summed, adding: nil, mask: nil, keepsCache: keepsCache)
         let projected = try projection.forward(normalized)
         let mask = dropout.mask(shape: projected.shape, training: training, random: &random)
-        return (Dropout.apply(projected, mask: mask),
-                Cache(batch: batch, normCache: normCache, normalized: normalized, dropoutMask: mask))
+        let output = Dropout.apply(projected, mask: mask)
+        guard keepsCache, let normCache else { return (output, nil) }
+        return (output, Cache(batch: batch, normCache: normCache, normalized: normalized, dropoutMask: mask))
     }
 
     /// Adds the tables', norm's and projection's gradients.

@@ -76,21 +76,37 @@ public final class Encoder: @unchecked Sendable {
 
     /// `(B, T, H)` hidden states for `batch`.
     public func forward(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
+        let (hidden, cache) = try forward(batch, training: training, keepsCache: true, random: &random)
+        return (hidden, cache!)
+    }
+
+    /// `(B, T, H)` hidden states for `batch` in evaluation mode (no dropout), keeping nothing for a
+    /// backward pass: the same values as `forward(batch, training: false, …)` with less memory and
+    /// fewer passes (no LayerNorm keeps its normalised input, the activation is applied in place).
+    public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
+        var random = SeededRandom(seed: 0)  // unused: nothing is random in evaluation mode
+        return try forward(batch, training: false, keepsCache: false, random: &random).output
+    }
+
+    private func forward(_ batch: TokenBatch, training: Bool, keepsCache: Bool, random: inout SeededRandom)
+        throws -> (output: Tensor, cache: Cache?)
+    {
         let context = MixerContext(isTraining: training, paddingMask: batch.paddingMask)
-        var (hidden, embeddingCache) = try embeddings.forward(batch, training: training, random: &random)
+        var (hidden, embeddingCache) = try embeddings.forward(batch, training: training, keepsCache: keepsCache, random: &random)
         var caches: [EncoderBlock.Cache] = []
-        caches.reserveCapacity(blocks.count)
+        caches.reserveCapacity(keepsCache ? blocks.count : 0)
         for block in blocks {
-            let (next, cache) = try block.forward(hidden, context: context, random: &random)
+            let (next, cache) = try block.forward(hidden, context: context, keepsCache: keepsCache, random: &random)
             hidden = next
-            caches.append(cache)
+            if let cache { caches.append(cache) }
         }
         var finalNormCache: LayerNorm.Cache?
         if let finalNorm {
-            let (normalized, cache) = try finalNorm.forward(hidden)
+            let (normalized, cache) = try finalNorm.forward(hidden, adding: nil, mask: nil, keepsCache: keepsCache)
             hidden = normalized
             finalNormCache = cache
         }
+        guard keepsCache, let embeddingCache else { return (hidden, nil) }
         return (hidden, Cache(embeddings: embeddingCache, blocks: caches, finalNorm: finalNormCache, context: context))
     }
 

@@ -17,7 +17,10 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// No dropout on the mixing output (as in FNet). Parameter names follow HF FNet under `prefix`
 /// (`fourier.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`); the mixer's
 /// parameters are named `prefix + "mixer." + name`.
-/// Cost per example: the mixer's plus `4·T·H·F` flops for the feed-forward GEMMs.
+/// Cost per example: the mixer's plus `4·T·H·F` flops for the feed-forward GEMMs forward (`8·T·H·F`
+/// backward). The residual sums, dropout and bias gradients are fused into the LayerNorm, GELU and GEMM
+/// passes (see `forward(_:context:keepsCache:random:)` and `backward`): a post-LN block makes four passes
+/// over its activations forward and four backward besides the mixer and the GEMMs.
 public final class EncoderBlock: @unchecked Sendable {
     public let prefix: String
     public let mixer: any TokenMixer
@@ -36,7 +39,8 @@ public final class EncoderBlock: @unchecked Sendable {
         let mixerResiduals: MixerResiduals
         let mixingNormCache: LayerNorm.Cache
         let feedForwardInput: Tensor
-        let preActivation: Tensor
+        /// `gelu′` at the pre-activation (`GELU.activate`), so backward evaluates no transcendental.
+        let activationDerivative: Tensor
         let activated: Tensor
         let dropoutMask: Tensor?
         let outputNormCache: LayerNorm.Cache
@@ -66,57 +70,104 @@ public final class EncoderBlock: @unchecked Sendable {
 
     /// Runs the block on `(B, T, H)` activations.
     public func forward(_ x: Tensor, context: MixerContext, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
+        let (output, cache) = try forward(x, context: context, keepsCache: true, random: &random)
+        return (output, cache!)
+    }
+
+    /// Runs the block, keeping what backward needs only when `keepsCache` is set (inference keeps
+    /// nothing: the activation is applied in place and no LayerNorm keeps its normalised input).
+    ///
+    /// Passes over the `(B·T, ·)` activations, post-LN: the mixer; one fused residual sum + LayerNorm;
+    /// the first GEMM; its bias and GELU in place (writing `gelu′` beside it in training); the second
+    /// GEMM; the dropout mask; one fused `LN(h + mask ⊙ (y + b₂))`.
+    func forward(_ x: Tensor, context: MixerContext, keepsCache: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache?) {
         switch placement {
         case .post:
             let (mixed, residuals) = try mixer.forward(x, context: context)
-            let (h, normCache1) = try mixingNorm.forward(Elementwise.add(x, mixed))
-            let (y, preActivation, activated, mask) = try feedForward(h, training: context.isTraining, random: &random)
-            let (out, normCache2) = try outputNorm.forward(Elementwise.add(h, y))
+            let (h, normCache1) = try mixingNorm.forward(x, adding: mixed, mask: nil, keepsCache: keepsCache)
+            let (projected, activated, derivative) = try feedForward(h, addingOutputBias: false, keepsCache: keepsCache)
+            let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
+            let (out, normCache2) = try outputNorm.forward(
+                h, adding: projected, bias: output.bias?.value, mask: mask, keepsCache: keepsCache)
+            guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
             return (out, Cache(input: x, mixerInput: x, mixerResiduals: residuals, mixingNormCache: normCache1,
-                               feedForwardInput: h, preActivation: preActivation, activated: activated,
+                               feedForwardInput: h, activationDerivative: derivative, activated: activated,
                                dropoutMask: mask, outputNormCache: normCache2))
         case .pre:
-            let (n1, normCache1) = try mixingNorm.forward(x)
+            let (n1, normCache1) = try mixingNorm.forward(x, adding: nil, mask: nil, keepsCache: keepsCache)
             let (mixed, residuals) = try mixer.forward(n1, context: context)
             let a = Elementwise.add(x, mixed)
-            let (n2, normCache2) = try outputNorm.forward(a)
-            let (y, preActivation, activated, mask) = try feedForward(n2, training: context.isTraining, random: &random)
-            return (Elementwise.add(a, y), Cache(input: x, mixerInput: n1, mixerResiduals: residuals, mixingNormCache: normCache1,
-                                 feedForwardInput: n2, preActivation: preActivation, activated: activated,
-                                 dropoutMask: mask, outputNormCache: normCache2))
+            let (n2, normCache2) = try outputNorm.forward(a, adding: nil, mask: nil, keepsCache: keepsCache)
+            let (projected, activated, derivative) = try feedForward(n2, addingOutputBias: true, keepsCache: keepsCache)
+            let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
+            let out = Elementwise.add(a, projected, mask: mask)
+            guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
+            return (out, Cache(input: x, mixerInput: n1, mixerResiduals: residuals, mixingNormCache: normCache1,
+                               feedForwardInput: n2, activationDerivative: derivative, activated: activated,
+                               dropoutMask: mask, outputNormCache: normCache2))
         }
     }
 
-    private func feedForward(_ h: Tensor, training: Bool, random: inout SeededRandom)
-        throws -> (Tensor, Tensor, Tensor, Tensor?)
+    /// `W₂·GELU(W₁·h + b₁)` (before dropout; plus `b₂` when `addingOutputBias`, otherwise the caller
+    /// adds it), the activations, and `gelu′` when kept. `b₁` is added in the activation's pass.
+    private func feedForward(_ h: Tensor, addingOutputBias: Bool, keepsCache: Bool)
+        throws -> (projected: Tensor, activated: Tensor, derivative: Tensor?)
     {
-        let preActivation = try intermediate.forward(h)
-        let activated = activation.forward(preActivation)
-        let projected = try output.forward(activated)
-        let mask = dropout.mask(shape: projected.shape, training: training, random: &random)
-        return (Dropout.apply(projected, mask: mask), preActivation, activated, mask)
+        var activated = try intermediate.forward(h, addingBias: false)
+        let derivative = activation.activate(&activated, bias: intermediate.bias?.value, keepingDerivative: keepsCache)
+        return (try output.forward(activated, addingBias: addingOutputBias), activated, derivative)
     }
 
-    private func feedForwardBackward(_ dy: Tensor, cache: Cache) throws -> Tensor {
-        let dProjected = Dropout.apply(dy, mask: cache.dropoutMask)
-        let dActivated = try output.backward(dProjected, input: cache.activated)
-        let dPre = activation.backward(dActivated, input: cache.preActivation)
-        return try intermediate.backward(dPre, input: cache.feedForwardInput)
+    /// Adds the feed-forward parameters' gradients given `dProjected` (the gradient of `W₂·a + b₂`)
+    /// and, when an earlier pass already summed them, its column sums; returns the gradient with respect
+    /// to the first GEMM's output, `dPre = (dProjected·W₂) ⊙ gelu′`. The caller turns it into the input
+    /// gradient (`dPre·W₁`).
+    private func feedForwardBackward(_ dProjected: Tensor, projectedColumnSums: [Float]?, cache: Cache) -> Tensor {
+        output.addParameterGradients(dProjected, input: cache.activated, biasGradient: projectedColumnSums)
+        var dPre = output.inputGradient(dProjected)
+        let preColumnSums = Elementwise.multiplyInPlaceWithColumnSums(
+            &dPre, by: cache.activationDerivative, width: intermediate.outputSize)
+        intermediate.addParameterGradients(dPre, input: cache.feedForwardInput, biasGradient: preColumnSums)
+        return dPre
     }
 
     /// Adds every parameter's gradient and returns the gradient with respect to the block's input.
+    ///
+    /// Post-LN: one fused LayerNorm backward pass gives `dSum`, `mask ⊙ dSum` and the second bias's
+    /// gradient; the GEMMs `dW₂`, `dA = dProjected·W₂`; one pass `dPre = dA ⊙ gelu′` with the first
+    /// bias's gradient; `dW₁`; then `dh = dSum + dPre·W₁` as one GEMM adding onto `dSum` (the residual
+    /// path), the mixing LayerNorm's backward, the mixer's, and the residual sum in place.
     public func backward(_ dy: Tensor, cache: Cache, context: MixerContext) throws -> Tensor {
+        let rows = dy.count / outputNorm.size
+        guard dy.shape == cache.input.shape, rows * intermediate.outputSize == cache.activated.count else {
+            throw MixLabError.shapeMismatch(
+                expected: Shape.describe(cache.input.shape), found: dy.shape, location: "\(prefix) block output gradient",
+                fix: "pass the gradient of this block's forward output")
+        }
         switch placement {
         case .post:
-            let dSum = outputNorm.backward(dy, cache: cache.outputNormCache)
-            let dh = Elementwise.add(dSum, try feedForwardBackward(dSum, cache: cache))
-            let dResidual = mixingNorm.backward(dh, cache: cache.mixingNormCache)
-            return Elementwise.add(dResidual, try mixer.backward(dResidual, residuals: cache.mixerResiduals, context: context))
+            var (dSum, dMasked, projectedColumnSums) = outputNorm.backward(dy, cache: cache.outputNormCache, mask: cache.dropoutMask)
+            let dPre = feedForwardBackward(dMasked ?? dSum, projectedColumnSums: projectedColumnSums, cache: cache)
+            dMasked = nil
+            intermediate.addInputGradient(dPre, into: &dSum)  // dh = dSum + dPre·W₁
+            let dResidual = mixingNorm.backward(dSum, cache: cache.mixingNormCache)
+            var dx = try mixer.backward(dResidual, residuals: cache.mixerResiduals, context: context)
+            Elementwise.addInPlace(&dx, dResidual)
+            return dx
         case .pre:
-            let dn2 = try feedForwardBackward(dy, cache: cache)
-            let da = Elementwise.add(dy, outputNorm.backward(dn2, cache: cache.outputNormCache))
+            let dPre: Tensor
+            if let mask = cache.dropoutMask {
+                let (dProjected, columnSums) = Elementwise.multiplyWithColumnSums(dy, mask, width: outputNorm.size)
+                dPre = feedForwardBackward(dProjected, projectedColumnSums: columnSums, cache: cache)
+            } else {
+                dPre = feedForwardBackward(dy, projectedColumnSums: nil, cache: cache)
+            }
+            var da = outputNorm.backward(intermediate.inputGradient(dPre), cache: cache.outputNormCache)
+            Elementwise.addInPlace(&da, dy)
             let dn1 = try mixer.backward(da, residuals: cache.mixerResiduals, context: context)
-            return Elementwise.add(da, mixingNorm.backward(dn1, cache: cache.mixingNormCache))
+            var dx = mixingNorm.backward(dn1, cache: cache.mixingNormCache)
+            Elementwise.addInPlace(&dx, da)
+            return dx
         }
     }
 }

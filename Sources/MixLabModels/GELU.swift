@@ -24,12 +24,7 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
                 case .tanh:
                     let (input, output) = (px.baseAddress!, py.baseAddress!)
                     Parallelism.forEachRange(of: x.count, minimumPerThread: Elementwise.grain) { range in
-                        VectorMath.apply(input + range.lowerBound, output + range.lowerBound, count: range.count) { v in
-                            let cube: SIMD16<Float> = v * v * v
-                            let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
-                            let half: SIMD16<Float> = 0.5 * v
-                            return half * (1 + VectorMath.tanh(u))
-                        }
+                        VectorMath.apply(input + range.lowerBound, output + range.lowerBound, count: range.count, Self.tanhValue)
                     }
                 case .erf:
                     for i in 0..<x.count { py[i] = 0.5 * px[i] * (1 + Foundation.erf(px[i] * 0.707_106_78)) }
@@ -37,6 +32,119 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
             }
         }
         return y
+    }
+
+    /// In place, `x ← gelu(x + bias)` (the bias `[width]` added to every row of `x`'s last axis first,
+    /// when given); with `keepingDerivative`, also returns `gelu′` at the pre-activation, computed from the
+    /// same `tanh` (or `erf`) value, so the backward pass is one product (`dx = dy ⊙ gelu′`) without
+    /// evaluating a transcendental function again.
+    ///
+    /// Without a bias the activations equal `forward(x)` bit for bit. The derivative is the formula of
+    /// `backward` with `u` formed as in the forward pass, `√(2/π)(x + 0.044715x³)`, so it can differ
+    /// from `backward`'s in the last bits.
+    func activate(_ x: inout Tensor, bias: Tensor? = nil, keepingDerivative: Bool) -> Tensor? {
+        var derivative = Tensor(uninitialized: keepingDerivative ? x.shape : [0])
+        let count = x.count
+        precondition(bias == nil || (bias!.rank == 1 && x.shape.last == bias!.count), "GELU: bias \(bias!.shape) for input \(x.shape)")
+        let pb = bias?.storage.pointer
+        derivative.withUnsafeMutableBufferPointer { pd in
+            x.withUnsafeMutableBufferPointer { px in
+                let values = px.baseAddress!, slopes = keepingDerivative ? pd.baseAddress! : nil
+                if let pb, let width = bias?.count {
+                    Elementwise.forEachRows(count / width, width: width) { rows in
+                        for row in rows {
+                            let offset = row * width
+                            activate(values + offset, bias: pb, slopes: slopes.map { $0 + offset }, count: width)
+                        }
+                    }
+                } else {
+                    Parallelism.forEachRange(of: count, minimumPerThread: Elementwise.grain) { range in
+                        let offset = range.lowerBound
+                        activate(values + offset, bias: nil, slopes: slopes.map { $0 + offset }, count: range.count)
+                    }
+                }
+            }
+        }
+        return keepingDerivative ? derivative : nil
+    }
+
+    /// `values ← gelu(values + bias)` for `count` contiguous values (`bias` lined up with them), writing
+    /// `gelu′` to `slopes` when given.
+    @inline(__always)
+    private func activate(
+        _ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, slopes: UnsafeMutablePointer<Float>?, count: Int
+    ) {
+        switch self {
+        case .tanh:
+            if let slopes {
+                var i = 0
+                while i + 16 <= count {
+                    var v = FusedRows.load(values + i)
+                    if let bias { v += FusedRows.load(bias + i) }
+                    let (y, d) = Self.tanhValueAndDerivative(v)
+                    FusedRows.store(y, values + i)
+                    FusedRows.store(d, slopes + i)
+                    i += 16
+                }
+                let tail = count - i
+                if tail > 0 {
+                    var v = SIMD16<Float>(repeating: 0)
+                    for lane in 0..<tail { v[lane] = values[i + lane] }
+                    if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
+                    let (y, d) = Self.tanhValueAndDerivative(v)
+                    for lane in 0..<tail {
+                        values[i + lane] = y[lane]
+                        slopes[i + lane] = d[lane]
+                    }
+                }
+            } else {
+                // Inference: the value alone (no derivative to compute).
+                var i = 0
+                while i + 16 <= count {
+                    var v = FusedRows.load(values + i)
+                    if let bias { v += FusedRows.load(bias + i) }
+                    FusedRows.store(Self.tanhValue(v), values + i)
+                    i += 16
+                }
+                let tail = count - i
+                if tail > 0 {
+                    var v = SIMD16<Float>(repeating: 0)
+                    for lane in 0..<tail { v[lane] = values[i + lane] }
+                    if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
+                    let y = Self.tanhValue(v)
+                    for lane in 0..<tail { values[i + lane] = y[lane] }
+                }
+            }
+        case .erf:
+            for i in 0..<count {
+                var v = values[i]
+                if let bias { v += bias[i] }
+                let e = Foundation.erf(v * 0.707_106_78)
+                values[i] = 0.5 * v * (1 + e)
+                slopes?[i] = 0.5 * (1 + e) + v * (0.398_942_28 * Foundation.exp(-0.5 * v * v))
+            }
+        }
+    }
+
+    /// The tanh form's value, `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+    @inline(__always)
+    static func tanhValue(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        let cube: SIMD16<Float> = v * v * v
+        let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
+        let half: SIMD16<Float> = 0.5 * v
+        return half * (1 + VectorMath.tanh(u))
+    }
+
+    /// The tanh form's value and derivative from one `tanh`.
+    @inline(__always)
+    static func tanhValueAndDerivative(_ v: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+        let cube: SIMD16<Float> = v * v * v
+        let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
+        let half: SIMD16<Float> = 0.5 * v
+        let t = VectorMath.tanh(u)
+        let slope: SIMD16<Float> = 0.797_884_56 * (1 + 0.134_145 * (v * v))  // du/dx
+        let derivative: SIMD16<Float> = 0.5 * (1 + t) + half * (1 - t * t) * slope
+        return (half * (1 + t), derivative)
     }
 
     /// `dy ⊙ gelu′(x)`.

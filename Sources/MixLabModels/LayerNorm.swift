@@ -9,6 +9,12 @@ import MixLabKernels
 /// (`….LayerNorm.weight`). Backward, with `x̂ = (x − μ)·r`, `r = 1/√(σ² + ε)`, `g = dy ⊙ γ`:
 /// `dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂))`, `dγ += Σ dy ⊙ x̂`, `dβ += Σ dy`. O(N·C).
 ///
+/// The encoder block calls the fused forms: `forward(_:adding:bias:mask:keepsCache:)` normalises a
+/// residual sum `x + m ⊙ (z + b)` (the sublayer output `z + b` under a dropout mask `m`) in the same pass
+/// that forms it, and `backward(_:cache:mask:)` also returns `m ⊙ dx` and its column sums (the gradient
+/// of the sublayer output and of its bias) from the pass that computes `dx`. Every row is one pass over
+/// memory (the row stays in L1 between its reductions and its outputs), 16 lanes at a time.
+///
 /// Reference: J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv 1607.06450.
 public final class LayerNorm: @unchecked Sendable {
     public let weight: Parameter
@@ -35,134 +41,118 @@ public final class LayerNorm: @unchecked Sendable {
 
     /// Normalises each row of `x` (`[…, size]`).
     public func forward(_ x: Tensor) throws -> (output: Tensor, cache: Cache) {
+        let (y, cache) = try forward(x, adding: nil, mask: nil, keepsCache: true)
+        return (y, cache!)
+    }
+
+    /// Normalises each row of `x + mask ⊙ (z + bias)` (or of `x` when `z` is nil; `bias`, `[size]`, and
+    /// `mask` apply to `z` only, each when given), keeping what backward needs when `keepsCache` is set.
+    func forward(_ x: Tensor, adding z: Tensor?, bias zBias: Tensor? = nil, mask: Tensor?, keepsCache: Bool) throws -> (output: Tensor, cache: Cache?) {
         guard x.shape.last == size else {
             throw MixLabError.shapeMismatch(expected: "[…, \(size)]", found: x.shape, location: "\(weight.name) input")
         }
+        precondition(z == nil || z!.shape == x.shape, "LayerNorm: summand shape \(z!.shape) differs from \(x.shape)")
+        precondition(mask == nil || (z != nil && mask!.shape == x.shape), "LayerNorm: mask without a matching summand")
+        precondition(zBias == nil || (z != nil && zBias!.shape == [size]), "LayerNorm: summand bias without a matching summand")
         let rows = x.count / size
         var y = Tensor(uninitialized: x.shape)
-        var normalized = Tensor(uninitialized: x.shape)
-        var reciprocal = [Float](repeating: 0, count: rows)
+        var normalized = keepsCache ? Tensor(uninitialized: x.shape) : Tensor(zeros: [0])
+        var reciprocal = [Float](repeating: 0, count: keepsCache ? rows : 0)
         let (c, epsilon) = (size, self.epsilon)
+        let pz = z?.storage.pointer, pm = mask?.storage.pointer, pb = zBias?.storage.pointer
         x.withUnsafeBufferPointer { px in
-            weight.value.withUnsafeBufferPointer { gamma in
-                bias.value.withUnsafeBufferPointer { beta in
-                    y.withUnsafeMutableBufferPointer { py in
-                        normalized.withUnsafeMutableBufferPointer { pn in
-                            reciprocal.withUnsafeMutableBufferPointer { pr in
-                                let (input, output, norm, rstd) = (px.baseAddress!, py.baseAddress!, pn.baseAddress!, pr.baseAddress!)
-                                let (g, b) = (gamma.baseAddress!, beta.baseAddress!)
-                                Elementwise.forEachRows(rows, width: c) { range in
-                                    for row in range {
-                                        let offset = row * c
-                                        let mean = Self.sum(input + offset, c) / Float(c)
-                                        let variance = Self.sumOfSquaredDeviations(input + offset, c, mean) / Float(c)
-                                        let r = 1 / (variance + epsilon).squareRoot()
-                                        rstd[row] = r
-                                        for j in 0..<c {
-                                            let value = (input[offset + j] - mean) * r
-                                            norm[offset + j] = value
-                                            output[offset + j] = value * g[j] + b[j]
-                                        }
-                                    }
+            y.withUnsafeMutableBufferPointer { py in
+                normalized.withUnsafeMutableBufferPointer { pn in
+                    reciprocal.withUnsafeMutableBufferPointer { pr in
+                        let (input, output) = (px.baseAddress!, py.baseAddress!)
+                        let norm = keepsCache ? pn.baseAddress! : nil, rstd = keepsCache ? pr.baseAddress! : nil
+                        let (g, b) = (UnsafePointer(weight.value.storage.pointer), UnsafePointer(bias.value.storage.pointer))
+                        Elementwise.forEachRows(rows, width: c) { range in
+                            for row in range {
+                                let offset = row * c
+                                // The row to normalise: x itself, or the sum formed in the output row.
+                                let source: UnsafePointer<Float>
+                                if let pz, let pb {
+                                    FusedRows.sum(
+                                        input + offset, pz + offset, bias: pb, mask: pm.map { $0 + offset }, into: output + offset,
+                                        count: c)
+                                    source = UnsafePointer(output + offset)
+                                } else if let pz {
+                                    FusedRows.sum(input + offset, pz + offset, mask: pm.map { $0 + offset }, into: output + offset, count: c)
+                                    source = UnsafePointer(output + offset)
+                                } else {
+                                    source = input + offset
                                 }
+                                let mean = FusedRows.sum(source, c) / Float(c)
+                                let variance = FusedRows.sumOfSquaredDeviations(source, c, mean) / Float(c)
+                                let r = 1 / (variance + epsilon).squareRoot()
+                                rstd?[row] = r
+                                FusedRows.normalize(
+                                    source, mean: mean, reciprocal: r, gamma: g, beta: b, normalized: norm.map { $0 + offset },
+                                    output: output + offset, count: c)
                             }
                         }
                     }
                 }
             }
         }
-        return (y, Cache(normalized: normalized, reciprocalStandardDeviation: reciprocal))
+        return (y, keepsCache ? Cache(normalized: normalized, reciprocalStandardDeviation: reciprocal) : nil)
     }
 
     /// Adds `dγ`, `dβ` into the gradients and returns `dx`.
     public func backward(_ dy: Tensor, cache: Cache) -> Tensor {
+        backward(dy, cache: cache, mask: nil).input
+    }
+
+    /// Adds `dγ`, `dβ` into the gradients and returns `dx` (the gradient with respect to the normalised
+    /// sum), `mask ⊙ dx` (the gradient with respect to the masked term; nil without a mask, when it is
+    /// `dx` itself) and the column sums of `mask ⊙ dx` (`[C]`, the gradient of the masked term's bias).
+    ///
+    /// `dγ`, `dβ` and the column sums are sums over rows: each thread sums its own rows, then the partial
+    /// sums are added in thread order (a fixed order for a fixed thread count).
+    func backward(_ dy: Tensor, cache: Cache, mask: Tensor?) -> (input: Tensor, masked: Tensor?, maskedColumnSums: [Float]) {
         let c = size, rows = dy.count / size
+        precondition(cache.normalized.shape == dy.shape, "LayerNorm: gradient shape \(dy.shape) differs from the forward input's")
+        precondition(mask == nil || mask!.shape == dy.shape, "LayerNorm: mask shape differs from the gradient's")
         var dx = Tensor(uninitialized: dy.shape)
-        // dγ and dβ are sums over rows: each thread sums its own rows, then the partial sums are added in
-        // thread order (a fixed order for a fixed thread count).
-        let threads = Parallelism.threads
-        var partialGamma = [Float](repeating: 0, count: threads * c)
-        var partialBeta = [Float](repeating: 0, count: threads * c)
-        dy.withUnsafeBufferPointer { pdy in
-            cache.normalized.withUnsafeBufferPointer { pn in
-                weight.value.withUnsafeBufferPointer { gamma in
-                    dx.withUnsafeMutableBufferPointer { pdx in
-                        partialGamma.withUnsafeMutableBufferPointer { pg in
-                            partialBeta.withUnsafeMutableBufferPointer { pb in
-                                cache.reciprocalStandardDeviation.withUnsafeBufferPointer { pr in
-                                    let (g, n, out, gm) = (pdy.baseAddress!, pn.baseAddress!, pdx.baseAddress!, gamma.baseAddress!)
-                                    let (sumGamma, sumBeta, rstd) = (pg.baseAddress!, pb.baseAddress!, pr.baseAddress!)
-                                    Parallelism.forEachNumberedChunk(of: rows, chunks: threads) { chunk, range in
-                                        let dGamma = sumGamma + chunk * c, dBeta = sumBeta + chunk * c
-                                        for row in range {
-                                            let offset = row * c
-                                            var meanG: Float = 0, meanGN: Float = 0
-                                            for j in 0..<c {
-                                                let scaled = g[offset + j] * gm[j]
-                                                meanG += scaled
-                                                meanGN += scaled * n[offset + j]
-                                                dGamma[j] += g[offset + j] * n[offset + j]
-                                                dBeta[j] += g[offset + j]
-                                            }
-                                            meanG /= Float(c)
-                                            meanGN /= Float(c)
-                                            let r = rstd[row]
-                                            for j in 0..<c {
-                                                out[offset + j] = r * (g[offset + j] * gm[j] - meanG - n[offset + j] * meanGN)
-                                            }
-                                        }
-                                    }
-                                }
+        var masked = Tensor(uninitialized: mask == nil ? [0] : dy.shape)
+        let (pg, pn, gm) = (UnsafePointer(dy.storage.pointer), UnsafePointer(cache.normalized.storage.pointer),
+                            UnsafePointer(weight.value.storage.pointer))
+        let pm = mask.map { UnsafePointer($0.storage.pointer) }
+        var columnSums = [Float](repeating: 0, count: c)
+        dx.withUnsafeMutableBufferPointer { pdx in
+            masked.withUnsafeMutableBufferPointer { pmasked in
+                let out = pdx.baseAddress!, maskedOut = pmasked.baseAddress!
+                cache.reciprocalStandardDeviation.withUnsafeBufferPointer { pr in
+                    let rstd = pr.baseAddress!
+                    let partials = ColumnPartials(width: c, kinds: 3, rows: rows)
+                    partials.run { range, sums in
+                        let (dGamma, dBeta, dMasked) = (sums, sums + c, sums + 2 * c)
+                        for row in range {
+                            let offset = row * c
+                            FusedRows.layerNormBackward(
+                                g: pg + offset, n: pn + offset, gamma: gm, reciprocal: rstd[row], output: out + offset,
+                                dGamma: dGamma, dBeta: dBeta, count: c)
+                            if let pm {
+                                FusedRows.multiplyAccumulating(
+                                    out + offset, pm + offset, into: maskedOut + offset, columnSums: dMasked, count: c)
+                            } else {
+                                FusedRows.accumulate(UnsafePointer(out + offset), into: dMasked, count: c)
+                            }
+                        }
+                    }
+                    weight.gradient.withUnsafeMutableBufferPointer { dgamma in
+                        bias.gradient.withUnsafeMutableBufferPointer { dbeta in
+                            columnSums.withUnsafeMutableBufferPointer { sums in
+                                partials.add(kind: 0, into: dgamma.baseAddress!)
+                                partials.add(kind: 1, into: dbeta.baseAddress!)
+                                partials.add(kind: 2, into: sums.baseAddress!)
                             }
                         }
                     }
                 }
             }
         }
-        weight.gradient.withUnsafeMutableBufferPointer { dgamma in
-            bias.gradient.withUnsafeMutableBufferPointer { dbeta in
-                for chunk in 0..<threads {
-                    for j in 0..<c {
-                        dgamma[j] += partialGamma[chunk * c + j]
-                        dbeta[j] += partialBeta[chunk * c + j]
-                    }
-                }
-            }
-        }
-        return dx
-    }
-
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD16<Float>(repeating: 0)
-        var i = 0
-        while i + 16 <= n {
-            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            i += 16
-        }
-        var total = acc.sum()
-        while i < n {
-            total += x[i]
-            i += 1
-        }
-        return total
-    }
-
-    @inline(__always)
-    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, _ mean: Float) -> Float {
-        var acc = SIMD16<Float>(repeating: 0)
-        var i = 0
-        while i + 16 <= n {
-            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mean
-            acc += d * d
-            i += 16
-        }
-        var total = acc.sum()
-        while i < n {
-            let d = x[i] - mean
-            total += d * d
-            i += 1
-        }
-        return total
+        return (dx, mask == nil ? nil : masked, columnSums)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MixLabCore
+import MixLabKernels
 
 /// An optimiser: updates trainable parameters from their accumulated gradients.
 ///
@@ -61,18 +62,39 @@ public final class AdamW: Optimizer {
         let correction2 = 1 - Float(pow(Double(beta2), Double(stepCount)))
         for (name, parameter) in parameters where parameter.isTrainable {
             let decay = decayExclusions.contains(where: name.contains) ? 0 : learningRate * weightDecay
-            var m = firstMoments[name] ?? Tensor(zeros: parameter.value.shape)
-            var v = secondMoments[name] ?? Tensor(zeros: parameter.value.shape)
+            // Taken out of the dictionaries while updated, so the tensors are not shared and are updated
+            // in place instead of copied.
+            var m = firstMoments.removeValue(forKey: name) ?? Tensor(zeros: parameter.value.shape)
+            var v = secondMoments.removeValue(forKey: name) ?? Tensor(zeros: parameter.value.shape)
             let (b1, b2, eps) = (beta1, beta2, epsilon)
             parameter.gradient.withUnsafeBufferPointer { g in
                 m.withUnsafeMutableBufferPointer { pm in
                     v.withUnsafeMutableBufferPointer { pv in
                         parameter.value.withUnsafeMutableBufferPointer { theta in
-                            for i in 0..<theta.count {
-                                theta[i] -= decay * theta[i]
-                                pm[i] = b1 * pm[i] + (1 - b1) * g[i]
-                                pv[i] = b2 * pv[i] + (1 - b2) * g[i] * g[i]
-                                theta[i] -= learningRate * (pm[i] / correction1) / ((pv[i] / correction2).squareRoot() + eps)
+                            let count = theta.count
+                            let (g, pm, pv, theta) = (g.baseAddress!, pm.baseAddress!, pv.baseAddress!, theta.baseAddress!)
+                            Parallelism.forEachRange(of: count, minimumPerThread: Elementwise.grain) { range in
+                                var i = range.lowerBound
+                                // 16 lanes, the same operations in the same order as the scalar tail.
+                                while i + 16 <= range.upperBound {
+                                    let gi = FusedRows.load(g + i)
+                                    var t = FusedRows.load(theta + i)
+                                    t -= decay * t
+                                    let mi = b1 * FusedRows.load(pm + i) + (1 - b1) * gi
+                                    let vi = b2 * FusedRows.load(pv + i) + (1 - b2) * gi * gi
+                                    t -= learningRate * (mi / correction1) / ((vi / correction2).squareRoot() + eps)
+                                    FusedRows.store(mi, pm + i)
+                                    FusedRows.store(vi, pv + i)
+                                    FusedRows.store(t, theta + i)
+                                    i += 16
+                                }
+                                while i < range.upperBound {
+                                    theta[i] -= decay * theta[i]
+                                    pm[i] = b1 * pm[i] + (1 - b1) * g[i]
+                                    pv[i] = b2 * pv[i] + (1 - b2) * g[i] * g[i]
+                                    theta[i] -= learningRate * (pm[i] / correction1) / ((pv[i] / correction2).squareRoot() + eps)
+                                    i += 1
+                                }
                             }
                         }
                     }
@@ -129,7 +151,7 @@ public final class SGD: Optimizer {
     public func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float) {
         stepCount += 1
         for (name, parameter) in parameters where parameter.isTrainable {
-            var b = velocities[name] ?? Tensor(zeros: parameter.value.shape)
+            var b = velocities.removeValue(forKey: name) ?? Tensor(zeros: parameter.value.shape)  // not shared: updated in place
             let (mu, decay) = (momentum, weightDecay)
             parameter.gradient.withUnsafeBufferPointer { g in
                 b.withUnsafeMutableBufferPointer { pb in

@@ -44,6 +44,12 @@ public final class SequenceClassifier: @unchecked Sendable {
         return (logits, Cache(encoder: encoderCache, head: headCache))
     }
 
+    /// `(B, K)` logits in evaluation mode, keeping nothing for a backward pass (see
+    /// `Encoder.hiddenStates`): the same values as `logits(batch, training: false, …)`.
+    public func logits(_ batch: TokenBatch) throws -> Tensor {
+        try head.forward(try encoder.hiddenStates(batch), paddingMask: batch.paddingMask).logits
+    }
+
     /// Forward, loss and backward for one batch: adds every parameter's gradient and returns the loss.
     public func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom)
         throws -> CrossEntropy.Result

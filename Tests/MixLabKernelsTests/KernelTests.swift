@@ -42,7 +42,92 @@ import MixLabCore
     }
 }
 
+@Suite struct GEMMPartitionTests {
+    /// `C = op(A)·op(B)` with the blocks of a split over `threads`, each block one single-threaded call,
+    /// run one after another.
+    static func product(_ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, threads: Int) -> [Float] {
+        var random = SeededRandom(seed: 3)
+        let a = Tensor.normal([m * k], using: &random), b = Tensor.normal([k * n], using: &random)
+        var c = Tensor(zeros: [m * n])
+        let partition = GEMMPartition(m: m, n: n, k: k, threads: threads)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    for index in 0..<partition.blockCount {
+                        let block = partition.block(index)
+                        let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
+                        let (a, b, c) = block.offsets(
+                            a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!, transposeA: transposeA,
+                            transposeB: transposeB, lda: lda, ldb: ldb, ldc: n)
+                        BLAS.sgemmOnThisThread(
+                            transposeA: transposeA, transposeB: transposeB, m: block.m, n: block.n, k: k, alpha: 1,
+                            a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+                    }
+                }
+            }
+        }
+        return c.values
+    }
+
+    @Test func blocksTileTheResultExactlyOnce() {
+        for (m, n) in [(301, 75), (75, 301), (64, 64), (17, 2000)] {
+            for threads in 1...3 {
+                let partition = GEMMPartition(m: m, n: n, k: 600, threads: threads)
+                var covered = [Int](repeating: 0, count: m * n)
+                for index in 0..<partition.blockCount {
+                    let block = partition.block(index)
+                    for i in block.row..<(block.row + block.m) {
+                        for j in block.column..<(block.column + block.n) { covered[i * n + j] += 1 }
+                    }
+                }
+                #expect(covered.allSatisfy { $0 == 1 }, "\(m)×\(n) over \(threads) threads")
+                #expect(partition.blockCount == (threads == 1 ? 1 : threads))
+            }
+        }
+        #expect(GEMMPartition(m: 8, n: 8, k: 8, threads: 2).blockCount == 1)  // too small to split
+    }
+
+    /// The split never cuts the inner dimension: a split product agrees with one call up to the last bits
+    /// (OpenBLAS's kernels may treat block edges differently), and the same split gives the same bits.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func splitProductsMatchOneCallAndRepeatExactly(_ transposeA: Bool, _ transposeB: Bool) throws {
+        try BLAS.requireAvailable(for: "test")
+        for (m, n, k) in [(301, 75, 97), (75, 301, 97), (40, 900, 64)] {
+            let whole = Self.product(transposeA, transposeB, m: m, n: n, k: k, threads: 1)
+            for threads in [2, 3] {
+                let split = Self.product(transposeA, transposeB, m: m, n: n, k: k, threads: threads)
+                let worst = zip(split, whole).map { abs($0.0 - $0.1) / max(1, abs($0.1)) }.max() ?? 0
+                #expect(worst < 1e-5, "\(m)×\(n)×\(k) over \(threads) threads: relative difference \(worst)")
+                let again = Self.product(transposeA, transposeB, m: m, n: n, k: k, threads: threads)
+                #expect(zip(split, again).allSatisfy { $0.0.bitPattern == $0.1.bitPattern })
+            }
+        }
+    }
+}
+
 @Suite struct ParallelismTests {
+    @Test func loopsInsideAParallelChunkRunInlineOverTheSameChunks() {
+        let outer = 4
+        let inner = 10
+        let seen = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner)
+        seen.initialize(repeating: 0, count: outer * inner)
+        defer { seen.deallocate() }
+        let nested = UnsafeMutablePointer<Bool>.allocate(capacity: outer)
+        nested.initialize(repeating: false, count: outer)
+        defer { nested.deallocate() }
+        Parallelism.forEachChunk(of: outer, chunks: outer) { range in
+            for o in range {
+                nested[o] = Parallelism.isInsideParallelRegion
+                Parallelism.forEachNumberedChunk(of: inner, chunks: 3) { _, rows in
+                    for i in rows { seen[o * inner + i] += 1 }
+                }
+            }
+        }
+        #expect((0..<(outer * inner)).allSatisfy { seen[$0] == 1 })
+        #expect((0..<outer).allSatisfy { nested[$0] })
+        #expect(!Parallelism.isInsideParallelRegion)
+    }
+
     @Test func chunksCoverTheRangeExactlyOnce() {
         for count in [0, 1, 5, 17] {
             for chunks in 1...4 {

@@ -4,27 +4,51 @@ import MixLabMixers
 import Testing
 
 @Suite struct BlockTests {
+    /// Without dropout in evaluation mode, and with dropout in training mode (every forward pass draws the
+    /// same mask from the same seed, so the loss is a fixed function of the input and the parameters).
     @Test(arguments: ["fourier", "identity"], NormPlacement.allCases)
     func blockGradientsMatchFiniteDifferences(_ mixerName: String, _ placement: NormPlacement) throws {
-        var random = SeededRandom(seed: 3)
-        let mixer = try MixerRegistry.shared.make(mixerName, configuration: MixerConfiguration(mixerName == "fourier" ? ["norm": "ortho"] : [:]))
-        let block = EncoderBlock(prefix: "b.", mixer: mixer, hiddenSize: 8, intermediateSize: 12, dropout: try Dropout(probability: 0),
-                                 placement: placement, layerNormEpsilon: 1e-5, random: &random)
-        let x = Tensor.normal([2, 6, 8], using: &random)
-        let g = Tensor.normal([2, 6, 8], using: &random)
-        let context = MixerContext.inference
-        let (_, cache) = try block.forward(x, context: context, random: &random)
-        let dx = try block.backward(g, cache: cache, context: context)
-        var check = GradientCheck(seed: 1, step: 1e-2)
-        func loss(_ input: Tensor) throws -> Double {
-            var r = SeededRandom(seed: 0)
-            return try block.forward(input, context: context, random: &r).output.dot(g)
+        for probability: Float in [0, 0.3] {
+            var random = SeededRandom(seed: 3)
+            let mixer = try MixerRegistry.shared.make(mixerName, configuration: MixerConfiguration(mixerName == "fourier" ? ["norm": "ortho"] : [:]))
+            let block = EncoderBlock(prefix: "b.", mixer: mixer, hiddenSize: 8, intermediateSize: 12,
+                                     dropout: try Dropout(probability: probability), placement: placement,
+                                     layerNormEpsilon: 1e-5, random: &random)
+            let x = Tensor.normal([2, 6, 8], using: &random)
+            let g = Tensor.normal([2, 6, 8], using: &random)
+            let context = probability > 0 ? MixerContext.training : MixerContext.inference
+            func forward(_ input: Tensor) throws -> (output: Tensor, cache: EncoderBlock.Cache) {
+                var r = SeededRandom(seed: 0)
+                return try block.forward(input, context: context, random: &r)
+            }
+            let cache = try forward(x).cache
+            #expect((cache.dropoutMask != nil) == (probability > 0))
+            let dx = try block.backward(g, cache: cache, context: context)
+            var check = GradientCheck(seed: 1, step: 1e-2)
+            func loss(_ input: Tensor) throws -> Double { try forward(input).output.dot(g) }
+            let inputError = try check.worstError(at: x, analytic: dx, loss)
+            #expect(inputError < 2e-2, "\(mixerName) \(placement) p = \(probability): input gradient relative error \(inputError)")
+            for (name, parameter) in block.namedParameters {
+                let error = try check.worstError(of: parameter) { try loss(x) }
+                #expect(error < 2e-2, "\(mixerName) \(placement) p = \(probability): \(name) relative error \(error)")
+            }
         }
-        let inputError = try check.worstError(at: x, analytic: dx, loss)
-        #expect(inputError < 2e-2, "\(mixerName) \(placement): input gradient relative error \(inputError)")
-        for (name, parameter) in block.namedParameters {
-            let error = try check.worstError(of: parameter) { try loss(x) }
-            #expect(error < 2e-2, "\(mixerName) \(placement): \(name) relative error \(error)")
-        }
+    }
+
+    /// The inference path (no caches, activation in place) gives the training path's evaluation output.
+    @Test(arguments: ["fourier", "attention"], NormPlacement.allCases)
+    func forwardWithoutCacheGivesTheSameOutput(_ mixerName: String, _ placement: NormPlacement) throws {
+        var random = SeededRandom(seed: 4)
+        let mixer = try MixerRegistry.shared.make(
+            mixerName, configuration: MixerConfiguration(mixerName == "attention" ? ["heads": "2"] : [:]),
+            context: MixerBuildContext(sequenceLength: 6, hiddenSize: 8, random: SeededRandom(seed: 1)))
+        let block = EncoderBlock(prefix: "b.", mixer: mixer, hiddenSize: 8, intermediateSize: 12, dropout: try Dropout(probability: 0.1),
+                                 placement: placement, random: &random)
+        let x = Tensor.normal([3, 6, 8], using: &random)
+        var r1 = SeededRandom(seed: 0), r2 = SeededRandom(seed: 0)
+        let (kept, cache) = try block.forward(x, context: .inference, keepsCache: true, random: &r1)
+        let (plain, none) = try block.forward(x, context: .inference, keepsCache: false, random: &r2)
+        #expect(cache != nil && none == nil)
+        #expect(plain == kept)
     }
 }

@@ -55,6 +55,19 @@ import Testing
         }
     }
 
+    /// Inference without caches gives the evaluation-mode forward pass's values, bit for bit.
+    @Test(arguments: ["fourier", "attention"], NormPlacement.allCases)
+    func cacheFreeInferenceMatchesTheEvaluationForwardPass(_ mixer: String, _ placement: NormPlacement) throws {
+        var configuration = Self.tinyConfiguration(mixer: mixer, placement: placement)
+        configuration.dropout = 0.1
+        let model = try SequenceClassifier(configuration, classes: 3, sequenceLength: 6, seed: 2)
+        var random = SeededRandom(seed: 0)
+        let (hidden, _) = try model.encoder.forward(Self.batch, training: false, random: &random)
+        #expect(try model.encoder.hiddenStates(Self.batch) == hidden)
+        let (logits, _) = try model.logits(Self.batch, training: false, random: &random)
+        #expect(try model.logits(Self.batch) == logits)
+    }
+
     @Test func parameterNamesFollowTheHuggingFaceLayout() throws {
         let model = try SequenceClassifier(Self.tinyConfiguration(mixer: "fourier"), classes: 2, sequenceLength: 6, seed: 1)
         let names = model.namedParameters.map(\.name)

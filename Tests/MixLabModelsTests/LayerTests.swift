@@ -62,6 +62,71 @@ import Testing
         #expect(try check.worstError(of: norm.bias) { try norm.forward(x).output.dot(g) } < 2e-2)
     }
 
+    /// `LN(x + m ⊙ z)` in one pass equals the composition; the fused backward gives the plain `dx`, its
+    /// masked copy with column sums, and the same `dγ`, `dβ`.
+    @Test func fusedLayerNormMatchesTheComposition() throws {
+        var random = SeededRandom(seed: 6)
+        let (fused, plain) = (LayerNorm(name: "a", size: 37, epsilon: 1e-5), LayerNorm(name: "b", size: 37, epsilon: 1e-5))
+        let gamma = Tensor.normal([37], mean: 1, standardDeviation: 0.3, using: &random)
+        let beta = Tensor.normal([37], using: &random)
+        for norm in [fused, plain] {
+            norm.weight.value = gamma
+            norm.bias.value = beta
+        }
+        let x = Tensor.normal([3, 5, 37], using: &random), z = Tensor.normal([3, 5, 37], using: &random)
+        let mask = try #require(try Dropout(probability: 0.4).mask(shape: x.shape, training: true, random: &random))
+        let (y, cache) = try fused.forward(x, adding: z, mask: mask, keepsCache: true)
+        let (reference, referenceCache) = try plain.forward(Elementwise.add(x, Dropout.apply(z, mask: mask)))
+        #expect(y == reference)
+        let noCache = try fused.forward(x, adding: z, mask: mask, keepsCache: false)
+        #expect(noCache.output == reference && noCache.cache == nil)
+
+        let dy = Tensor.normal(x.shape, using: &random)
+        let (dx, masked, columnSums) = fused.backward(dy, cache: try #require(cache), mask: mask)
+        let referenceDx = plain.backward(dy, cache: referenceCache)
+        let worst = zip(dx.values, referenceDx.values).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5)
+        let maskedDx = try #require(masked)
+        #expect(maskedDx == Dropout.apply(dx, mask: mask))
+        for j in 0..<37 {
+            let sum = (0..<15).map { maskedDx[flat: $0 * 37 + j] }.reduce(0, +)
+            #expect(abs(columnSums[j] - sum) < 1e-5)
+        }
+        for (a, b) in [(fused.weight, plain.weight), (fused.bias, plain.bias)] {
+            #expect(zip(a.gradient.values, b.gradient.values).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+        #expect(fused.backward(dy, cache: try #require(cache), mask: nil).masked == nil)
+    }
+
+    /// In place with the derivative kept: the activations of `forward` bit for bit, the derivative of
+    /// `backward`.
+    @Test(arguments: GELU.allCases)
+    func geluActivationInPlaceKeepsItsDerivative(_ kind: GELU) throws {
+        var random = SeededRandom(seed: 7)
+        let x = Tensor.normal([53], standardDeviation: 3, using: &random)
+        var activated = x
+        let derivative = try #require(kind.activate(&activated, keepingDerivative: true))
+        #expect(activated == kind.forward(x))
+        let reference = kind.backward(Tensor(shape: [53], repeating: 1), input: x)
+        #expect(zip(derivative.values, reference.values).allSatisfy { abs($0 - $1) < 1e-6 })
+        var again = x
+        #expect(kind.activate(&again, keepingDerivative: false) == nil)
+        #expect(again == activated)
+    }
+
+    @Test func denseAddsItsInputGradientOntoAnotherGradient() throws {
+        try BLAS.requireAvailable(for: "test")
+        var random = SeededRandom(seed: 8)
+        let dense = Dense(name: "d", inputSize: 5, outputSize: 3, random: &random)
+        let dy = Tensor.normal([4, 3], using: &random)
+        let other = Tensor.normal([4, 5], using: &random)
+        var target = other
+        dense.addInputGradient(dy, into: &target)
+        let reference = Elementwise.add(other, dense.inputGradient(dy))
+        #expect(zip(target.values, reference.values).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(other != target, "the copy it started from is unchanged")
+    }
+
     @Test(arguments: GELU.allCases)
     func geluMatchesItsFormulaAndDerivative(_ kind: GELU) throws {
         let x = try Tensor(shape: [41], values: (0..<41).map { Float($0 - 20) * 0.25 })

@@ -24,6 +24,34 @@ import Testing
         #expect(optimizer.stepCount == 3)
     }
 
+    /// 37 values: the 16-lane path and the scalar tail, against the update in Double; a snapshot of the
+    /// state taken between steps keeps its values.
+    @Test func adamWUpdatesEveryLaneAndLeavesStateSnapshotsAlone() throws {
+        let count = 37
+        let initial = (0..<count).map { Float($0 % 7) - 3 }
+        let p = Parameter(name: "w", value: try Tensor(shape: [count], values: initial))
+        let optimizer = try AdamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, decayExclusions: [])
+        var reference = initial.map(Double.init), m = [Double](repeating: 0, count: count), v = m
+        var snapshot: [String: Tensor] = [:]
+        for step in 1...3 {
+            let g = (0..<count).map { Double(($0 * 5 + step) % 11) * 0.1 - 0.5 }
+            p.gradient = try Tensor(shape: [count], values: g.map(Float.init))
+            optimizer.step([("w", p)], learningRate: 0.01)
+            for i in 0..<count {
+                reference[i] -= 0.01 * 0.1 * reference[i]
+                m[i] = 0.9 * m[i] + 0.1 * g[i]
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                let mHat = m[i] / (1 - pow(0.9, Double(step))), vHat = v[i] / (1 - pow(0.999, Double(step)))
+                reference[i] -= 0.01 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+            if step == 1 { snapshot = optimizer.state }
+        }
+        for i in 0..<count { #expect(abs(Double(p.value[i]) - reference[i]) < 1e-5, "value \(i)") }
+        let firstMoment = try #require(snapshot["w.exp_avg"])
+        let g1 = (0..<count).map { Double(($0 * 5 + 1) % 11) * 0.1 - 0.5 }
+        for i in 0..<count { #expect(abs(Double(firstMoment[i]) - 0.1 * g1[i]) < 1e-6, "snapshot of step 1, value \(i)") }
+    }
+
     @Test func frozenParametersAndExclusionsAreRespected() throws {
         let frozen = Parameter(name: "basis", value: Tensor(shape: [2], repeating: 1), isTrainable: false)
         let bias = Parameter(name: "layer.bias", value: Tensor(shape: [2], repeating: 1))
