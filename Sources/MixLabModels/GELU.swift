@@ -24,7 +24,12 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
                 case .tanh:
                     let (input, output) = (px.baseAddress!, py.baseAddress!)
                     Parallelism.forEachRange(of: x.count, minimumPerThread: Elementwise.grain) { range in
-                        VectorMath.apply(input + range.lowerBound, output + range.lowerBound, count: range.count, Self.tanhValue)
+                        VectorMath.apply(input + range.lowerBound, output + range.lowerBound, count: range.count) { v in
+                            let cube: SIMD16<Float> = v * v * v
+                            let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
+                            let half: SIMD16<Float> = 0.5 * v
+                            return half * (1 + VectorMath.tanh(u))
+                        }
                     }
                 case .erf:
                     for i in 0..<x.count { py[i] = 0.5 * px[i] * (1 + Foundation.erf(px[i] * 0.707_106_78)) }
@@ -76,43 +81,24 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
     ) {
         switch self {
         case .tanh:
-            if let slopes {
-                var i = 0
-                while i + 16 <= count {
-                    var v = FusedRows.load(values + i)
-                    if let bias { v += FusedRows.load(bias + i) }
-                    let (y, d) = Self.tanhValueAndDerivative(v)
-                    FusedRows.store(y, values + i)
-                    FusedRows.store(d, slopes + i)
-                    i += 16
-                }
-                let tail = count - i
-                if tail > 0 {
-                    var v = SIMD16<Float>(repeating: 0)
-                    for lane in 0..<tail { v[lane] = values[i + lane] }
-                    if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
-                    let (y, d) = Self.tanhValueAndDerivative(v)
-                    for lane in 0..<tail {
-                        values[i + lane] = y[lane]
-                        slopes[i + lane] = d[lane]
-                    }
-                }
-            } else {
-                // Inference: the value alone (no derivative to compute).
-                var i = 0
-                while i + 16 <= count {
-                    var v = FusedRows.load(values + i)
-                    if let bias { v += FusedRows.load(bias + i) }
-                    FusedRows.store(Self.tanhValue(v), values + i)
-                    i += 16
-                }
-                let tail = count - i
-                if tail > 0 {
-                    var v = SIMD16<Float>(repeating: 0)
-                    for lane in 0..<tail { v[lane] = values[i + lane] }
-                    if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
-                    let y = Self.tanhValue(v)
-                    for lane in 0..<tail { values[i + lane] = y[lane] }
+            var i = 0
+            while i + 16 <= count {
+                var v = FusedRows.load(values + i)
+                if let bias { v += FusedRows.load(bias + i) }
+                let (y, d) = Self.tanhValueAndDerivative(v)
+                FusedRows.store(y, values + i)
+                if let slopes { FusedRows.store(d, slopes + i) }
+                i += 16
+            }
+            let tail = count - i
+            if tail > 0 {
+                var v = SIMD16<Float>(repeating: 0)
+                for lane in 0..<tail { v[lane] = values[i + lane] }
+                if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
+                let (y, d) = Self.tanhValueAndDerivative(v)
+                for lane in 0..<tail {
+                    values[i + lane] = y[lane]
+                    slopes?[i + lane] = d[lane]
                 }
             }
         case .erf:
@@ -124,15 +110,6 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
                 slopes?[i] = 0.5 * (1 + e) + v * (0.398_942_28 * Foundation.exp(-0.5 * v * v))
             }
         }
-    }
-
-    /// The tanh form's value, `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
-    @inline(__always)
-    static func tanhValue(_ v: SIMD16<Float>) -> SIMD16<Float> {
-        let cube: SIMD16<Float> = v * v * v
-        let u: SIMD16<Float> = 0.797_884_56 * (v + 0.044_715 * cube)
-        let half: SIMD16<Float> = 0.5 * v
-        return half * (1 + VectorMath.tanh(u))
     }
 
     /// The tanh form's value and derivative from one `tanh`.
