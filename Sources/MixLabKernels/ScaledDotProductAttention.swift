@@ -95,23 +95,16 @@ public struct ScaledDotProductAttention: Sendable {
     ///   - output: `(B·T, C)`, overwritten.
     ///   - probabilities: `(B, heads, T, T)`, overwritten, or nil to keep only the statistics.
     ///   - statistics: `(B, heads, T, 2)`, overwritten.
-    ///   - normalizingAfterProduct: form `E·V_h` from the unnormalised exponentials `E = exp(S − max)`
-    ///     and scale each output row by `1/Σ_j E_ij` afterwards (`d` values per row instead of `T`): one
-    ///     pass over the scores fewer, the same `O` up to rounding. Only without saved probabilities
-    ///     (there is no `P` to keep); the statistics are the same either way, so a backward pass can
-    ///     still recompute `P`.
     public func forward(
         qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-        probabilities: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>,
-        normalizingAfterProduct: Bool = false
+        probabilities: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>
     ) {
-        precondition(!(normalizingAfterProduct && probabilities != nil), "ScaledDotProductAttention: saved probabilities are normalised")
         let biases = effectiveKeyBiases(keyBias)
         let scratchCount = probabilities == nil ? rowsPerBlock * length : 0
         forEachPair(scratch: scratchCount) { b, h, scratch, rowChunks in
             forwardPair(
                 b, h, qkv: qkv, keyBias: biases[b], output: output, probabilities: probabilities,
-                statistics: statistics, scratch: scratch, rowChunks: rowChunks, normalizingAfterProduct: normalizingAfterProduct)
+                statistics: statistics, scratch: scratch, rowChunks: rowChunks)
         }
     }
 
@@ -119,8 +112,7 @@ public struct ScaledDotProductAttention: Sendable {
     private func forwardPair(
         _ b: Int, _ h: Int, qkv: UnsafePointer<Float>, keyBias bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
-        statistics: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rowChunks: Int,
-        normalizingAfterProduct: Bool
+        statistics: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rowChunks: Int
     ) {
         let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
         let alpha = 1 / Float(d).squareRoot()
@@ -131,25 +123,18 @@ public struct ScaledDotProductAttention: Sendable {
             let rows = min(r, t - r0)
             let s = probabilities.map { $0 + (pair * t + r0) * t } ?? scratch  // rows × T
             let stats = statistics + (pair * t + r0) * 2
-            let o = output + (b * t + r0) * c + h * d
             // S = Q_h[R] K_hᵀ / √d
             BLAS.sgemm(
                 transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
                 b: k, ldb: 3 * c, c: s, ldc: t)
-            // P = softmax(S + M) row by row, or only its exponentials
+            // P = softmax(S + M), row by row
             forEachRowChunk(rows, chunks: rowChunks) { range in
-                for i in range {
-                    softmaxRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i, normalizes: !normalizingAfterProduct)
-                }
+                for i in range { softmaxRow(s + i * t, count: t, bias: bias, statistics: stats + 2 * i) }
             }
-            // O_h[R] = P V_h, or (E V_h) / Σ E
-            BLAS.sgemm(m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: o, ldc: c)
-            if normalizingAfterProduct {
-                for i in 0..<rows {
-                    let inverse = stats[2 * i + 1]
-                    for j in 0..<d { o[i * c + j] *= inverse }
-                }
-            }
+            // O_h[R] = P V_h
+            BLAS.sgemm(
+                m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: output + (b * t + r0) * c + h * d,
+                ldc: c)
         }
     }
 
@@ -291,14 +276,12 @@ private func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, 
     for lane in 0..<n { p[lane] = v[lane] }
 }
 
-/// In place: `s ← softmax(s + bias)` (or, when not `normalizes`, the exponentials `exp(s + bias − max)`
-/// before the division by their sum); writes the row maximum and the reciprocal of the sum to
+/// In place: `s ← softmax(s + bias)`; writes the row maximum and the reciprocal of the sum to
 /// `statistics[0...1]`. A row without any finite score (every key padded) becomes zeros, with
 /// statistics `(0, 0)`.
 @inline(__always)
 private func softmaxRow(
-    _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafeMutablePointer<Float>,
-    normalizes: Bool = true
+    _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafeMutablePointer<Float>
 ) {
     // Pass 1: add the mask, find the maximum.
     var maxima = SIMD16<Float>(repeating: -.infinity)
@@ -344,9 +327,6 @@ private func softmaxRow(
         sums += e
     }
     let inverse = 1 / sums.sum()
-    statistics[0] = maximum
-    statistics[1] = inverse
-    guard normalizes else { return }
     // Pass 3: normalise.
     let scale = SIMD16<Float>(repeating: inverse)
     i = 0
@@ -358,6 +338,8 @@ private func softmaxRow(
         s[i] *= inverse
         i += 1
     }
+    statistics[0] = maximum
+    statistics[1] = inverse
 }
 
 /// In place: `s ← exp(s + bias − max) · inverse` from the statistics `softmaxRow` wrote: bitwise the

@@ -210,8 +210,7 @@ public final class AttentionMixer: TokenMixer, Sendable {
                         Self.withOptionalPointer(keyBias) { bias in
                             core.forward(
                                 qkv: qkv.baseAddress!, keyBias: bias, output: o.baseAddress!,
-                                probabilities: saves ? p.baseAddress! : nil, statistics: statistics.baseAddress!,
-                                normalizingAfterProduct: !saves && !context.isTraining)
+                                probabilities: saves ? p.baseAddress! : nil, statistics: statistics.baseAddress!)
                         }
                     }
                 }

@@ -234,26 +234,6 @@ import Testing
         #expect(results[0].2 == results[1].2)
     }
 
-    /// Evaluation mode scales `E·V` by `1/Σ E` instead of normalising `P` first: the same output up to
-    /// rounding, padding included, and a backward pass after it still recomputes `P`.
-    @Test func evaluationOutputMatchesTrainingOutput() throws {
-        var random = SeededRandom(seed: 34)
-        let shape = [3, 21, 16]
-        let x = Tensor.normal(shape, using: &random), g = Tensor.normal(shape, using: &random)
-        var mask = Tensor(shape: [3, 21], repeating: 1)
-        for t in 13..<21 { mask[1, t] = 0 }
-        for t in 0..<21 { mask[2, t] = 0 }
-        let mixer = try AttentionMixer(hiddenSize: 16, heads: 2, random: SeededRandom(seed: 35))
-        try Self.sharpen(mixer, seed: 36)
-        let training = MixerContext(isTraining: true, paddingMask: mask), evaluation = MixerContext(paddingMask: mask)
-        let (trained, trainingResiduals) = try mixer.forward(x, context: training)
-        let (evaluated, evaluationResiduals) = try mixer.forward(x, context: evaluation)
-        #expect(evaluated.maxAbsDifference(trained) < 1e-5 * max(1, trained.maxAbs))
-        let dTrained = try mixer.backward(g, residuals: trainingResiduals, context: training)
-        let dEvaluated = try mixer.backward(g, residuals: evaluationResiduals, context: evaluation)
-        #expect(dEvaluated.maxAbsDifference(dTrained) < 1e-5 * max(1, dTrained.maxAbs))
-    }
-
     @Test func autoStorageSavesProbabilitiesUpToOneGibibyte() throws {
         let mixer = try AttentionMixer(hiddenSize: 256, heads: 4)
         #expect(mixer.savesProbabilities(batch: 32, length: 512))  // 128 MiB
