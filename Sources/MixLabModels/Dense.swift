@@ -36,16 +36,9 @@ public final class Dense: @unchecked Sendable {
     /// The bias is written into the result first and the GEMM adds `x·Wᵀ` to it (`beta = 1`): one pass
     /// over the result fewer than a GEMM into zeros followed by a bias pass.
     public func forward(_ x: Tensor) throws -> Tensor {
-        try forward(x, addingBias: true)
-    }
-
-    /// `x·Wᵀ`, plus `b` when `addingBias` (a caller that adds the bias in a later pass of its own
-    /// passes false: the GEMM then writes the result without reading it).
-    func forward(_ x: Tensor, addingBias: Bool) throws -> Tensor {
         let rows = try rowCount(x)
         var y = Tensor(uninitialized: Array(x.shape.dropLast()) + [outputSize])
         try BLAS.requireAvailable(for: weight.name)
-        let bias = addingBias ? self.bias : nil
         y.withUnsafeMutableBufferPointer { py in
             let (out, width) = (py.baseAddress!, outputSize)
             if let bias {

@@ -19,7 +19,7 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// parameters are named `prefix + "mixer." + name`.
 /// Cost per example: the mixer's plus `4·T·H·F` flops for the feed-forward GEMMs forward (`8·T·H·F`
 /// backward). The residual sums, dropout and bias gradients are fused into the LayerNorm, GELU and GEMM
-/// passes (see `forward(_:context:keepsCache:random:)` and `backward`): a post-LN block makes four passes
+/// passes (see `forward(_:context:keepsCache:random:)` and `backward`): a post-LN block makes six passes
 /// over its activations forward and four backward besides the mixer and the GEMMs.
 public final class EncoderBlock: @unchecked Sendable {
     public let prefix: String
@@ -78,17 +78,16 @@ public final class EncoderBlock: @unchecked Sendable {
     /// nothing: the activation is applied in place and no LayerNorm keeps its normalised input).
     ///
     /// Passes over the `(B·T, ·)` activations, post-LN: the mixer; one fused residual sum + LayerNorm;
-    /// the first GEMM; its bias and GELU in place (writing `gelu′` beside it in training); the second
-    /// GEMM; the dropout mask; one fused `LN(h + mask ⊙ (y + b₂))`.
+    /// the first GEMM onto its bias; GELU in place (writing `gelu′` beside it in training); the second
+    /// GEMM onto its bias; the dropout mask; one fused `LN(h + mask ⊙ y)`.
     func forward(_ x: Tensor, context: MixerContext, keepsCache: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache?) {
         switch placement {
         case .post:
             let (mixed, residuals) = try mixer.forward(x, context: context)
             let (h, normCache1) = try mixingNorm.forward(x, adding: mixed, mask: nil, keepsCache: keepsCache)
-            let (projected, activated, derivative) = try feedForward(h, addingOutputBias: false, keepsCache: keepsCache)
+            let (projected, activated, derivative) = try feedForward(h, keepsCache: keepsCache)
             let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
-            let (out, normCache2) = try outputNorm.forward(
-                h, adding: projected, bias: output.bias?.value, mask: mask, keepsCache: keepsCache)
+            let (out, normCache2) = try outputNorm.forward(h, adding: projected, mask: mask, keepsCache: keepsCache)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
             return (out, Cache(input: x, mixerInput: x, mixerResiduals: residuals, mixingNormCache: normCache1,
                                feedForwardInput: h, activationDerivative: derivative, activated: activated,
@@ -98,7 +97,7 @@ public final class EncoderBlock: @unchecked Sendable {
             let (mixed, residuals) = try mixer.forward(n1, context: context)
             let a = Elementwise.add(x, mixed)
             let (n2, normCache2) = try outputNorm.forward(a, adding: nil, mask: nil, keepsCache: keepsCache)
-            let (projected, activated, derivative) = try feedForward(n2, addingOutputBias: true, keepsCache: keepsCache)
+            let (projected, activated, derivative) = try feedForward(n2, keepsCache: keepsCache)
             let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
             let out = Elementwise.add(a, projected, mask: mask)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
@@ -108,14 +107,11 @@ public final class EncoderBlock: @unchecked Sendable {
         }
     }
 
-    /// `W₂·GELU(W₁·h + b₁)` (before dropout; plus `b₂` when `addingOutputBias`, otherwise the caller
-    /// adds it), the activations, and `gelu′` when kept. `b₁` is added in the activation's pass.
-    private func feedForward(_ h: Tensor, addingOutputBias: Bool, keepsCache: Bool)
-        throws -> (projected: Tensor, activated: Tensor, derivative: Tensor?)
-    {
-        var activated = try intermediate.forward(h, addingBias: false)
-        let derivative = activation.activate(&activated, bias: intermediate.bias?.value, keepingDerivative: keepsCache)
-        return (try output.forward(activated, addingBias: addingOutputBias), activated, derivative)
+    /// `W₂·GELU(W₁·h + b₁) + b₂` (before dropout), the activations, and `gelu′` when kept.
+    private func feedForward(_ h: Tensor, keepsCache: Bool) throws -> (projected: Tensor, activated: Tensor, derivative: Tensor?) {
+        var activated = try intermediate.forward(h)
+        let derivative = activation.activate(&activated, keepingDerivative: keepsCache)
+        return (try output.forward(activated), activated, derivative)
     }
 
     /// Adds the feed-forward parameters' gradients given `dProjected` (the gradient of `W₂·a + b₂`)

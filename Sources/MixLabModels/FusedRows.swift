@@ -42,34 +42,6 @@ enum FusedRows {
         }
     }
 
-    /// `out = a + (b + bias)`, or `a + (b + bias) ⊙ mask`, for one row (`bias` has the row's length).
-    @inline(__always)
-    static func sum(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
-        into out: UnsafeMutablePointer<Float>, count n: Int
-    ) {
-        var i = 0
-        if let mask {
-            while i + 16 <= n {
-                store(load(a + i) + (load(b + i) + load(bias + i)) * load(mask + i), out + i)
-                i += 16
-            }
-            while i < n {
-                out[i] = a[i] + (b[i] + bias[i]) * mask[i]
-                i += 1
-            }
-        } else {
-            while i + 16 <= n {
-                store(load(a + i) + (load(b + i) + load(bias + i)), out + i)
-                i += 16
-            }
-            while i < n {
-                out[i] = a[i] + (b[i] + bias[i])
-                i += 1
-            }
-        }
-    }
-
     /// `Σ x[i]`.
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

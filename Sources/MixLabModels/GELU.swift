@@ -39,77 +39,52 @@ public enum GELU: String, Sendable, CaseIterable, Codable {
         return y
     }
 
-    /// In place, `x ← gelu(x + bias)` (the bias `[width]` added to every row of `x`'s last axis first,
-    /// when given); with `keepingDerivative`, also returns `gelu′` at the pre-activation, computed from the
-    /// same `tanh` (or `erf`) value, so the backward pass is one product (`dx = dy ⊙ gelu′`) without
-    /// evaluating a transcendental function again.
+    /// In place, `x ← gelu(x)`; with `keepingDerivative`, also returns `gelu′` at the input, computed
+    /// from the same `tanh` (or `erf`) value, so the backward pass is one product (`dx = dy ⊙ gelu′`)
+    /// without evaluating a transcendental function again.
     ///
-    /// Without a bias the activations equal `forward(x)` bit for bit. The derivative is the formula of
-    /// `backward` with `u` formed as in the forward pass, `√(2/π)(x + 0.044715x³)`, so it can differ
-    /// from `backward`'s in the last bits.
-    func activate(_ x: inout Tensor, bias: Tensor? = nil, keepingDerivative: Bool) -> Tensor? {
+    /// The activations equal `forward(x)` bit for bit. The derivative is the formula of `backward` with
+    /// `u` formed as in the forward pass, `√(2/π)(x + 0.044715x³)`, so it can differ from `backward`'s
+    /// in the last bits.
+    func activate(_ x: inout Tensor, keepingDerivative: Bool) -> Tensor? {
         var derivative = Tensor(uninitialized: keepingDerivative ? x.shape : [0])
         let count = x.count
-        precondition(bias == nil || (bias!.rank == 1 && x.shape.last == bias!.count), "GELU: bias \(bias!.shape) for input \(x.shape)")
-        let pb = bias?.storage.pointer
         derivative.withUnsafeMutableBufferPointer { pd in
             x.withUnsafeMutableBufferPointer { px in
                 let values = px.baseAddress!, slopes = keepingDerivative ? pd.baseAddress! : nil
-                if let pb, let width = bias?.count {
-                    Elementwise.forEachRows(count / width, width: width) { rows in
-                        for row in rows {
-                            let offset = row * width
-                            activate(values + offset, bias: pb, slopes: slopes.map { $0 + offset }, count: width)
+                switch self {
+                case .tanh:
+                    Parallelism.forEachRange(of: count, minimumPerThread: Elementwise.grain) { range in
+                        var i = range.lowerBound
+                        while i + 16 <= range.upperBound {
+                            let v = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self)
+                            let (y, d) = Self.tanhValueAndDerivative(v)
+                            UnsafeMutableRawPointer(values + i).storeBytes(of: y, as: SIMD16<Float>.self)
+                            if let slopes { UnsafeMutableRawPointer(slopes + i).storeBytes(of: d, as: SIMD16<Float>.self) }
+                            i += 16
+                        }
+                        let tail = range.upperBound - i
+                        if tail > 0 {
+                            var v = SIMD16<Float>(repeating: 0)
+                            for lane in 0..<tail { v[lane] = values[i + lane] }
+                            let (y, d) = Self.tanhValueAndDerivative(v)
+                            for lane in 0..<tail {
+                                values[i + lane] = y[lane]
+                                slopes?[i + lane] = d[lane]
+                            }
                         }
                     }
-                } else {
-                    Parallelism.forEachRange(of: count, minimumPerThread: Elementwise.grain) { range in
-                        let offset = range.lowerBound
-                        activate(values + offset, bias: nil, slopes: slopes.map { $0 + offset }, count: range.count)
+                case .erf:
+                    for i in 0..<count {
+                        let v = values[i]
+                        let e = Foundation.erf(v * 0.707_106_78)
+                        values[i] = 0.5 * v * (1 + e)
+                        slopes?[i] = 0.5 * (1 + e) + v * (0.398_942_28 * Foundation.exp(-0.5 * v * v))
                     }
                 }
             }
         }
         return keepingDerivative ? derivative : nil
-    }
-
-    /// `values ← gelu(values + bias)` for `count` contiguous values (`bias` lined up with them), writing
-    /// `gelu′` to `slopes` when given.
-    @inline(__always)
-    private func activate(
-        _ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, slopes: UnsafeMutablePointer<Float>?, count: Int
-    ) {
-        switch self {
-        case .tanh:
-            var i = 0
-            while i + 16 <= count {
-                var v = FusedRows.load(values + i)
-                if let bias { v += FusedRows.load(bias + i) }
-                let (y, d) = Self.tanhValueAndDerivative(v)
-                FusedRows.store(y, values + i)
-                if let slopes { FusedRows.store(d, slopes + i) }
-                i += 16
-            }
-            let tail = count - i
-            if tail > 0 {
-                var v = SIMD16<Float>(repeating: 0)
-                for lane in 0..<tail { v[lane] = values[i + lane] }
-                if let bias { for lane in 0..<tail { v[lane] += bias[i + lane] } }
-                let (y, d) = Self.tanhValueAndDerivative(v)
-                for lane in 0..<tail {
-                    values[i + lane] = y[lane]
-                    slopes?[i + lane] = d[lane]
-                }
-            }
-        case .erf:
-            for i in 0..<count {
-                var v = values[i]
-                if let bias { v += bias[i] }
-                let e = Foundation.erf(v * 0.707_106_78)
-                values[i] = 0.5 * v * (1 + e)
-                slopes?[i] = 0.5 * (1 + e) + v * (0.398_942_28 * Foundation.exp(-0.5 * v * v))
-            }
-        }
     }
 
     /// The tanh form's value and derivative from one `tanh`.

@@ -9,11 +9,11 @@ import MixLabKernels
 /// (`….LayerNorm.weight`). Backward, with `x̂ = (x − μ)·r`, `r = 1/√(σ² + ε)`, `g = dy ⊙ γ`:
 /// `dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂))`, `dγ += Σ dy ⊙ x̂`, `dβ += Σ dy`. O(N·C).
 ///
-/// The encoder block calls the fused forms: `forward(_:adding:bias:mask:keepsCache:)` normalises a
-/// residual sum `x + m ⊙ (z + b)` (the sublayer output `z + b` under a dropout mask `m`) in the same pass
-/// that forms it, and `backward(_:cache:mask:)` also returns `m ⊙ dx` and its column sums (the gradient
-/// of the sublayer output and of its bias) from the pass that computes `dx`. Every row is one pass over
-/// memory (the row stays in L1 between its reductions and its outputs), 16 lanes at a time.
+/// The encoder block calls the fused forms: `forward(_:adding:mask:keepsCache:)` normalises a residual
+/// sum `x + m ⊙ z` (the sublayer output `z` under a dropout mask `m`) in the same pass that forms it,
+/// and `backward(_:cache:mask:)` also returns `m ⊙ dx` and its column sums (the gradient of the
+/// sublayer output and of its bias) from the pass that computes `dx`. Every row is one pass over memory
+/// (the row stays in L1 between its reductions and its outputs), 16 lanes at a time.
 ///
 /// Reference: J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv 1607.06450.
 public final class LayerNorm: @unchecked Sendable {
@@ -45,21 +45,20 @@ public final class LayerNorm: @unchecked Sendable {
         return (y, cache!)
     }
 
-    /// Normalises each row of `x + mask ⊙ (z + bias)` (or of `x` when `z` is nil; `bias`, `[size]`, and
-    /// `mask` apply to `z` only, each when given), keeping what backward needs when `keepsCache` is set.
-    func forward(_ x: Tensor, adding z: Tensor?, bias zBias: Tensor? = nil, mask: Tensor?, keepsCache: Bool) throws -> (output: Tensor, cache: Cache?) {
+    /// Normalises each row of `x + mask ⊙ z` (or of `x` when `z` is nil; `mask` applies to `z` only),
+    /// keeping what backward needs when `keepsCache` is set.
+    func forward(_ x: Tensor, adding z: Tensor?, mask: Tensor?, keepsCache: Bool) throws -> (output: Tensor, cache: Cache?) {
         guard x.shape.last == size else {
             throw MixLabError.shapeMismatch(expected: "[…, \(size)]", found: x.shape, location: "\(weight.name) input")
         }
         precondition(z == nil || z!.shape == x.shape, "LayerNorm: summand shape \(z!.shape) differs from \(x.shape)")
         precondition(mask == nil || (z != nil && mask!.shape == x.shape), "LayerNorm: mask without a matching summand")
-        precondition(zBias == nil || (z != nil && zBias!.shape == [size]), "LayerNorm: summand bias without a matching summand")
         let rows = x.count / size
         var y = Tensor(uninitialized: x.shape)
         var normalized = keepsCache ? Tensor(uninitialized: x.shape) : Tensor(zeros: [0])
         var reciprocal = [Float](repeating: 0, count: keepsCache ? rows : 0)
         let (c, epsilon) = (size, self.epsilon)
-        let pz = z?.storage.pointer, pm = mask?.storage.pointer, pb = zBias?.storage.pointer
+        let pz = z?.storage.pointer, pm = mask?.storage.pointer
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in
                 normalized.withUnsafeMutableBufferPointer { pn in
@@ -72,12 +71,7 @@ public final class LayerNorm: @unchecked Sendable {
                                 let offset = row * c
                                 // The row to normalise: x itself, or the sum formed in the output row.
                                 let source: UnsafePointer<Float>
-                                if let pz, let pb {
-                                    FusedRows.sum(
-                                        input + offset, pz + offset, bias: pb, mask: pm.map { $0 + offset }, into: output + offset,
-                                        count: c)
-                                    source = UnsafePointer(output + offset)
-                                } else if let pz {
+                                if let pz {
                                     FusedRows.sum(input + offset, pz + offset, mask: pm.map { $0 + offset }, into: output + offset, count: c)
                                     source = UnsafePointer(output + offset)
                                 } else {
