@@ -36,6 +36,8 @@ let package = Package(
         ),
         // OpenBLAS is opened at first use, after its core type is chosen (see COpenBLAS/loader.c).
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // prctl(PR_SET_PDEATHSIG) for the training processes a study starts (prctl is variadic).
+        .target(name: "CProcessControl"),
 
         .target(name: "MixLabCore"),
         .target(name: "MixLabKernels", dependencies: ["MixLabCore", "CFFTW", "CGSL", "COpenBLAS"]),
@@ -59,6 +61,7 @@ let package = Package(
             dependencies: [
                 "MixLab",
                 "MixLabTestKit",
+                "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

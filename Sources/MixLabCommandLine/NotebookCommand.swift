@@ -52,7 +52,7 @@ struct NotebookRunCommand: ParsableCommand {
         let configuration = NotebookSwiftBuild.Configuration.release
         #endif
         let runner = NotebookRunner(
-            mode: mode, mixlab: Self.currentExecutable(), library: library.map { URL(fileURLWithPath: $0) },
+            mode: mode, mixlab: RunningExecutable.url(), library: library.map { URL(fileURLWithPath: $0) },
             swiftConfiguration: configuration, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let reports = runner.run(paths)
         for report in reports {
@@ -82,15 +82,6 @@ struct NotebookRunCommand: ParsableCommand {
         case .failed(let error):
             return "\(report.path): failed\nerror: \(error)"
         }
-    }
-
-    /// The running executable (put on the blocks' PATH as `mixlab`).
-    static func currentExecutable() -> URL? {
-        let link = URL(fileURLWithPath: "/proc/self/exe")
-        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path) {
-            return URL(fileURLWithPath: target)
-        }
-        return Bundle.main.executableURL
     }
 
     /// On SIGINT or SIGTERM, stops the running blocks (they run in their own process groups) and exits.

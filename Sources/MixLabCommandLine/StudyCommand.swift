@@ -31,12 +31,18 @@ struct StudyCommand: ParsableCommand {
 /// The runners `mixlab study run --runner` accepts.
 enum StudyRunners {
     /// The runner names, the default first.
-    static let names = ["trainer", "echo"]
+    static let names = ["process", "in-process", "echo"]
 
     /// The runner called `name`.
     static func named(_ name: String) throws -> StudyCellRunner {
         switch name {
-        case "trainer":
+        case "process":
+            guard let executable = RunningExecutable.url() else {
+                throw MixLabError(.ioFailure, what: "cannot find the running mixlab executable to start the cells' training processes",
+                                  location: "--runner process", fix: "pass --runner in-process to train the cells in this process")
+            }
+            return .process(executable: executable)
+        case "in-process":
             return .trainer(tasks: .shared) { configuration in
                 let reporter = TrainingProgressReporter.onStandardError(logEvery: configuration.logEvery)
                 return { reporter.handle($0) }

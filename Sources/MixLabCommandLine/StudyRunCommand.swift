@@ -30,8 +30,12 @@ struct StudyRunCommand: ParsableCommand {
     @Option(help: "A results file to use instead of the study's (e.g. one per shard; join them with `mixlab study merge`).")
     var results: String?
 
-    @Option(help: "What runs a cell: trainer (trains; the default) or echo (trains nothing: a deterministic record from the settings, to test the study machinery).")
-    var runner: String = "trainer"
+    @Option(help: """
+        What runs a cell: process (the default: a `mixlab train` process per cell, so each run's peak memory is its own and a \
+        crash ends only its cell), in-process (trains in this process), or echo (trains nothing: a deterministic record \
+        from the settings, to test the study machinery).
+        """)
+    var runner: String = "process"
 
     @Flag(help: "Go on with the other cells when one fails (exit with an error at the end).")
     var keepGoing = false

@@ -80,6 +80,7 @@ struct TrainCommand: ParsableCommand {
             print(Self.settingsListing)
             return
         }
+        try StudyCellRunner.exitWithStudyProcess()
         let record = try train(tasks: .shared)
         if json {
             let encoder = JSONEncoder()

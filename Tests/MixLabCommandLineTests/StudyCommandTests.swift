@@ -183,6 +183,78 @@ import Testing
     }
 }
 
+/// The default runner: every cell in a `mixlab train` process of its own.
+@Suite struct ProcessCellRunnerTests {
+    static let tinyStudy = """
+        name: isolated
+        base: {task: majority, task.length: 16, task.validation-size: 16, task.test-size: 16, hidden: 16, ffn: 32,
+               layers: 1, batch: 8, steps: 6, warmup: 1, eval-every: 3, checkpoint-every: 3, threads: 1}
+        axes:
+          - mixer: [fourier, identity]
+        """
+
+    /// Each cell is trained by a child process; the rows hold the records the children wrote, and a
+    /// second run trains nothing.
+    @Test func cellsTrainInTheirOwnProcesses() throws {
+        let folder = try StudyCommandTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("study.yaml").path
+        try Self.tinyStudy.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try MissingLibraryTests.mixlab(["study", "run", path], environment: [:])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("runner: process"))
+        let study = try Study(contentsOf: path)
+        let rows = try study.results.read().rows
+        #expect(rows.count == 2 && rows.allSatisfy { $0.record.steps == 6 && $0.record.test != nil })
+        for row in rows {
+            let written = try RunDirectory(study.specification.runsFolder.appendingPathComponent(row.cell).path).inspect()
+            guard case .finished(_, let record?) = written else {
+                Issue.record("cell \(row.cell) has no finished run folder")
+                continue
+            }
+            #expect(record == row.record)
+        }
+        let again = try MissingLibraryTests.mixlab(["study", "run", path], environment: [:])
+        #expect(again.status == 0 && again.output.contains("2 already done"), "\(again.output)")
+    }
+
+    /// A cell whose training process fails (here: its run folder holds a file that is not the trainer's)
+    /// fails with the process's own error and the cell named; --keep-going trains the other cell.
+    @Test func aFailingTrainingProcessFailsOnlyItsCell() throws {
+        let folder = try StudyCommandTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("study.yaml").path
+        try Self.tinyStudy.write(toFile: path, atomically: true, encoding: .utf8)
+        let study = try Study(contentsOf: path)
+        let blocked = study.grid.cells[0].id
+        let runFolder = study.specification.runsFolder.appendingPathComponent(blocked)
+        try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
+        try "my notes".write(to: runFolder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+
+        let (status, output) = try MissingLibraryTests.mixlab(["study", "run", path, "--keep-going"], environment: [:])
+        #expect(status != 0)
+        #expect(output.contains("the training process of cell \(blocked) exited with status"), "\(output)")
+        #expect(output.contains("notes.txt"), "the child's own error names the foreign file: \(output)")
+        let rows = try study.results.read().rows
+        #expect(rows.map(\.cell) == [study.grid.cells[1].id])
+        #expect(try String(contentsOf: runFolder.appendingPathComponent("notes.txt"), encoding: .utf8) == "my notes")
+    }
+
+    /// `mixlab train` started for a study whose process is gone, or with a malformed process ID, refuses to
+    /// train instead of running as an orphan.
+    @Test func aTrainingProcessRefusesToOutliveItsStudy() throws {
+        let folder = try StudyCommandTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let arguments = ["train", "--task", "majority", "--set", "steps=2", "--out", folder.appendingPathComponent("run").path]
+        // Process 1 is never this process's parent (the test runner is).
+        let orphan = try MissingLibraryTests.mixlab(arguments, environment: ["MIXLAB_STUDY_PROCESS": "1"])
+        #expect(orphan.status != 0 && orphan.output.contains("has already exited"), "\(orphan.output)")
+        let malformed = try MissingLibraryTests.mixlab(arguments, environment: ["MIXLAB_STUDY_PROCESS": "twelve"])
+        #expect(malformed.status != 0 && malformed.output.contains("is not a process ID"), "\(malformed.output)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("run").path))
+    }
+}
+
 /// Catches the `MixLabError` a closure throws.
 enum StudyTestSupportForCLI {
     static func error(_ body: () throws -> Void) -> MixLabError? {
