@@ -15,12 +15,12 @@
 #   5. stops the daemons it started (trap), whatever happened.
 #
 # Environment: MIXLAB (the mixlab executable; default .build/debug/mixlab), RUNNER (the study runner;
-# default trainer; echo trains nothing and checks the machinery alone), KEEP=1 keeps the scratch folder for inspection.
+# default process: a `mixlab train` per cell; echo trains nothing and checks the machinery alone), KEEP=1 keeps the scratch folder for inspection.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mixlab="$(realpath "${MIXLAB:-$here/.build/debug/mixlab}")"
-runner="${RUNNER:-trainer}"
+runner="${RUNNER:-process}"
 study_source="$here/Experiments/tiny-slurm/study.yaml"
 shards=3
 
