@@ -3,6 +3,7 @@ import MixLab
 
 /// The `mixlab` command: inspect, check and benchmark token mixers, and train models on tasks.
 public struct MixLabCommand: ParsableCommand {
+    /// The command's name (`mixlab`), abstract, version (`MixLabVersion.current`) and subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "mixlab",
         abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers; train models.",
@@ -13,5 +14,6 @@ public struct MixLabCommand: ParsableCommand {
         ]
     )
 
+    /// The command, as `ParsableCommand` requires (it has no options of its own).
     public init() {}
 }

@@ -16,10 +16,12 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     // Task.
     /// The task name (`task=`).
     public var task = "listops"
+    /// The task's own settings (`task.KEY=`), keyed without the prefix.
     public var taskSettings: [String: String] = [:]
     // Model.
     /// The mixer of every non-attention layer (`mixer=`).
     public var mixer = "fourier"
+    /// The mixer's settings (`mixer.KEY=`), keyed without the prefix.
     public var mixerSettings: [String: String] = [:]
     /// Hidden size H (`hidden=`).
     public var hidden = 128
@@ -33,6 +35,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var attentionLayers = 0
     /// Hybrid: where the attention layers go (`placement=`).
     public var placement = HybridPlacement.top
+    /// The attention layers' settings (`attention.KEY=`, e.g. `heads`), keyed without the prefix.
     public var attentionSettings: [String: String] = [:]
     /// Position embeddings (`positions=`).
     public var positions = PositionEmbedding.learned
@@ -40,7 +43,9 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var norm = NormPlacement.post
     /// GELU form (`activation=`).
     public var activation = GELU.tanh
+    /// Dropout probability in [0, 1) (`dropout=`).
     public var dropout: Float = 0.1
+    /// LayerNorm ε > 0 (`layer-norm-eps=`).
     public var layerNormEpsilon: Float = 1e-12
     /// Sequence-classification pooling (`pooling=`).
     public var pooling = Pooling.mean
@@ -49,6 +54,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var batch = 32
     /// Training steps (`steps=`).
     public var steps = 1000
+    /// Peak learning rate (`lr=`), the schedule's maximum.
     public var learningRate: Float = 1e-3
     /// Learning-rate schedule (`schedule=`).
     public var schedule = ScheduleKind.linear
@@ -56,11 +62,15 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var warmup = 100
     /// Optimiser (`optimizer=`).
     public var optimizer = OptimizerKind.adamw
+    /// Weight decay λ ≥ 0 (`weight-decay=`): decoupled in AdamW, added to the gradient (`g + λθ`) in SGD.
     public var weightDecay: Float = 0.01
+    /// SGD momentum μ in [0, 1) (`momentum=`); AdamW ignores it.
     public var momentum: Float = 0.9
     /// Gradient clipping by global norm; 0 turns it off.
     public var clip: Float = 1
+    /// Cross-entropy label smoothing in [0, 1) (`label-smoothing=`).
     public var labelSmoothing: Float = 0
+    /// Seed of the model, the data order and dropout (`seed=`).
     public var seed: UInt64 = 0
     /// Evaluate on validation every this many steps (and at the end).
     public var evalEvery = 100

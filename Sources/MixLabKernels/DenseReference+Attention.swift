@@ -4,13 +4,21 @@ extension DenseReference {
     /// The weights of multi-head self-attention in Double, PyTorch layout: each weight is `C × C`
     /// row-major `[out, in]` (`y = W·x + b`), each bias has `C` values.
     public struct AttentionWeights: Sendable {
+        /// `W_q`, the query weight: `C × C`, row-major `[out, in]`.
         public var query: [Double]
+        /// `b_q`, the query bias: `C` values.
         public var queryBias: [Double]
+        /// `W_k`, the key weight: `C × C`, row-major `[out, in]`.
         public var key: [Double]
+        /// `b_k`, the key bias: `C` values.
         public var keyBias: [Double]
+        /// `W_v`, the value weight: `C × C`, row-major `[out, in]`.
         public var value: [Double]
+        /// `b_v`, the value bias: `C` values.
         public var valueBias: [Double]
+        /// `W_o`, the output projection's weight: `C × C`, row-major `[out, in]`.
         public var output: [Double]
+        /// `b_o`, the output projection's bias: `C` values.
         public var outputBias: [Double]
 
         /// Weights from their parts.

@@ -18,14 +18,19 @@ public struct FFTWPlanDescription: Hashable, Sendable {
         case realToReal([UInt32])
     }
 
+    /// The transform family (and, for complex-to-complex, the direction).
     public var kind: Kind
     /// The transform lengths, outermost first (rank 1, 2 or 3).
     public var lengths: [Int]
     /// How many transforms one execution computes.
     public var howMany: Int
+    /// The step between consecutive elements of one transform's input (FFTW's `istride`).
     public var inputStride: Int
+    /// The step from one transform's input to the next (FFTW's `idist`); by default one input's size.
     public var inputDistance: Int
+    /// The step between consecutive elements of one transform's output (FFTW's `ostride`).
     public var outputStride: Int
+    /// The step from one transform's output to the next (FFTW's `odist`); by default one output's size.
     public var outputDistance: Int
     /// Threads FFTW may use inside one execution.
     public var threads: Int

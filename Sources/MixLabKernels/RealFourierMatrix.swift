@@ -12,9 +12,13 @@ import MixLabCore
 ///
 /// Matrices are built in Double and rounded once. Self-adjoint, like the FFT path.
 public final class RealFourierMatrix: @unchecked Sendable {
+    /// The sequence length T the matrices are built for.
     public let sequenceLength: Int
+    /// The hidden size C the matrices are built for.
     public let hiddenSize: Int
+    /// The transformed axes.
     public let axes: MixingAxes
+    /// The output scale s in `y = s·Re(F_T·X·F_C)`, folded into the matrices.
     public let scale: Float
 
     // Row-major Float matrices, with `scale` folded into the sequence side (or the only side).

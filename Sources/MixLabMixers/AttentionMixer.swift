@@ -85,6 +85,7 @@ public final class AttentionMixer: TokenMixer, Sendable {
     public let heads: Int
     /// What the forward pass keeps for the backward pass.
     public let probabilityStorage: ProbabilityStorage
+    /// The mixer's name (`attention`), lengths (any T, exactly C) and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     /// `query.weight` `[C, C]` (`[out, in]`).

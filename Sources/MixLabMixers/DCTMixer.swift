@@ -54,6 +54,7 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
     public let type: TransformType
     /// The scaling convention (scipy's `norm`).
     public let normalization: Normalization
+    /// The mixer's name (`dct`), axes, linearity, invertibility, lengths and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     private enum Operation: Hashable {

@@ -44,6 +44,7 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
     public let normalization: Normalization
     /// The requested computation path.
     public let path: Path
+    /// The mixer's name (`fourier`), axes, linearity and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     private enum Kernel {

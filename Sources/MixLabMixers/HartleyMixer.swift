@@ -40,6 +40,7 @@ public final class HartleyMixer: FixedLinearMixer, InvertibleMixer, @unchecked S
     public let kind: Kind
     /// The scaling convention.
     public let normalization: Normalization
+    /// The mixer's name (`hartley`), axes, linearity, invertibility and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     private struct KernelKey: Hashable {

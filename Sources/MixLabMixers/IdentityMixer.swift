@@ -5,6 +5,7 @@ import MixLabCore
 /// Linear, self-adjoint and its own inverse; any length; O(1) (the output shares the input's storage).
 /// Reference: Lee-Thorp et al., FNet (arXiv 2105.03824), §4, the `FF_ONLY` model (GLUE average 49.3).
 public final class IdentityMixer: FixedLinearMixer, InvertibleMixer, Sendable {
+    /// The mixer's name (`identity`), linearity and invertibility; any lengths, no settings (see `MixerDescriptor`).
     public let descriptor = MixerDescriptor(name: "identity", axes: .hidden, isLinear: true, isInvertible: true)
 
     /// The identity mixer.

@@ -96,6 +96,7 @@ public final class LearnedBasisMixer: TokenMixer, DenseReferenceProviding, Senda
     public let sequenceBasis: Parameter?
     /// `Q_C` (C×C), named `hidden_basis`; nil for `axes = sequence`.
     public let hiddenBasis: Parameter?
+    /// The mixer's name (`learned-basis`), axes, exact lengths of the mixed axes and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     /// The matrices, sequence first.

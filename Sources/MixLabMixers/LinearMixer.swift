@@ -37,6 +37,7 @@ public final class LinearMixer: TokenMixer, DenseReferenceProviding, Sendable {
     public let sequenceWeight: Parameter?
     /// `W_hidden` (C×C), named `hidden_weight`; nil for `axes = sequence`.
     public let hiddenWeight: Parameter?
+    /// The mixer's name (`linear`), axes, exact lengths of the mixed axes and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     /// The weights, sequence first.

@@ -34,6 +34,7 @@ public final class RandomMixer: FixedLinearMixer, DenseReferenceProviding, Senda
     public let sequenceMatrix: Tensor?
     /// `R_C` (C×C), or nil for `axes = sequence`.
     public let hiddenMatrix: Tensor?
+    /// The mixer's name (`random`), axes, exact lengths of the mixed axes and settings (see `MixerDescriptor`).
     public let descriptor: MixerDescriptor
 
     /// A random mixer for sequence length `sequenceLength` and hidden size `hiddenSize`, drawn from `random`.

@@ -14,9 +14,13 @@ public enum Pooling: String, Sendable, CaseIterable, Codable {
 /// `first`: `logits = W_c·tanh(W_p·h[·,0] + b_p) + b_c`; `mean`: `logits = W_c·(Σ_t m_t h_t / Σ_t m_t) + b_c`
 /// with the padding mask `m` (all ones when absent).
 public final class SequenceClassificationHead: @unchecked Sendable {
+    /// How `(B, T, H)` hidden states become `(B, H)`: the first token through the pooler, or the masked mean.
     public let pooling: Pooling
+    /// The pooler `Dense(H → H)` before the tanh (`fnet.pooler.dense`) for `first` pooling; nil for `mean`.
     public let pooler: Dense?
+    /// The output layer `Dense(H → K)` (`classifier`).
     public let classifier: Dense
+    /// The number of classes K.
     public let classes: Int
 
     /// What backward needs.
@@ -112,6 +116,7 @@ public final class SequenceClassificationHead: @unchecked Sendable {
 
 /// Token classification: `logits[b, t] = W·h[b, t] + b` (`Dense(H → K)` on every token).
 public final class TokenClassificationHead: @unchecked Sendable {
+    /// The output layer `Dense(H → K)` (`classifier`), applied to every token.
     public let classifier: Dense
 
     /// A head for `classes` classes on hidden size H.

@@ -12,7 +12,9 @@ public final class Dense: @unchecked Sendable {
     public let weight: Parameter
     /// `[out]`, or nil for a layer without bias.
     public let bias: Parameter?
+    /// The number of input features `in` (the input's last axis).
     public let inputSize: Int
+    /// The number of output features `out` (the output's last axis).
     public let outputSize: Int
 
     /// A layer with weights drawn from normal(0, `standardDeviation`) and zero bias (HF's init).

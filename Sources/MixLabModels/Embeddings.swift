@@ -18,16 +18,27 @@ public enum PositionEmbedding: String, Sendable, CaseIterable, Codable {
 /// (`embeddings.word_embeddings.weight`, …, `embeddings.projection.weight`) under the given prefix.
 /// Backward scatters the gradient rows back into the tables (adding, for repeated ids). O(B·T·(E + E·H)).
 public final class Embeddings: @unchecked Sendable {
+    /// V, the number of token ids; ids lie in `0 ..< V`.
     public let vocabularySize: Int
+    /// E, the width of the embedding tables and of the LayerNorm.
     public let embeddingSize: Int
+    /// H, the width of the output after the projection.
     public let hiddenSize: Int
+    /// The longest sequence accepted when positions are used (the rows of the position table).
     public let maxPositions: Int
+    /// How positions enter: a learned table, fixed sinusoids or nothing.
     public let positions: PositionEmbedding
+    /// The word-embedding table `[V, E]` (`word_embeddings.weight`).
     public let word: Parameter
+    /// The learned position table `[maxPositions, E]` (`position_embeddings.weight`); nil unless `learned`.
     public let position: Parameter?
+    /// The token-type table `[typeVocabularySize, E]` (`token_type_embeddings.weight`).
     public let tokenType: Parameter
+    /// The LayerNorm over the summed embeddings (`LayerNorm`, size E).
     public let norm: LayerNorm
+    /// The projection `Dense(E → H)` (`projection`, FNet's `hidden_mapping_in`).
     public let projection: Dense
+    /// Dropout on the projected output (in training only).
     public let dropout: Dropout
     private let sinusoids: Tensor?
 

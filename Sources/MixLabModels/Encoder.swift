@@ -9,8 +9,11 @@ import MixLabMixers
 /// `fnet.encoder.layer.{i}.…`). Each mixer is built with its own derived random stream, so layer `i`'s
 /// initialisation does not depend on the other layers' mixers.
 public final class Encoder: @unchecked Sendable {
+    /// The sizes and choices the encoder was built from (validated).
     public let configuration: EncoderConfiguration
+    /// The embeddings (`fnet.embeddings.…`): token ids to `(B, T, H)` activations.
     public let embeddings: Embeddings
+    /// The L blocks in order, block i named `fnet.encoder.layer.{i}.…`.
     public let blocks: [EncoderBlock]
     /// The LayerNorm after the last block (`fnet.encoder.final_norm`), present with pre-LN blocks only:
     /// post-LN blocks already end in one.

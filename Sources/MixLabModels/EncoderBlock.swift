@@ -22,14 +22,23 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// passes (see `forward(_:context:keepsCache:random:)` and `backward`): a post-LN block makes six passes
 /// over its activations forward and four backward besides the mixer and the GEMMs.
 public final class EncoderBlock: @unchecked Sendable {
+    /// The prefix of the block's parameter names, e.g. `fnet.encoder.layer.0.`.
     public let prefix: String
+    /// The mixing sublayer's token mixer; its parameters are named `prefix` + `mixer.` + name.
     public let mixer: any TokenMixer
+    /// LN₁, the LayerNorm of the mixing sublayer (`fourier.output.LayerNorm`).
     public let mixingNorm: LayerNorm
+    /// W₁ and b₁: the first feed-forward layer, `Dense(H → F)` (`intermediate.dense`).
     public let intermediate: Dense
+    /// W₂ and b₂: the second feed-forward layer, `Dense(F → H)` (`output.dense`).
     public let output: Dense
+    /// LN₂, the LayerNorm of the feed-forward sublayer (`output.LayerNorm`).
     public let outputNorm: LayerNorm
+    /// The GELU form between the two feed-forward layers.
     public let activation: GELU
+    /// Dropout on the feed-forward output (there is none on the mixing output).
     public let dropout: Dropout
+    /// Where the layer norms sit: post-LN (FNet, BERT) or pre-LN (LRA).
     public let placement: NormPlacement
 
     /// What backward needs from one forward pass.

@@ -6,6 +6,7 @@ import MixLabMixers
 /// Defaults follow FNet-Base's architecture choices (post-LN, tanh GELU, learned positions, 4 token
 /// types, dropout 0.1, LayerNorm ε 1e-12) at a small size.
 public struct EncoderConfiguration: Sendable, Equatable, Codable {
+    /// V: the number of token ids.
     public var vocabularySize = 256
     /// E: the embedding width before the projection to H (FNet's `hidden_mapping_in`).
     public var embeddingSize = 128
@@ -15,20 +16,31 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
     public var layers = 2
     /// F: the feed-forward width.
     public var intermediateSize = 512
+    /// The longest sequence the position embeddings cover (not enforced with `positions = none`).
     public var maxPositions = 512
+    /// The number of token types (rows of the token-type table).
     public var typeVocabularySize = 4
-    /// The mixer of every non-attention layer (a registry name) and its settings.
+    /// The mixer of every non-attention layer (a registry name).
     public var mixer = "fourier"
+    /// The settings of `mixer` (`key: value`, as `MixerConfiguration` takes them).
     public var mixerSettings: [String: String] = [:]
-    /// Hybrid: how many layers use `attentionMixer` instead, and where.
+    /// Hybrid: how many layers (0…`layers`) use `attentionMixer` instead of `mixer`.
     public var attentionLayers = 0
+    /// Hybrid: where the attention layers go (see `HybridPlacement`).
     public var attentionPlacement = HybridPlacement.top
+    /// The mixer of the attention layers (a registry name).
     public var attentionMixer = "attention"
+    /// The settings of `attentionMixer` (e.g. `heads`).
     public var attentionSettings: [String: String] = [:]
+    /// How token positions enter the embeddings.
     public var positions = PositionEmbedding.learned
+    /// Where the layer norms sit in each block.
     public var normPlacement = NormPlacement.post
+    /// The GELU form of the feed-forward layers (and of the masked-language-model head).
     public var activation = GELU.tanh
+    /// The dropout probability in [0, 1) of the embeddings and the feed-forward outputs.
     public var dropout: Float = 0.1
+    /// The ε of every LayerNorm (> 0).
     public var layerNormEpsilon: Float = 1e-12
 
     /// The defaults.

@@ -17,14 +17,20 @@ import MixLabKernels
 ///
 /// Reference: J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv 1607.06450.
 public final class LayerNorm: @unchecked Sendable {
+    /// γ, `[C]`, initialised to 1 (`NAME.weight`).
     public let weight: Parameter
+    /// β, `[C]`, initialised to 0 (`NAME.bias`).
     public let bias: Parameter
+    /// C, the number of features normalised together (the last axis).
     public let size: Int
+    /// ε, added to the variance before the square root.
     public let epsilon: Float
 
     /// What backward needs: the normalised input and the reciprocal standard deviation of each row.
     public struct Cache: Sendable {
+        /// `x̂ = (x − μ)·r`, the normalised input, shaped like the input.
         public let normalized: Tensor
+        /// `r = 1/√(σ² + ε)`, one value per row.
         public let reciprocalStandardDeviation: [Float]
     }
 

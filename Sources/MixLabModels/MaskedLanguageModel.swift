@@ -10,11 +10,17 @@ import MixLabMixers
 /// The transform maps H → E so the tie works when the embedding size differs from H.
 /// Loss: cross-entropy on masked positions only (labels −100 elsewhere). Decoder cost `2·B·T·E·V` flops.
 public final class MaskedLanguageModel: @unchecked Sendable {
+    /// The encoder; its word-embedding table is also the decoder weight (tied).
     public let encoder: Encoder
+    /// The transform `Dense(H → E)` (`cls.predictions.transform.dense`).
     public let transform: Dense
+    /// The LayerNorm after the transform's GELU (`cls.predictions.transform.LayerNorm`, size E).
     public let transformNorm: LayerNorm
+    /// The decoder bias b, `[V]` (`cls.predictions.bias`).
     public let decoderBias: Parameter
+    /// The GELU form of the transform (the configuration's `activation`).
     public let activation: GELU
+    /// Cross-entropy over the masked positions (labels −100 elsewhere), with the given label smoothing.
     public let loss: CrossEntropy
 
     /// Builds the model for sequences of `sequenceLength` tokens.

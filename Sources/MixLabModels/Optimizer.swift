@@ -26,12 +26,17 @@ public protocol Optimizer: AnyObject {
 ///
 /// Weight decay skips biases and LayerNorm parameters when `decayExclusions` says so (BERT's practice).
 public final class AdamW: Optimizer {
+    /// β₁ in [0, 1), the decay rate of the first-moment estimate m.
     public let beta1: Float
+    /// β₂ in [0, 1), the decay rate of the second-moment estimate v.
     public let beta2: Float
+    /// ε > 0, added to `√v̂` in the denominator.
     public let epsilon: Float
+    /// λ ≥ 0, the decoupled weight decay: each step first scales θ by `1 − lr·λ`.
     public let weightDecay: Float
     /// Parameters whose name contains one of these are not decayed.
     public let decayExclusions: [String]
+    /// Steps taken so far (t in the bias corrections `1 − βᵗ`).
     public private(set) var stepCount = 0
     private var firstMoments: [String: Tensor] = [:]
     private var secondMoments: [String: Tensor] = [:]
@@ -56,6 +61,7 @@ public final class AdamW: Optimizer {
         self.decayExclusions = decayExclusions
     }
 
+    /// Applies one AdamW update with learning rate `learningRate` to every trainable parameter.
     public func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float) {
         stepCount += 1
         let correction1 = 1 - Float(pow(Double(beta1), Double(stepCount)))
@@ -105,6 +111,7 @@ public final class AdamW: Optimizer {
         }
     }
 
+    /// The moments by parameter name: `NAME.exp_avg` (m) and `NAME.exp_avg_sq` (v), PyTorch's names.
     public var state: [String: Tensor] {
         var result: [String: Tensor] = [:]
         for (name, m) in firstMoments { result[name + ".exp_avg"] = m }
@@ -112,6 +119,9 @@ public final class AdamW: Optimizer {
         return result
     }
 
+    /// Restores the moments from `state` (`.exp_avg` and `.exp_avg_sq` keys) and sets `stepCount`.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for a key of neither kind.
     public func loadState(_ state: [String: Tensor], stepCount: Int) throws {
         var first: [String: Tensor] = [:], second: [String: Tensor] = [:]
         for (key, value) in state {
@@ -131,8 +141,11 @@ public final class AdamW: Optimizer {
 /// Stochastic gradient descent with (heavy-ball) momentum, PyTorch's `torch.optim.SGD` update:
 /// `b ← μb + g + λθ`, `θ ← θ − lr·b` (plain SGD when μ = 0).
 public final class SGD: Optimizer {
+    /// μ in [0, 1), the momentum of the velocity b (0: plain SGD).
     public let momentum: Float
+    /// λ ≥ 0, the L2 term added to the gradient (`g + λθ`), as in PyTorch's SGD.
     public let weightDecay: Float
+    /// Steps taken so far.
     public private(set) var stepCount = 0
     private var velocities: [String: Tensor] = [:]
 
@@ -148,6 +161,7 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// Applies one SGD update with learning rate `learningRate` to every trainable parameter.
     public func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float) {
         stepCount += 1
         for (name, parameter) in parameters where parameter.isTrainable {
@@ -167,10 +181,14 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// The velocities by parameter name: `NAME.momentum_buffer`, PyTorch's name.
     public var state: [String: Tensor] {
         Dictionary(uniqueKeysWithValues: velocities.map { ($0.key + ".momentum_buffer", $0.value) })
     }
 
+    /// Restores the velocities from `state` (`.momentum_buffer` keys) and sets `stepCount`.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for any other key.
     public func loadState(_ state: [String: Tensor], stepCount: Int) throws {
         var loaded: [String: Tensor] = [:]
         for (key, value) in state {

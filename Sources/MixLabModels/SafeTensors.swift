@@ -17,9 +17,12 @@ public enum SafeTensors {
 
     /// A loaded file: tensors by name and the metadata.
     public struct Contents: Sendable {
+        /// The tensors by name.
         public var tensors: [String: Tensor]
+        /// The `__metadata__` strings (a file MixLab wrote also holds `mixlab.crc32`).
         public var metadata: [String: String]
 
+        /// Contents from tensors and metadata.
         public init(tensors: [String: Tensor], metadata: [String: String] = [:]) {
             self.tensors = tensors
             self.metadata = metadata

@@ -7,8 +7,11 @@ import MixLabMixers
 /// checkpoints map one to one. Forward passes may run concurrently; backward passes add into shared
 /// gradients and must not run concurrently on one model.
 public final class SequenceClassifier: @unchecked Sendable {
+    /// The encoder (`fnet.…` parameters).
     public let encoder: Encoder
+    /// The sequence-classification head (pooler and `classifier`).
     public let head: SequenceClassificationHead
+    /// Cross-entropy over the `(B, K)` logits, with the given label smoothing.
     public let loss: CrossEntropy
 
     /// What backward needs from one forward pass.

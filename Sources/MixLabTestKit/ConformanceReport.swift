@@ -17,6 +17,7 @@ public enum ConformanceCheck: String, Sendable, CaseIterable, Comparable {
     case inverse
     case parameterRoundTrip
 
+    /// Orders checks as `allCases` lists them (their declaration order).
     public static func < (lhs: ConformanceCheck, rhs: ConformanceCheck) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
@@ -24,11 +25,14 @@ public enum ConformanceCheck: String, Sendable, CaseIterable, Comparable {
 
 /// A broken rule: which check, on which shape, and what was observed.
 public struct ConformanceIssue: Sendable, CustomStringConvertible {
+    /// The rule that broke.
     public let check: ConformanceCheck
     /// The input shape `(B, T, C)` the check ran on.
     public let shape: [Int]
+    /// What was observed, in words.
     public let message: String
 
+    /// `check [B, T, C]: message`, on one line.
     public var description: String { "\(check.rawValue) \(Shape.describe(shape)): \(message)" }
 }
 

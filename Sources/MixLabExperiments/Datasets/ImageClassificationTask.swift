@@ -9,12 +9,19 @@ import MixLabCore
 /// - `levels=q` (fashion-mnist): quantises v to `v · q / (maximum + 1)` (integer division), tokens 1…q;
 /// - `cls=true`: prepends a classification token, the last id of the vocabulary.
 public struct ImageClassificationTask: LearningTask {
+    /// The registry name, the dataset's (`fashion-mnist` or `digits`).
     public let name: String
+    /// The resolved settings: `cls` for `digits`; `pool`, `levels` and `cls` for `fashion-mnist`.
     public let settings: [String: String]
+    /// Sequence-level labels: one class per image.
     public let labelKind = TaskLabelKind.sequence
+    /// The number of classes in the dataset's manifest.
     public let classes: Int
+    /// The class names from the dataset's manifest.
     public let classNames: [String]
+    /// Padding, the levels (ids 1…levels, `0`… or quantised `q0`…), then `<cls>` with `cls=true`.
     public let vocabulary: TaskVocabulary
+    /// The number of pooled pixels, `(H/k)·(W/k)` for pool size k, plus one with `cls=true`.
     public let sequenceLength: Int
 
     private let images: PreparedImageSet
@@ -56,10 +63,12 @@ public struct ImageClassificationTask: LearningTask {
             : ["pool": "\(pool)", "levels": "\(levels)", "cls": "\(classification)"]
     }
 
+    /// The number of images in `split`.
     public func count(_ split: TaskSplit) -> Int {
         images.split(split).count
     }
 
+    /// Image `index` of `split` as row-major pixel tokens (pooled and quantised), labelled with its class.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         let set = images.split(split)
         guard index >= 0, index < set.count else {

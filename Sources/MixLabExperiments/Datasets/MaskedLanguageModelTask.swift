@@ -11,12 +11,19 @@ import MixLabCore
 /// the same way on every call (static masking, as in BERT's original data). Labels are token-level:
 /// the original id at chosen positions, `TaskExample.ignoredLabel` elsewhere; classes = vocabulary size.
 public struct MaskedLanguageModelTask: LearningTask {
+    /// The registry name (`mlm`).
     public let name: String
+    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary keys).
     public let settings: [String: String]
+    /// Token-level labels: the original id at masked positions, `TaskExample.ignoredLabel` elsewhere.
     public let labelKind = TaskLabelKind.token
+    /// The vocabulary size: every token id is a class.
     public let classes: Int
+    /// The vocabulary's token names, one per class.
     public let classNames: [String]
+    /// The dataset's tokenization (`TextTokenization`) with a `<mask>` token and no classification token.
     public let vocabulary: TaskVocabulary
+    /// `length`, the tokens in each window.
     public let sequenceLength: Int
 
     private let corpus: PreparedTextCorpus
@@ -62,10 +69,12 @@ public struct MaskedLanguageModelTask: LearningTask {
         self.settings = resolved
     }
 
+    /// The number of windows in `split`.
     public func count(_ split: TaskSplit) -> Int {
         windows[split]!.count
     }
 
+    /// Window `index` of `split`, masked as in BERT from a stream derived from (seed, split, index).
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         guard index >= 0, index < count(split) else {
             throw MixLabError(.invalidArgument, what: "example \(index) of \(split.rawValue) is outside 0..<\(count(split))",

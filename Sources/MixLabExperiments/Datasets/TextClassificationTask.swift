@@ -9,12 +9,19 @@ import MixLabCore
 /// paragraph (`TextWindows`): a paragraph of n tokens gives max(1, n / length) windows, each labelled
 /// with the paragraph's language, so short windows (32–64 bytes) make a harder task.
 public struct TextClassificationTask: LearningTask {
+    /// The registry name, the dataset's (`news20`, `reuters8`, `rt-sentiment` or `langid`).
     public let name: String
+    /// The resolved settings: `tokens`, `length`, `cls`, and `vocab-size`, `min-count` for word tokens.
     public let settings: [String: String]
+    /// Sequence-level labels: one class per text (per window for `langid`).
     public let labelKind = TaskLabelKind.sequence
+    /// The number of classes in the dataset's manifest.
     public let classes: Int
+    /// The class names from the dataset's manifest.
     public let classNames: [String]
+    /// The dataset's tokenization (`TextTokenization`), with a `<cls>` token when `cls=true`.
     public let vocabulary: TaskVocabulary
+    /// `length`, the classification token included when `cls=true`.
     public let sequenceLength: Int
 
     private let corpus: PreparedTextCorpus
@@ -66,10 +73,12 @@ public struct TextClassificationTask: LearningTask {
         self.settings = resolved
     }
 
+    /// The number of examples in `split`: texts, or paragraph windows for `langid`.
     public func count(_ split: TaskSplit) -> Int {
         windows?[split]?.count ?? corpus.split(split).count
     }
 
+    /// Example `index` of `split`: its text (or `langid` window) cut to `length` tokens, `<cls>` first when `cls=true`.
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
         guard index >= 0, index < count(split) else {
             throw MixLabError(.invalidArgument, what: "example \(index) of \(split.rawValue) is outside 0..<\(count(split))",
