@@ -130,6 +130,18 @@ private func studyRecords() -> [RunRecord] {
         #expect(a.learningCurves.map(\.plot.svg) == b.learningCurves.map(\.plot.svg))
     }
 
+    /// A cost metric is drawn once, on the log–log axes of the cost plots.
+    @Test func aCostMetricIsNotDrawnTwice() throws {
+        var options = StudyReport.Options()
+        options.xKey = "task.length"
+        options.metric = .stepMilliseconds
+        let names = try StudyReport(records: studyRecords(), options: options).scalingPlots.map(\.name)
+        #expect(names == ["step-time-vs-task-length", "peak-memory-vs-task-length"])
+        options.metric = .testAccuracy
+        let withAccuracy = try StudyReport(records: studyRecords(), options: options).scalingPlots.map(\.name)
+        #expect(withAccuracy == ["test-accuracy-vs-task-length", "step-time-vs-task-length", "peak-memory-vs-task-length"])
+    }
+
     @Test func writesEveryOutputAsValidFiles() throws {
         var options = StudyReport.Options()
         options.xKey = "task.length"

@@ -243,7 +243,8 @@ public struct StudyReport: Sendable {
     }
 
     /// `metric` against the x key (with confidence intervals), and step time and peak memory against
-    /// it on log–log axes; empty without an x key.
+    /// it on log–log axes; empty without an x key. When the metric is step time or peak memory, its
+    /// log–log plot is the only one drawn of it.
     public var scalingPlots: [(name: String, plot: SVGLinePlot)] {
         guard let xKey = options.xKey else { return [] }
         let seriesKeys = displayKeys.filter { $0 != xKey }
@@ -260,12 +261,13 @@ public struct StudyReport: Sendable {
             let scale: SVGLinePlot.Scale = logarithmic ? .logarithmic : .linear
             return SVGLinePlot(title: title, xLabel: xKey, yLabel: metric.title, xScale: scale, yScale: scale, series: series)
         }
-        return [
-            ("\(Self.fileSafe(options.metric.rawValue))-vs-\(Self.fileSafe(xKey))",
-             plot(options.metric, title: "\(options.metric.title) against \(xKey)", logarithmic: false)),
+        let costs = [
             ("step-time-vs-\(Self.fileSafe(xKey))", plot(.stepMilliseconds, title: "Training step time against \(xKey)", logarithmic: true)),
             ("peak-memory-vs-\(Self.fileSafe(xKey))", plot(.peakMemoryMiB, title: "Peak memory against \(xKey)", logarithmic: true)),
         ]
+        if options.metric == .stepMilliseconds || options.metric == .peakMemoryMiB { return costs }
+        return [("\(Self.fileSafe(options.metric.rawValue))-vs-\(Self.fileSafe(xKey))",
+                 plot(options.metric, title: "\(options.metric.title) against \(xKey)", logarithmic: false))] + costs
     }
 
     static func fileSafe(_ text: String) -> String {
