@@ -11,7 +11,7 @@ enum BuiltinMixers {
         IdentityMixer.registration,
         FractionalFourierMixer.registration,
         GlobalFilterMixer.registration,
-        LinearConvolutionFourierMixer.registration,
+        PaddedFourierMixer.registration,
         PhaseFourierMixer.registration,
         HadamardMixer.registration,
         WaveletMixer.registration,

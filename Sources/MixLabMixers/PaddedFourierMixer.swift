@@ -44,7 +44,7 @@ import MixLabKernels
 /// References: J. Lee-Thorp et al., "FNet: Mixing Tokens with Fourier Transforms", NAACL 2022
 /// (arXiv 2105.03824); A. V. Oppenheim, R. W. Schafer, "Discrete-Time Signal Processing", 3rd ed., §8.7
 /// (linear convolution with the DFT by zero padding).
-public final class LinearConvolutionFourierMixer: FixedLinearMixer, @unchecked Sendable {
+public final class PaddedFourierMixer: FixedLinearMixer, @unchecked Sendable {
     /// The transformed (padded) axes.
     public let axes: MixingAxes
     /// Name, axes, linearity, invertibility and accepted lengths.
@@ -88,7 +88,7 @@ public final class LinearConvolutionFourierMixer: FixedLinearMixer, @unchecked S
     }
 }
 
-extension LinearConvolutionFourierMixer: DenseReferenceProviding {
+extension PaddedFourierMixer: DenseReferenceProviding {
     /// `Re(M_T · X · M_C)` with explicit cropped DFT matrices (`DenseReference.partsOfDFT`, padding 2).
     public func denseReference(_ input: Tensor) throws -> [Double] {
         try descriptor.validate(input)
@@ -96,7 +96,7 @@ extension LinearConvolutionFourierMixer: DenseReferenceProviding {
     }
 }
 
-extension LinearConvolutionFourierMixer {
+extension PaddedFourierMixer {
     /// The registry entry: `fourier-padded` with key `axes`.
     public static let registration = MixerRegistration(
         name: "fourier-padded",
@@ -105,6 +105,6 @@ extension LinearConvolutionFourierMixer {
             MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to pad and transform"),
         ]
     ) { configuration, _ in
-        LinearConvolutionFourierMixer(axes: try configuration.option("axes", default: MixingAxes.both, mixer: "fourier-padded"))
+        PaddedFourierMixer(axes: try configuration.option("axes", default: MixingAxes.both, mixer: "fourier-padded"))
     }
 }
