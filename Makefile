@@ -49,7 +49,7 @@ demo: release
 doctor: release
 	$(MIXLAB) doctor
 
-# The FNet mixing benchmark on the shapes the peer scripts use (../shared/peers/bench_mixing.py).
+# The FNet mixing benchmark on the shape of the PyTorch/numpy comparison ([32, 512, 256]).
 bench: release
 	$(MIXLAB) bench mixer fourier --shape 32,512,256
 	$(MIXLAB) bench mixer fourier --shape 8,4096,256

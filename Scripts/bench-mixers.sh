@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Times every registered mixer (forward and forward+backward) at the issue's benchmark shapes.
+# Times every registered mixer (forward and forward+backward) at the benchmark shapes.
 # Usage: Scripts/bench-mixers.sh [RUNS] > mixers.jsonl   (needs `make release` first)
-# Compare with ../shared/peers/bench_mixing.py run right before or after, on the same machine.
+# Compare with a PyTorch/numpy timing of the same shapes run right before or after, on the same machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One training step and one inference batch of FNet-style classifiers on the peer configurations
-# (../shared/peers/bench_torch.py: A = vocab 256, hidden 128, 2 layers, FFN 512, batch 32;
-#  B = vocab 8192, hidden 256, 4 layers, FFN 1024, batch 16).
+# One training step and one inference batch of FNet-style classifiers on the configurations of the
+# PyTorch comparison (HuggingFace FNet/BERT timed the same way; A = vocab 256, hidden 128, 2 layers,
+# FFN 512, batch 32; B = vocab 8192, hidden 256, 4 layers, FFN 1024, batch 16).
 # Usage: Scripts/bench-models.sh [MIXER] [RUNS] > models.jsonl   (needs `make release` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."

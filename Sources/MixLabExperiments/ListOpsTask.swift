@@ -35,7 +35,7 @@ import MixLabCore
 /// **Tokenisation.** One id per token, no parentheses: padding 0, digits `0`…`9` → 1…10, `[MIN` 11,
 /// `[MAX` 12, `[MED` 13, `[SM` 14, `]` 15; examples are padded to the sequence length `max-length`
 /// (LRA pads to 2000). This is the token sequence of LRA's text form (`( ( ( [MIN 4 ) 7 ) ] )`) with the
-/// parentheses deleted, as ../shared/ANCHORS.md §5 and the S4 code (`listops_tokenizer`) do. (LRA's own input pipeline ran the
+/// parentheses deleted, as the S4 code (`listops_tokenizer`) does. (LRA's own input pipeline ran the
 /// text through `tfds`'s alphanumeric tokenizer, which also drops `]`; keeping it, as later work does,
 /// makes the bracket structure explicit.) `tokenize(_:)` reads LRA's text form; `evaluate(_:)` computes
 /// the label of a token sequence.

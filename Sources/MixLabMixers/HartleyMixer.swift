@@ -11,7 +11,7 @@ import MixLabKernels
 ///     separable:  y[k, l] = s · Σ_{j,m} X[j, m] · cas(2πjk/T) · cas(2πml/C)  =  s · (H_T · X · H_C)[k, l]
 ///
 /// where `F = fft2(X)` with numpy's sign (`e^{−2πi(…)}`) and `H_n[j, k] = cas(2πjk/n)`. `fnet` is the
-/// FNet paper's Hartley ablation (ANCHORS.md §1): the non-separable 2-D kernel. `separable` is the product
+/// FNet paper's Hartley ablation (Lee-Thorp et al. 2022): the non-separable 2-D kernel. `separable` is the product
 /// of 1-D Hartley transforms along each axis (what FFTW's multi-dimensional `FFTW_DHT` computes); the
 /// two differ over both axes, since `cas a·cas b = cos(a − b) + sin(a + b) ≠ cas(a + b)`. With
 /// `axes = sequence` or `hidden` the two kinds coincide: both are the 1-D transform

@@ -11,7 +11,7 @@ import MixLabKernels
 /// layout); a kernel stored `[in, out]` and applied as `X·K` (Flax's convention) is `K = W_hiddenᵀ`. With `axes = sequence` only `W_seq` exists (`Y = W_seq·X`), with
 /// `axes = hidden` only `W_hidden` (`Y = X·W_hiddenᵀ`).
 ///
-/// - Initialisation: every entry normal(0, σ = 0.02), FNet's kernel initialiser (ANCHORS §2).
+/// - Initialisation: every entry normal(0, σ = 0.02), FNet's (and BERT's) kernel initialiser.
 ///   `W_seq` comes from the sub-stream `derived(11)` of the build context's generator (or of `seed`),
 ///   `W_hidden` from `derived(12)`: give each layer its own generator for a different draw per layer.
 /// - Gradients: `dX_b = W_seqᵀ·G_b·W_hidden`, `dW_seq += Σ_b G_b·(X_b·W_hiddenᵀ)ᵀ`,

@@ -15,7 +15,7 @@ import MixLabKernels
 /// FNet keeps only `Re Z` so that the rest of the block stays real (Lee-Thorp et al., §3); the imaginary
 /// part carries the phase that `Re` discards. Here the block learns how much of each to keep, per feature.
 /// Special cases: `α = 1, β = 0` (the initialisation) is FNet's `fourier` mixer exactly; `α = 1, β = −1`
-/// is the paper's 2-D Hartley variant `Re(F) − Im(F)`, the kernel `cas(2π(jk/T + lm/C))` (ANCHORS.md §1).
+/// is the paper's 2-D Hartley variant `Re(F) − Im(F)`, the kernel `cas(2π(jk/T + lm/C))`.
 /// For FNet along one axis only, use `fourier` with `axes=sequence|hidden` (this mixer with those axes
 /// keeps the phase of the one-axis DFT instead).
 ///

@@ -7,7 +7,7 @@ public enum PositionEmbedding: String, Sendable, CaseIterable, Codable {
     case learned
     /// Fixed sinusoids `sin/cos(t / 10000^(2i/E))` (Vaswani et al.), nothing learned.
     case sinusoidal
-    /// No position information (the FNet paper reports FNet does as well without, ANCHORS §1 (?)).
+    /// No position information: order reaches the model only through a mixer that tells positions apart.
     case none
 }
 

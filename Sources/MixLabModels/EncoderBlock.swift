@@ -12,7 +12,7 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// One encoder block: a mixing sublayer (any `TokenMixer`) and a feed-forward sublayer, with residual
 /// connections and layer norms.
 ///
-/// Post-LN (FNet, BERT; ANCHORS §1): `h = LN₁(x + Mix(x))`, `y = LN₂(h + Dropout(W₂·GELU(W₁·h + b₁) + b₂))`.
+/// Post-LN (FNet, BERT): `h = LN₁(x + Mix(x))`, `y = LN₂(h + Dropout(W₂·GELU(W₁·h + b₁) + b₂))`.
 /// Pre-LN (LRA): `a = x + Mix(LN₁(x))`, `y = a + Dropout(W₂·GELU(W₁·LN₂(a) + b₁) + b₂)`.
 /// No dropout on the mixing output (as in FNet). Parameter names follow HF FNet under `prefix`
 /// (`fourier.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`); the mixer's

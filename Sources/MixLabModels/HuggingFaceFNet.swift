@@ -8,7 +8,7 @@ import MixLabMixers
 /// The masked-LM head is not imported.
 ///
 /// The folder holds `config.json` and `model.safetensors` (what `save_pretrained` writes). MixLab's
-/// parameter names already follow HF's (ANCHORS §6), so tensors map by name: `FNetModel` files, whose
+/// parameter names already follow HF's (`modeling_fnet.py`), so tensors map by name: `FNetModel` files, whose
 /// names lack the `fnet.` prefix, get it added. Buffers are skipped (`embeddings.position_ids`, the
 /// TPU option's `dft_mat_*`), and so are heads the requested model does not have (`cls.predictions.*`
 /// when importing an encoder or classifier). Everything else must fit exactly (strict loading).

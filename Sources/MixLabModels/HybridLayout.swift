@@ -1,6 +1,6 @@
 import MixLabCore
 
-/// Where the `k` attention layers of a hybrid FNet sit among `L` layers (FNet paper §4.3; ANCHORS §2).
+/// Where the `k` attention layers of a hybrid FNet sit among `L` layers (FNet paper §4.3 and its released code).
 ///
 /// For layer index `i` (0-based): BOTTOM `i < k`; MIDDLE `L − k ≤ 2i < L + k`; MIXED `i mod ⌊L/k⌋ = 0`;
 /// TOP `i ≥ L − k` (the paper's choice).

@@ -4,7 +4,7 @@ import MixLabMixers
 
 /// An encoder with FNet's masked-language-model head: the pre-training objective at small scale.
 ///
-/// Head (ANCHORS §1, HF `cls.predictions`): `u = LN(GELU(W_t·h + b_t))` (`transform.dense`,
+/// Head (FNet and BERT, HF `cls.predictions`): `u = LN(GELU(W_t·h + b_t))` (`transform.dense`,
 /// `transform.LayerNorm`), then `logits = u·Eᵀ + b` with `E` the word-embedding table (tied: the decoder
 /// has no weight of its own; its gradient adds into the embeddings') and `b` = `cls.predictions.bias`.
 /// The transform maps H → E so the tie works when the embedding size differs from H.

@@ -178,7 +178,7 @@ import Testing
 }
 
 @Suite struct HybridPlacementTests {
-    // ANCHORS.md §2, for L = 12, k = 2 (and the paper's TOP choice).
+    // The FNet code's placements for L = 12, k = 2 (and the paper's TOP choice).
     @Test func placesAttentionLayersAsTheOriginalCode() {
         #expect(HybridPlacement.bottom.attentionLayers(layers: 12, attentionLayers: 2) == [0, 1])
         #expect(HybridPlacement.middle.attentionLayers(layers: 12, attentionLayers: 2) == [5, 6])

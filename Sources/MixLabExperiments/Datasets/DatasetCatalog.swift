@@ -2,7 +2,7 @@ import MixLabCore
 
 /// The datasets `mixlab data` knows: each pinned to one package artifact and one way of reading it.
 ///
-/// `standard` lists the real datasets (facts in DATA.md, checked against the artifacts); tests build
+/// `standard` lists the real datasets (sizes, formats and checksums checked against the artifacts); tests build
 /// catalogs of their own whose artifacts are small fixtures, so every step runs without the network.
 public struct DatasetCatalog: Sendable {
     /// The entries, in listing order.

@@ -49,7 +49,7 @@ public struct DatasetDescriptor: Sendable {
     /// Who holds the rights and what use they allow, checked against the artifact and its upstream.
     public var licence: String
     /// The example counts to expect from the artifact, in words (its own train / test parts, or the
-    /// whole set for a source without a test part), as in DATA.md.
+    /// whole set for a source without a test part).
     public var expectedSizes: String
     /// How train/validation/test are formed, in words (also written to the prepared manifest).
     public var splitRule: String
