@@ -36,6 +36,10 @@ public final class EncoderBlock: @unchecked Sendable {
     public let outputNorm: LayerNorm
     /// The GELU form between the two feed-forward layers.
     public let activation: GELU
+    /// Rows of the feed-forward layers an inference pass runs at once: `inferenceChunkFloats / F`, at
+    /// least 256 so that the GEMMs stay efficient. Tests lower it to reach several chunks on small
+    /// shapes; it is never changed while the block runs.
+    var inferenceChunkRows: Int
     /// Dropout on the feed-forward output (there is none on the mixing output).
     public let dropout: Dropout
     /// Where the layer norms sit: post-LN (FNet, BERT) or pre-LN (LRA).
@@ -69,6 +73,7 @@ public final class EncoderBlock: @unchecked Sendable {
         intermediate = Dense(name: prefix + "intermediate.dense", inputSize: hiddenSize, outputSize: intermediateSize, random: &random)
         output = Dense(name: prefix + "output.dense", inputSize: intermediateSize, outputSize: hiddenSize, random: &random)
         outputNorm = LayerNorm(name: prefix + "output.LayerNorm", size: hiddenSize, epsilon: layerNormEpsilon)
+        inferenceChunkRows = max(256, Self.inferenceChunkFloats / intermediateSize)
     }
 
     /// The block's parameters with their full names (mixer parameters prefixed by `mixer.`).
@@ -117,11 +122,31 @@ public final class EncoderBlock: @unchecked Sendable {
     }
 
     /// `W₂·GELU(W₁·h + b₁) + b₂` (before dropout), the activations, and `gelu′` when kept.
+    ///
+    /// Without a cache (inference) the activations are not needed afterwards, so the rows go through in
+    /// chunks of `inferenceChunkRows`: the `(B·T, F)` activations, the largest tensor of the block, never
+    /// exist whole (128 MiB at B·T = 65536, F = 512; 8 MiB per chunk). The returned activations are
+    /// then empty.
     private func feedForward(_ h: Tensor, keepsCache: Bool) throws -> (projected: Tensor, activated: Tensor, derivative: Tensor?) {
-        var activated = try intermediate.forward(h)
-        let derivative = activation.activate(&activated, keepingDerivative: keepsCache)
-        return (try output.forward(activated), activated, derivative)
+        let rows = h.count / intermediate.inputSize
+        let chunkRows = inferenceChunkRows
+        guard !keepsCache, rows > chunkRows else {
+            var activated = try intermediate.forward(h)
+            let derivative = activation.activate(&activated, keepingDerivative: keepsCache)
+            return (try output.forward(activated), activated, derivative)
+        }
+        var projected = Tensor(uninitialized: Array(h.shape.dropLast()) + [output.outputSize])
+        for start in stride(from: 0, to: rows, by: chunkRows) {
+            let chunk = start..<min(rows, start + chunkRows)
+            var activated = try intermediate.forward(h.rows(chunk, width: intermediate.inputSize))
+            _ = activation.activate(&activated, keepingDerivative: false)
+            projected.replaceRows(startingAt: chunk.lowerBound, with: try output.forward(activated))
+        }
+        return (projected, Tensor(zeros: [0]), nil)
     }
+
+    /// Floats of feed-forward activations an inference pass holds at once (8 MiB).
+    static let inferenceChunkFloats = 1 << 21
 
     /// Adds the feed-forward parameters' gradients given `dProjected` (the gradient of `W₂·a + b₂`)
     /// and, when an earlier pass already summed them, its column sums; returns the gradient with respect

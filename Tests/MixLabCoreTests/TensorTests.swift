@@ -101,3 +101,20 @@ import Testing
         #expect(e.description == "sequence length 12 is not a power of two\n  where: HadamardMixer\n  fix:   pad to 16")
     }
 }
+
+/// Copying blocks of rows out of and into a tensor seen as a matrix.
+@Suite struct TensorRowsTests {
+    @Test func rowsCopyOutAndReplaceRowsCopyBack() {
+        let x = Tensor(shape: [2, 3, 4]) { Float($0) }  // 6 rows of width 4
+        let middle = x.rows(2..<5, width: 4)
+        #expect(middle.shape == [3, 4])
+        #expect(middle.values == (8..<20).map(Float.init))
+        var y = Tensor(zeros: [2, 3, 4])
+        y.replaceRows(startingAt: 2, with: middle)
+        #expect(y.values == [Float](repeating: 0, count: 8) + (8..<20).map(Float.init) + [Float](repeating: 0, count: 4))
+        let shared = y
+        y.replaceRows(startingAt: 0, with: x.rows(0..<1, width: 4))
+        #expect(shared.values[0..<4] == [0, 0, 0, 0], "a copy sharing the storage is not changed")
+        #expect(y.values[0..<4] == [0, 1, 2, 3])
+    }
+}

@@ -51,4 +51,25 @@ import Testing
         #expect(cache != nil && none == nil)
         #expect(plain == kept)
     }
+
+    /// With more rows than one chunk, inference runs the feed-forward layers a chunk of rows at a time,
+    /// partial last chunk included, and still gives the cached pass's output (to rounding: the GEMMs are
+    /// split differently).
+    @Test(arguments: NormPlacement.allCases)
+    func chunkedInferenceFeedForwardGivesTheSameOutput(_ placement: NormPlacement) throws {
+        var random = SeededRandom(seed: 5)
+        let (length, hidden) = (20, 8)
+        let mixer = try MixerRegistry.shared.make(
+            "fourier", configuration: MixerConfiguration([:]), context: MixerBuildContext(sequenceLength: length, hiddenSize: hidden))
+        let block = EncoderBlock(prefix: "b.", mixer: mixer, hiddenSize: hidden, intermediateSize: 12,
+                                 dropout: try Dropout(probability: 0.1), placement: placement, random: &random)
+        #expect(block.inferenceChunkRows == 1 << 21 / 12)
+        block.inferenceChunkRows = 16  // 60 rows: chunks of 16, 16, 16 and 12
+        let x = Tensor.normal([3, length, hidden], using: &random)
+        var r1 = SeededRandom(seed: 0), r2 = SeededRandom(seed: 0)
+        let kept = try block.forward(x, context: .inference, keepsCache: true, random: &r1).output
+        let chunked = try block.forward(x, context: .inference, keepsCache: false, random: &r2).output
+        let difference = zip(kept.values, chunked.values).map { abs($0 - $1) }.max() ?? 0
+        #expect(difference <= 1e-4, "largest difference \(difference)")
+    }
 }
