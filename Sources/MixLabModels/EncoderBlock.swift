@@ -36,14 +36,14 @@ public final class EncoderBlock: @unchecked Sendable {
     public let outputNorm: LayerNorm
     /// The GELU form between the two feed-forward layers.
     public let activation: GELU
-    /// Rows of the feed-forward layers an inference pass runs at once: `inferenceChunkFloats / F`, at
-    /// least 256 so that the GEMMs stay efficient. Tests lower it to reach several chunks on small
-    /// shapes; it is never changed while the block runs.
-    var inferenceChunkRows: Int
     /// Dropout on the feed-forward output (there is none on the mixing output).
     public let dropout: Dropout
     /// Where the layer norms sit: post-LN (FNet, BERT) or pre-LN (LRA).
     public let placement: NormPlacement
+    /// Rows of the feed-forward layers an inference pass runs at once: `inferenceChunkFloats / F`, at
+    /// least 256 so that the GEMMs stay efficient. Tests lower it to reach several chunks on small
+    /// shapes; it is never changed while the block runs.
+    var inferenceChunkRows: Int
 
     /// What backward needs from one forward pass.
     public struct Cache: Sendable {

@@ -2,8 +2,8 @@ import Foundation
 import MixLabCore
 
 extension StudyCellRunner {
-    /// The runner that trains: each cell is a `Trainer` run of its configuration on its task, with the
-    /// cell's run directory as the run folder.
+    /// The runner that trains in this process (`--runner in-process`): each cell is a `Trainer` run of
+    /// its configuration on its task, with the cell's run directory as the run folder.
     ///
     /// A cell killed mid-run resumes from its last checkpoint exactly (`Trainer.ExistingRun.resume`). A
     /// cell whose run had finished — `run.json` written — with the same settings is not trained again:
@@ -17,7 +17,7 @@ extension StudyCellRunner {
     public static func trainer(
         tasks: TaskRegistry = .shared, observer: (@Sendable (RunConfiguration) -> TrainingObserver?)? = nil
     ) -> StudyCellRunner {
-        StudyCellRunner(name: "trainer") { configuration, _, directory in
+        StudyCellRunner(name: "in-process") { configuration, _, directory in
             if case .finished(_, let record?) = try RunDirectory(directory.path).inspect(), record.settings == configuration.settings {
                 return record
             }
