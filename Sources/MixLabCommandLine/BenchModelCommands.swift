@@ -40,6 +40,15 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Dropout probability (HF's default 0.1, left on in training as the peer does).")
     var dropout: Float = 0.1
 
+    @Flag(help: ArgumentHelp(
+        "Compute every position of the last block, as HuggingFace does.",
+        discussion: "By default the last block computes only the first token, the one the classifier pools "
+            + "(same logits, loss and gradients up to rounding; see SequenceClassifier.computesOnlyPooledPosition)."))
+    var everyPosition = false
+
+    /// What the last block computes: `pooled` (the first token only) or `all`.
+    var lastBlockPositions: String { everyPosition ? "all" : "pooled" }
+
     /// The encoder configuration these options describe.
     func configuration() throws -> EncoderConfiguration {
         var configuration = EncoderConfiguration()
@@ -91,13 +100,15 @@ func reportModelBenchmark(
             "median_ms": timing.median, "min_ms": timing.minimum, "runs": timing.runs,
             "tokens_per_s": tokensPerSecond, "peak_rss_mib": peakResidentMiB(), "threads": Parallelism.threads,
             "gemm_gflop_per_run": gemmFlopsPerRun / 1e9, "gemm_gflop_per_s": gemmGigaflops,
-            "fresh_blocks_during_runs": freshBlocks,
+            "fresh_blocks_during_runs": freshBlocks, "last_block_positions": options.lastBlockPositions,
         ]))
     } else {
         var table = TextTable(["model", "pass", "batch×seq", "median ms", "min ms", "tokens/s", "peak RSS MiB", "runs"])
         table.add([options.modelDescription, pass, "\(options.batch)×\(options.seq)", formatted(timing.median), formatted(timing.minimum),
                    String(format: "%.0f", tokensPerSecond), String(format: "%.0f", peakResidentMiB()), String(timing.runs)])
+        let lastBlock = options.everyPosition ? "every position" : "the pooled first token only (--every-position for all)"
         print(table.rendered + "\nvocab \(options.vocab), hidden \(options.hidden), layers \(options.layers), ffn \(options.ffn), threads \(Parallelism.threads)"
+              + "\nlast block computes: \(lastBlock)"
               + String(format: "\nGEMM work %.2f GFLOP per run, %.0f GFLOP/s at the median time (FFTs and elementwise work not counted)",
                        gemmFlopsPerRun / 1e9, gemmGigaflops)
               + "\nlarge buffers taken from the system during the measured runs: \(freshBlocks) (0 = every buffer reused)")
@@ -116,7 +127,9 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         try options.apply()
-        let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        let benchmark = try ModelBenchmark(
+            configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq,
+            computesOnlyPooledPosition: !model.everyPosition)
         var step = 0
         let result = try measureModelPass(options) {
             try benchmark.trainingStep(step)
@@ -137,7 +150,9 @@ struct BenchInferCommand: ParsableCommand {
 
     func run() throws {
         try options.apply()
-        let benchmark = try ModelBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        let benchmark = try ModelBenchmark(
+            configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq,
+            computesOnlyPooledPosition: !model.everyPosition)
         let result = try measureModelPass(options) { try benchmark.inference() }
         reportModelBenchmark(pass: "infer", options: model, timing: result.timing, gemmFlopsPerRun: result.flops,
                              freshBlocks: result.freshBlocks, json: options.json)

@@ -9,9 +9,14 @@ struct ModelBenchmark {
     let labels: [Int32]
     let optimizer: AdamW
 
-    /// A model for `configuration` with random tokens and labels (2 classes, as the peer).
-    init(configuration: EncoderConfiguration, batchSize: Int, sequenceLength: Int, seed: UInt64 = 0) throws {
+    /// A model for `configuration` with random tokens and labels (2 classes, as the peer), whose last
+    /// block computes only the pooled position or every position.
+    init(
+        configuration: EncoderConfiguration, batchSize: Int, sequenceLength: Int, computesOnlyPooledPosition: Bool = true,
+        seed: UInt64 = 0
+    ) throws {
         model = try SequenceClassifier(configuration, classes: 2, pooling: .first, sequenceLength: sequenceLength, seed: seed)
+        model.computesOnlyPooledPosition = computesOnlyPooledPosition
         var random = SeededRandom(seed: seed).derived(1)
         let tokens = (0..<(batchSize * sequenceLength)).map { _ in Int32(random.next() % UInt64(configuration.vocabularySize)) }
         batch = try TokenBatch(batchSize: batchSize, sequenceLength: sequenceLength, tokens: tokens)

@@ -22,10 +22,16 @@ import MixLabCore
 /// between two differently rounded products: with a single key (T = 1) `dS` is then exactly 0, as
 /// the math says. The row is in cache, so the extra read costs little.
 ///
+/// Only the first `N ≤ T` positions of each example may be queried (`queries`, T by default): every
+/// key and value is still used, so `O` holds the first N rows of the full attention's output. A
+/// classifier that reads one position of the last layer needs no more (N = 1: the scores are `1 × T`
+/// instead of `T × T`).
+///
 /// Layouts (row-major Float32): `qkv` is `(B·T, 3C)` with each token's row `[q | k | v]`, head `h`
-/// at columns `h·d ..< (h+1)·d` of each part; the output `O` is `(B·T, C)` with heads concatenated;
-/// saved probabilities are `(B, heads, T, T)`; row statistics are `(B, heads, T, 2)`: each query row's
-/// maximum score and the reciprocal of its sum of exponentials, enough to recompute `P` exactly.
+/// at columns `h·d ..< (h+1)·d` of each part (only the first N rows of each example's `q` are read);
+/// the output `O` is `(B·N, C)` with heads concatenated; saved probabilities are `(B, heads, N, T)`;
+/// row statistics are `(B, heads, N, 2)`: each query row's maximum score and the reciprocal of its sum
+/// of exponentials, enough to recompute `P` exactly.
 ///
 /// Work is organised per (example, head) pair and, within a pair, in blocks of `rowsPerBlock` query
 /// rows (all of T up to 2048, 512 rows at T = 4096), so the block of scores stays in cache between the
@@ -37,16 +43,18 @@ import MixLabCore
 /// deterministic for a given thread count, and a recomputed `P` is bitwise equal to the saved one (same
 /// GEMM calls, same row statistics, same arithmetic).
 ///
-/// Cost per pair: forward `4·T²·d` flops (two GEMMs) plus `T²` exponentials; backward `8·T²·d`
-/// (four GEMMs), plus `2·T²·d` and `T²` exponentials when `P` is recomputed. Memory: saving `P` takes
-/// `4·B·heads·T²` bytes (2 GiB at B = 8, heads = 4, T = 4096); recomputing keeps only the statistics
-/// (`8·B·heads·T` bytes). Scratch: one block of `rowsPerBlock × T` floats (two in a backward pass
-/// that recomputes `P`), 8 MiB each at T = 4096.
+/// Cost per pair: forward `4·N·T·d` flops (two GEMMs) plus `N·T` exponentials; backward `8·N·T·d`
+/// (four GEMMs), plus `2·N·T·d` and `N·T` exponentials when `P` is recomputed. Memory: saving `P`
+/// takes `4·B·heads·N·T` bytes (2 GiB at B = 8, heads = 4, N = T = 4096); recomputing keeps only the
+/// statistics (`8·B·heads·N` bytes). Scratch: one block of `rowsPerBlock × T` floats (two in a
+/// backward pass that recomputes `P`), 8 MiB each at T = 4096.
 public struct ScaledDotProductAttention: Sendable {
     /// The batch size B.
     public let batch: Int
-    /// The sequence length T.
+    /// The sequence length T: the keys and values of each example.
     public let length: Int
+    /// The queried positions N of each example: its first N positions (`1 ... T`).
+    public let queries: Int
     /// The hidden size C (all heads together).
     public let hidden: Int
     /// The number of heads; divides `hidden`.
@@ -64,37 +72,41 @@ public struct ScaledDotProductAttention: Sendable {
     /// pack less) and no faster beyond; the softmax passes work row by row, in L1/L2 either way.
     public static let blockFloats = 1 << 21
 
-    /// The attention core for `(batch, length, hidden)` activations split into `heads` heads.
+    /// The attention core for `(batch, length, hidden)` activations split into `heads` heads, querying
+    /// the first `queries` positions of each example (all T when nil).
     ///
     /// `rowsPerBlock` defaults to as many rows as fit `blockFloats` scores, at least 128 (GEMMs with
-    /// fewer rows spend too much of their time packing `K` and `V`) and at most T: every T ≤ 2048 is
+    /// fewer rows spend too much of their time packing `K` and `V`) and at most N: every T ≤ 2048 is
     /// one block.
-    public init(batch: Int, length: Int, hidden: Int, heads: Int, rowsPerBlock: Int? = nil) {
+    public init(batch: Int, length: Int, hidden: Int, heads: Int, queries: Int? = nil, rowsPerBlock: Int? = nil) {
         precondition(heads >= 1 && hidden % heads == 0, "ScaledDotProductAttention: \(heads) heads do not divide \(hidden)")
+        let queries = queries ?? length
+        precondition(queries >= 1 && queries <= length, "ScaledDotProductAttention: \(queries) queries for length \(length)")
         self.batch = batch
         self.length = length
+        self.queries = queries
         self.hidden = hidden
         self.heads = heads
         let rows = rowsPerBlock ?? max(128, Self.blockFloats / max(length, 1))
-        self.rowsPerBlock = max(1, min(rows, length))
+        self.rowsPerBlock = max(1, min(rows, queries))
     }
 
-    /// Floats of `(B, heads, T, T)` saved probabilities.
-    public var probabilityCount: Int { batch * heads * length * length }
-    /// Floats of `(B, heads, T, 2)` row statistics.
-    public var statisticsCount: Int { batch * heads * length * 2 }
+    /// Floats of `(B, heads, N, T)` saved probabilities.
+    public var probabilityCount: Int { batch * heads * queries * length }
+    /// Floats of `(B, heads, N, 2)` row statistics.
+    public var statisticsCount: Int { batch * heads * queries * 2 }
 
     // MARK: Forward
 
-    /// Computes the concatenated head outputs `O` (`(B·T, C)`) and the row statistics, and saves `P`
+    /// Computes the concatenated head outputs `O` (`(B·N, C)`) and the row statistics, and saves `P`
     /// into `probabilities` when given.
     ///
     /// - Parameters:
     ///   - qkv: `(B·T, 3C)` projected queries, keys and values.
     ///   - keyBias: `(B, T)` additive key mask (0 for real tokens, −∞ for padding), or nil.
-    ///   - output: `(B·T, C)`, overwritten.
-    ///   - probabilities: `(B, heads, T, T)`, overwritten, or nil to keep only the statistics.
-    ///   - statistics: `(B, heads, T, 2)`, overwritten.
+    ///   - output: `(B·N, C)`, overwritten.
+    ///   - probabilities: `(B, heads, N, T)`, overwritten, or nil to keep only the statistics.
+    ///   - statistics: `(B, heads, N, 2)`, overwritten.
     public func forward(
         qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
         probabilities: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>
@@ -114,15 +126,15 @@ public struct ScaledDotProductAttention: Sendable {
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
         statistics: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rowChunks: Int
     ) {
-        let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
+        let (t, n, c, d, r) = (length, queries, hidden, headSize, rowsPerBlock)
         let alpha = 1 / Float(d).squareRoot()
         let pair = b * heads + h
         let q = qkv + b * t * 3 * c + h * d
         let k = q + c, v = q + 2 * c
-        for r0 in stride(from: 0, to: t, by: r) {
-            let rows = min(r, t - r0)
-            let s = probabilities.map { $0 + (pair * t + r0) * t } ?? scratch  // rows × T
-            let stats = statistics + (pair * t + r0) * 2
+        for r0 in stride(from: 0, to: n, by: r) {
+            let rows = min(r, n - r0)
+            let s = probabilities.map { $0 + (pair * n + r0) * t } ?? scratch  // rows × T
+            let stats = statistics + (pair * n + r0) * 2
             // S = Q_h[R] K_hᵀ / √d
             BLAS.sgemm(
                 transposeB: true, m: rows, n: t, k: d, alpha: alpha, a: q + r0 * 3 * c, lda: 3 * c,
@@ -133,21 +145,21 @@ public struct ScaledDotProductAttention: Sendable {
             }
             // O_h[R] = P V_h
             BLAS.sgemm(
-                m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: output + (b * t + r0) * c + h * d,
+                m: rows, n: d, k: t, a: s, lda: t, b: v, ldb: 3 * c, c: output + (b * n + r0) * c + h * d,
                 ldc: c)
         }
     }
 
     // MARK: Backward
 
-    /// Writes `dQKV` (`(B·T, 3C)`, overwritten) from `dO` (`(B·T, C)`) and what `forward` produced.
+    /// Writes `dQKV` (`(B·T, 3C)`, overwritten) from `dO` (`(B·N, C)`) and what `forward` produced.
     ///
     /// - Parameters:
     ///   - qkv, keyBias: as given to `forward`.
     ///   - probabilities: the saved `P`, or nil to recompute it from `qkv`, `keyBias` and `statistics`.
     ///   - statistics: the row statistics from `forward`.
-    ///   - outputGradient: `dO`, `(B·T, C)`.
-    ///   - qkvGradient: `(B·T, 3C)`, overwritten.
+    ///   - outputGradient: `dO`, `(B·N, C)`.
+    ///   - qkvGradient: `(B·T, 3C)`, overwritten; with N < T the `dQ` of the positions not queried is 0.
     public func backward(
         qkv: UnsafePointer<Float>, keyBias: UnsafePointer<Float>?,
         probabilities: UnsafePointer<Float>?, statistics: UnsafePointer<Float>,
@@ -171,20 +183,21 @@ public struct ScaledDotProductAttention: Sendable {
         qkvGradient: UnsafeMutablePointer<Float>, scoreGradient ds: UnsafeMutablePointer<Float>,
         recomputed: UnsafeMutablePointer<Float>?, rowChunks: Int
     ) {
-        let (t, c, d, r) = (length, hidden, headSize, rowsPerBlock)
+        let (t, n, c, d, r) = (length, queries, hidden, headSize, rowsPerBlock)
         let alpha = 1 / Float(d).squareRoot()
         let pair = b * heads + h
         let q = qkv + b * t * 3 * c + h * d
         let k = q + c, v = q + 2 * c
         let dq = qkvGradient + b * t * 3 * c + h * d
         let dk = dq + c, dv = dq + 2 * c
-        let dO = outputGradient + b * t * c + h * d
-        for r0 in stride(from: 0, to: t, by: r) {
-            let rows = min(r, t - r0)
-            let stats = statistics + (pair * t + r0) * 2
+        let dO = outputGradient + b * n * c + h * d
+        for position in n..<t { (dq + position * 3 * c).update(repeating: 0, count: d) }
+        for r0 in stride(from: 0, to: n, by: r) {
+            let rows = min(r, n - r0)
+            let stats = statistics + (pair * n + r0) * 2
             let p: UnsafePointer<Float>
             if let probabilities {
-                p = probabilities + (pair * t + r0) * t
+                p = probabilities + (pair * n + r0) * t
             } else {
                 // P[R] again: the forward GEMM and softmax statistics give bitwise the same values.
                 let s = recomputed!

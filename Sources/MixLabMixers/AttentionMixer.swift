@@ -60,12 +60,17 @@ import MixLabKernels
 ///   two-thread GEMM stalls whenever another process takes a core), but OpenBLAS's thread count is
 ///   global and the BLAS layer offers no single-threaded GEMM inside a parallel loop.
 /// - Lengths: any T ≥ 1; C fixed at construction and a multiple of `heads`.
+/// - First positions only (`FirstPositionsMixer`): `forward(_:firstPositions:context:)` projects
+///   queries for the first N positions of each example only and attends from those alone (keys and
+///   values from all T): `4·B·T·C²` flops for the key and value projections, `4·B·N·(C² + T·C)` for
+///   the rest, `B·heads·N·T` probabilities. At N = 1 the attention costs `O(T)` per example instead of
+///   `O(T²)`.
 ///
 /// References: A. Vaswani et al., "Attention Is All You Need", NeurIPS 2017; J. Devlin et al., "BERT",
 /// NAACL 2019; HuggingFace `transformers` `BertSelfAttention`; T. Dao, "FlashAttention-2", 2023
 /// (query blocks, recomputing `P` from per-row statistics); J. Lee-Thorp et al., FNet
 /// (arXiv 2105.03824), the `BERT` baseline.
-public final class AttentionMixer: TokenMixer, Sendable {
+public final class AttentionMixer: FirstPositionsMixer, Sendable {
     /// What the forward pass keeps of the attention probabilities for the backward pass.
     public enum ProbabilityStorage: String, Sendable, CaseIterable {
         /// `save` up to `savedProbabilityLimit` bytes of `P`, `recompute` beyond.
@@ -152,19 +157,22 @@ public final class AttentionMixer: TokenMixer, Sendable {
             configuration: ["heads": String(heads), "probabilities": probabilities.rawValue])
     }
 
-    /// Whether the forward pass for `batch` examples of length `length` keeps `P`. In evaluation mode
-    /// `auto` never keeps it (a backward pass after it, rare, recomputes `P` with identical results).
-    public func savesProbabilities(batch: Int, length: Int, training: Bool = true) -> Bool {
+    /// Whether the forward pass for `batch` examples of length `length`, querying the first `queries`
+    /// positions of each (all when nil), keeps `P`. In evaluation mode `auto` never keeps it (a
+    /// backward pass after it, rare, recomputes `P` with identical results).
+    public func savesProbabilities(batch: Int, length: Int, queries: Int? = nil, training: Bool = true) -> Bool {
         switch probabilityStorage {
         case .save: return true
         case .recompute: return false
         case .auto:
-            return training && batch * heads * length * length * MemoryLayout<Float>.stride <= Self.savedProbabilityLimit
+            let bytes = batch * heads * (queries ?? length) * length * MemoryLayout<Float>.stride
+            return training && bytes <= Self.savedProbabilityLimit
         }
     }
 
-    // Residuals, in order: X (B,T,C), QKV (B,T,3C), O (B,T,C), P (B,heads,T,T) or empty,
-    // row statistics (B,heads,T,2), key bias (B,T) or empty, packed [Wq; Wk; Wv] (3C,C), Wo (C,C).
+    // Residuals, in order: X (B,T,C), QKV (B,T,3C), O (B,N,C), P (B,heads,N,T) or empty,
+    // row statistics (B,heads,N,2), key bias (B,T) or empty, packed [Wq; Wk; Wv] (3C,C), Wo (C,C);
+    // N = T except after `forward(_:firstPositions:context:)`.
     private static let residualCount = 8
 
     /// `Y` and the residuals the backward pass needs (see the type's documentation).
@@ -173,22 +181,48 @@ public final class AttentionMixer: TokenMixer, Sendable {
     ///   holds values other than 0 and 1, or (when asked) a non-finite input.
     public func forward(_ input: Tensor, context: MixerContext) throws -> (output: Tensor, residuals: MixerResiduals) {
         try descriptor.validate(input, checksFinite: context.checksFiniteInput)
+        return try attend(input, queries: input.shape[1], context: context)
+    }
+
+    /// The first `positions` positions of `Y`, `(B, N, C)`, attending from those positions only.
+    ///
+    /// - Throws: as `forward(_:context:)`, and for `positions` outside `1 ... T`.
+    public func forward(_ input: Tensor, firstPositions positions: Int, context: MixerContext) throws
+        -> (output: Tensor, residuals: MixerResiduals)
+    {
+        try descriptor.validate(input, checksFinite: context.checksFiniteInput)
+        try validateFirstPositions(positions, of: input)
+        return try attend(input, queries: positions, context: context)
+    }
+
+    /// `dX` `(B, T, C)` for the gradient of the first N output positions; adds the parameters' gradients.
+    public func backward(firstPositions outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws
+        -> Tensor
+    {
+        try backward(outputGradient, residuals: residuals, context: context)
+    }
+
+    /// The first `queries` positions of `Y` for a validated input, and the residuals.
+    private func attend(_ input: Tensor, queries: Int, context: MixerContext) throws
+        -> (output: Tensor, residuals: MixerResiduals)
+    {
         try BLAS.requireAvailable(for: "AttentionMixer")
         let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
         let keyBias = try Self.keyBias(from: context.paddingMask, batch: batch, length: t, location: descriptor.summary)
-        let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads)
+        let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads, queries: queries)
         let tokens = batch * t
+        let outputTokens = batch * queries
 
         // Q|K|V = X [Wq; Wk; Wv]ᵀ + [bq | 0 | bv]: one GEMM over all tokens.
         let packedWeight = Self.stack([queryWeight.value, keyWeight.value, valueWeight.value], shape: [3 * c, c])
         // [bq | 0 | bv]: the key bias is left out (see the type's documentation).
         let packedBias = Self.stack([queryBias.value, Tensor(zeros: [c]), valueBias.value], shape: [3 * c])
         var qkv = Tensor(uninitialized: [batch, t, 3 * c])
-        var o = Tensor(uninitialized: [batch, t, c])
-        var statistics = Tensor(uninitialized: [batch, heads, t, 2])
-        var probabilities = savesProbabilities(batch: batch, length: t, training: context.isTraining)
-            ? Tensor(uninitialized: [batch, heads, t, t]) : Tensor(zeros: [0])
-        var y = Tensor(uninitialized: input.shape)
+        var o = Tensor(uninitialized: [batch, queries, c])
+        var statistics = Tensor(uninitialized: [batch, heads, queries, 2])
+        var probabilities = savesProbabilities(batch: batch, length: t, queries: queries, training: context.isTraining)
+            ? Tensor(uninitialized: [batch, heads, queries, t]) : Tensor(zeros: [0])
+        var y = Tensor(uninitialized: [batch, queries, c])
         let outputWeightValue = outputWeight.value
         input.withUnsafeBufferPointer { x in
             qkv.withUnsafeMutableBufferPointer { qkv in
@@ -196,9 +230,22 @@ public final class AttentionMixer: TokenMixer, Sendable {
                     packedBias.withUnsafeBufferPointer { bias in
                         Self.fillRows(qkv.baseAddress!, rows: tokens, with: bias.baseAddress!, width: 3 * c)
                     }
+                    if queries == t {
+                        BLAS.sgemm(
+                            transposeB: true, m: tokens, n: 3 * c, k: c, a: x.baseAddress!, lda: c, b: w.baseAddress!,
+                            ldb: c, beta: 1, c: qkv.baseAddress!, ldc: 3 * c)
+                        return
+                    }
+                    // K|V for every token; Q for the queried positions only (the other Q rows hold the
+                    // bias and are never read).
                     BLAS.sgemm(
-                        transposeB: true, m: tokens, n: 3 * c, k: c, a: x.baseAddress!, lda: c, b: w.baseAddress!,
-                        ldb: c, beta: 1, c: qkv.baseAddress!, ldc: 3 * c)
+                        transposeB: true, m: tokens, n: 2 * c, k: c, a: x.baseAddress!, lda: c,
+                        b: w.baseAddress! + c * c, ldb: c, beta: 1, c: qkv.baseAddress! + c, ldc: 3 * c)
+                    for example in 0..<batch {
+                        BLAS.sgemm(
+                            transposeB: true, m: queries, n: c, k: c, a: x.baseAddress! + example * t * c, lda: c,
+                            b: w.baseAddress!, ldb: c, beta: 1, c: qkv.baseAddress! + example * t * 3 * c, ldc: 3 * c)
+                    }
                 }
             }
         }
@@ -222,11 +269,11 @@ public final class AttentionMixer: TokenMixer, Sendable {
             y.withUnsafeMutableBufferPointer { y in
                 outputWeightValue.withUnsafeBufferPointer { w in
                     outputBias.value.withUnsafeBufferPointer { bias in
-                        Self.fillRows(y.baseAddress!, rows: tokens, with: bias.baseAddress!, width: c)
+                        Self.fillRows(y.baseAddress!, rows: outputTokens, with: bias.baseAddress!, width: c)
                     }
                     BLAS.sgemm(
-                        transposeB: true, m: tokens, n: c, k: c, a: o.baseAddress!, lda: c, b: w.baseAddress!, ldb: c,
-                        beta: 1, c: y.baseAddress!, ldc: c)
+                        transposeB: true, m: outputTokens, n: c, k: c, a: o.baseAddress!, lda: c, b: w.baseAddress!,
+                        ldb: c, beta: 1, c: y.baseAddress!, ldc: c)
                 }
             }
         }
@@ -236,13 +283,14 @@ public final class AttentionMixer: TokenMixer, Sendable {
         return (y, residuals)
     }
 
-    /// `dX` for `dY`; adds the eight parameters' gradients into `Parameter.gradient`.
+    /// `dX` for `dY`; adds the eight parameters' gradients into `Parameter.gradient`. After
+    /// `forward(_:firstPositions:context:)`, `dY` is the gradient of those N positions, `(B, N, C)`.
     ///
     /// - Throws: `MixLabError` when `outputGradient` or `residuals` do not come from this mixer's forward
     ///   pass on the same shape.
     public func backward(_ outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws -> Tensor {
         let saved = residuals.tensors
-        guard saved.count == Self.residualCount, saved[0].rank == 3 else {
+        guard saved.count == Self.residualCount, saved[0].rank == 3, saved[2].rank == 3 else {
             throw MixLabError(
                 .invalidArgument, what: "the residuals hold \(saved.count) tensors, not the \(Self.residualCount) "
                     + "that attention's forward pass saves", location: "\(descriptor.summary) backward",
@@ -251,16 +299,17 @@ public final class AttentionMixer: TokenMixer, Sendable {
         let x = saved[0], qkv = saved[1], o = saved[2], probabilities = saved[3], statistics = saved[4]
         let keyBias = saved[5].count > 0 ? saved[5] : nil
         let packedWeight = saved[6], outputWeightValue = saved[7]
-        guard outputGradient.shape == x.shape else {
+        guard outputGradient.shape == o.shape else {
             throw MixLabError.shapeMismatch(
-                expected: Shape.describe(x.shape), found: outputGradient.shape,
+                expected: Shape.describe(o.shape), found: outputGradient.shape,
                 location: "\(descriptor.summary) backward", fix: "pass the gradient of the forward pass's output")
         }
-        let (batch, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+        let (batch, t, c, queries) = (x.shape[0], x.shape[1], x.shape[2], o.shape[1])
         let tokens = batch * t
-        let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads)
+        let outputTokens = batch * queries
+        let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads, queries: queries)
         var ones = Tensor(shape: [tokens], repeating: 1)  // for column sums (bias gradients) as GEMMs
-        var dO = Tensor(uninitialized: [batch, t, c])
+        var dO = Tensor(uninitialized: [batch, queries, c])
         var dQKV = Tensor(uninitialized: [batch, t, 3 * c])
         var dX = Tensor(uninitialized: x.shape)
 
@@ -269,21 +318,21 @@ public final class AttentionMixer: TokenMixer, Sendable {
             o.withUnsafeBufferPointer { o in
                 Self.accumulate(into: outputWeight) { g in
                     BLAS.sgemm(
-                        transposeA: true, m: c, n: c, k: tokens, a: dY.baseAddress!, lda: c, b: o.baseAddress!, ldb: c,
-                        beta: 1, c: g, ldc: c)
+                        transposeA: true, m: c, n: c, k: outputTokens, a: dY.baseAddress!, lda: c, b: o.baseAddress!,
+                        ldb: c, beta: 1, c: g, ldc: c)
                 }
             }
             ones.withUnsafeMutableBufferPointer { ones in
                 Self.accumulate(into: outputBias) { g in
                     BLAS.sgemm(
-                        m: 1, n: c, k: tokens, a: ones.baseAddress!, lda: tokens, b: dY.baseAddress!, ldb: c,
-                        beta: 1, c: g, ldc: c)
+                        m: 1, n: c, k: outputTokens, a: ones.baseAddress!, lda: outputTokens, b: dY.baseAddress!,
+                        ldb: c, beta: 1, c: g, ldc: c)
                 }
             }
             outputWeightValue.withUnsafeBufferPointer { w in
                 dO.withUnsafeMutableBufferPointer { dO in
                     BLAS.sgemm(
-                        m: tokens, n: c, k: c, a: dY.baseAddress!, lda: c, b: w.baseAddress!, ldb: c,
+                        m: outputTokens, n: c, k: c, a: dY.baseAddress!, lda: c, b: w.baseAddress!, ldb: c,
                         c: dO.baseAddress!, ldc: c)
                 }
             }

@@ -77,29 +77,39 @@ public final class Encoder: @unchecked Sendable {
             + (finalNorm?.parameters ?? []).map { ($0.name, $0) }
     }
 
-    /// `(B, T, H)` hidden states for `batch`.
-    public func forward(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
-        let (hidden, cache) = try forward(batch, training: training, keepsCache: true, random: &random)
+    /// `(B, T, H)` hidden states for `batch`; with `firstPositions` N, only the first N positions of
+    /// the last block's output, `(B, N, H)` (see `EncoderBlock`: every earlier block, and the last
+    /// block's mixer, still read all T positions).
+    ///
+    /// - Throws: the layers' errors, and `MixLabError.invalidArgument` when N is not in `1 ... T`.
+    public func forward(_ batch: TokenBatch, training: Bool, firstPositions: Int? = nil, random: inout SeededRandom) throws
+        -> (output: Tensor, cache: Cache)
+    {
+        let (hidden, cache) = try forward(
+            batch, training: training, firstPositions: firstPositions, keepsCache: true, random: &random)
         return (hidden, cache!)
     }
 
     /// `(B, T, H)` hidden states for `batch` in evaluation mode (no dropout), keeping nothing for a
     /// backward pass: the same values as `forward(batch, training: false, …)` with less memory and
     /// fewer passes (no LayerNorm keeps its normalised input, the activation is applied in place).
-    public func hiddenStates(_ batch: TokenBatch) throws -> Tensor {
+    /// With `firstPositions` N, only the first N positions, `(B, N, H)`.
+    public func hiddenStates(_ batch: TokenBatch, firstPositions: Int? = nil) throws -> Tensor {
         var random = SeededRandom(seed: 0)  // unused: nothing is random in evaluation mode
-        return try forward(batch, training: false, keepsCache: false, random: &random).output
+        return try forward(batch, training: false, firstPositions: firstPositions, keepsCache: false, random: &random).output
     }
 
-    private func forward(_ batch: TokenBatch, training: Bool, keepsCache: Bool, random: inout SeededRandom)
-        throws -> (output: Tensor, cache: Cache?)
-    {
+    private func forward(
+        _ batch: TokenBatch, training: Bool, firstPositions: Int?, keepsCache: Bool, random: inout SeededRandom
+    ) throws -> (output: Tensor, cache: Cache?) {
         let context = MixerContext(isTraining: training, paddingMask: batch.paddingMask)
         var (hidden, embeddingCache) = try embeddings.forward(batch, training: training, keepsCache: keepsCache, random: &random)
         var caches: [EncoderBlock.Cache] = []
         caches.reserveCapacity(keepsCache ? blocks.count : 0)
-        for block in blocks {
-            let (next, cache) = try block.forward(hidden, context: context, keepsCache: keepsCache, random: &random)
+        for (index, block) in blocks.enumerated() {
+            let (next, cache) = try block.forward(
+                hidden, context: context, firstPositions: index == blocks.count - 1 ? firstPositions : nil,
+                keepsCache: keepsCache, random: &random)
             hidden = next
             if let cache { caches.append(cache) }
         }
@@ -113,7 +123,8 @@ public final class Encoder: @unchecked Sendable {
         return (hidden, Cache(embeddings: embeddingCache, blocks: caches, finalNorm: finalNormCache, context: context))
     }
 
-    /// Adds every parameter's gradient, given the gradient of the loss with respect to the hidden states.
+    /// Adds every parameter's gradient, given the gradient of the loss with respect to the hidden states
+    /// (`(B, N, H)` after a forward pass with `firstPositions` N).
     public func backward(_ dHidden: Tensor, cache: Cache) throws {
         var gradient = dHidden
         if let finalNorm, let finalNormCache = cache.finalNorm {

@@ -19,8 +19,15 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// parameters are named `prefix + "mixer." + name`.
 /// Cost per example: the mixer's plus `4·T·H·F` flops for the feed-forward GEMMs forward (`8·T·H·F`
 /// backward). The residual sums, dropout and bias gradients are fused into the LayerNorm, GELU and GEMM
-/// passes (see `forward(_:context:keepsCache:random:)` and `backward`): a post-LN block makes six passes
-/// over its activations forward and four backward besides the mixer and the GEMMs.
+/// passes (see `forward(_:context:firstPositions:keepsCache:random:)` and `backward`): a post-LN block
+/// makes six passes over its activations forward and four backward besides the mixer and the GEMMs.
+///
+/// First positions only: when only the first N positions of the output are read (the last block under
+/// a classifier that pools the first token), the block computes only those: the mixer reads every
+/// position but returns N (`FirstPositionsMixer`, or its full output cut to N), and the residual sum,
+/// the layer norms and the feed-forward layers run on `(B, N, H)`. The output is `Y[:, 0..<N, :]` of
+/// the full block up to rounding, and backward returns the gradient with respect to the whole input;
+/// the feed-forward cost falls by a factor `T / N`.
 public final class EncoderBlock: @unchecked Sendable {
     /// The prefix of the block's parameter names, e.g. `fnet.encoder.layer.0.`.
     public let prefix: String
@@ -48,6 +55,8 @@ public final class EncoderBlock: @unchecked Sendable {
     /// What backward needs from one forward pass.
     public struct Cache: Sendable {
         let input: Tensor
+        /// N when the pass computed only the first N positions; nil for all of them.
+        let firstPositions: Int?
         let mixerInput: Tensor
         let mixerResiduals: MixerResiduals
         let mixingNormCache: LayerNorm.Cache
@@ -82,43 +91,86 @@ public final class EncoderBlock: @unchecked Sendable {
             + (mixingNorm.parameters + intermediate.parameters + output.parameters + outputNorm.parameters).map { ($0.name, $0) }
     }
 
-    /// Runs the block on `(B, T, H)` activations.
-    public func forward(_ x: Tensor, context: MixerContext, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache) {
-        let (output, cache) = try forward(x, context: context, keepsCache: true, random: &random)
+    /// Runs the block on `(B, T, H)` activations; with `firstPositions` N, computes only the first N
+    /// positions of the output, `(B, N, H)`.
+    ///
+    /// - Throws: the mixer's errors, and `MixLabError.invalidArgument` when N is not in `1 ... T`.
+    public func forward(_ x: Tensor, context: MixerContext, firstPositions: Int? = nil, random: inout SeededRandom) throws
+        -> (output: Tensor, cache: Cache)
+    {
+        let (output, cache) = try forward(x, context: context, firstPositions: firstPositions, keepsCache: true, random: &random)
         return (output, cache!)
     }
 
     /// Runs the block, keeping what backward needs only when `keepsCache` is set (inference keeps
     /// nothing: the activation is applied in place and no LayerNorm keeps its normalised input).
     ///
-    /// Passes over the `(B·T, ·)` activations, post-LN: the mixer; one fused residual sum + LayerNorm;
-    /// the first GEMM onto its bias; GELU in place (writing `gelu′` beside it in training); the second
-    /// GEMM onto its bias; the dropout mask; one fused `LN(h + mask ⊙ y)`.
-    func forward(_ x: Tensor, context: MixerContext, keepsCache: Bool, random: inout SeededRandom) throws -> (output: Tensor, cache: Cache?) {
+    /// Passes over the `(B·T, ·)` activations (`(B·N, ·)` after the mixer with `firstPositions`),
+    /// post-LN: the mixer; one fused residual sum + LayerNorm; the first GEMM onto its bias; GELU in
+    /// place (writing `gelu′` beside it in training); the second GEMM onto its bias; the dropout mask;
+    /// one fused `LN(h + mask ⊙ y)`.
+    func forward(
+        _ x: Tensor, context: MixerContext, firstPositions: Int? = nil, keepsCache: Bool, random: inout SeededRandom
+    ) throws -> (output: Tensor, cache: Cache?) {
+        if let firstPositions {
+            guard x.rank == 3, firstPositions >= 1, firstPositions <= x.shape[1] else {
+                throw MixLabError(
+                    .invalidArgument, what: "\(firstPositions) first positions of an input of shape \(Shape.describe(x.shape))",
+                    location: "\(prefix) block", fix: "ask for 1 ... T positions of a (B, T, H) input")
+            }
+        }
+        let residualInput = firstPositions.map { x.firstPositions($0) } ?? x
         switch placement {
         case .post:
-            let (mixed, residuals) = try mixer.forward(x, context: context)
-            let (h, normCache1) = try mixingNorm.forward(x, adding: mixed, mask: nil, keepsCache: keepsCache)
+            let (mixed, residuals) = try mix(x, firstPositions: firstPositions, context: context)
+            let (h, normCache1) = try mixingNorm.forward(residualInput, adding: mixed, mask: nil, keepsCache: keepsCache)
             let (projected, activated, derivative) = try feedForward(h, keepsCache: keepsCache)
             let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
             let (out, normCache2) = try outputNorm.forward(h, adding: projected, mask: mask, keepsCache: keepsCache)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
-            return (out, Cache(input: x, mixerInput: x, mixerResiduals: residuals, mixingNormCache: normCache1,
+            return (out, Cache(input: x, firstPositions: firstPositions, mixerInput: x, mixerResiduals: residuals,
+                               mixingNormCache: normCache1,
                                feedForwardInput: h, activationDerivative: derivative, activated: activated,
                                dropoutMask: mask, outputNormCache: normCache2))
         case .pre:
             let (n1, normCache1) = try mixingNorm.forward(x, adding: nil, mask: nil, keepsCache: keepsCache)
-            let (mixed, residuals) = try mixer.forward(n1, context: context)
-            let a = Elementwise.add(x, mixed)
+            let (mixed, residuals) = try mix(n1, firstPositions: firstPositions, context: context)
+            let a = Elementwise.add(residualInput, mixed)
             let (n2, normCache2) = try outputNorm.forward(a, adding: nil, mask: nil, keepsCache: keepsCache)
             let (projected, activated, derivative) = try feedForward(n2, keepsCache: keepsCache)
             let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
             let out = Elementwise.add(a, projected, mask: mask)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
-            return (out, Cache(input: x, mixerInput: n1, mixerResiduals: residuals, mixingNormCache: normCache1,
+            return (out, Cache(input: x, firstPositions: firstPositions, mixerInput: n1, mixerResiduals: residuals,
+                               mixingNormCache: normCache1,
                                feedForwardInput: n2, activationDerivative: derivative, activated: activated,
                                dropoutMask: mask, outputNormCache: normCache2))
         }
+    }
+
+    /// The mixer's output at every position, or at the first N: by the mixer's own partial pass when it
+    /// is a `FirstPositionsMixer`, otherwise its whole output cut to N.
+    private func mix(_ input: Tensor, firstPositions: Int?, context: MixerContext) throws
+        -> (output: Tensor, residuals: MixerResiduals)
+    {
+        guard let firstPositions else { return try mixer.forward(input, context: context) }
+        if let partial = mixer as? any FirstPositionsMixer {
+            return try partial.forward(input, firstPositions: firstPositions, context: context)
+        }
+        let (output, residuals) = try mixer.forward(input, context: context)
+        return (output.firstPositions(firstPositions), residuals)
+    }
+
+    /// The mixer's input gradient `(B, T, H)` for the gradient of the positions `mix` returned.
+    private func mixBackward(_ gradient: Tensor, cache: Cache, context: MixerContext) throws -> Tensor {
+        guard cache.firstPositions != nil else {
+            return try mixer.backward(gradient, residuals: cache.mixerResiduals, context: context)
+        }
+        if let partial = mixer as? any FirstPositionsMixer {
+            return try partial.backward(firstPositions: gradient, residuals: cache.mixerResiduals, context: context)
+        }
+        return try mixer.backward(
+            gradient.padded(toPositions: cache.input.shape[1]), residuals: cache.mixerResiduals, context: context)
     }
 
     /// `W₂·GELU(W₁·h + b₁) + b₂` (before dropout), the activations, and `gelu′` when kept.
@@ -161,7 +213,8 @@ public final class EncoderBlock: @unchecked Sendable {
         return dPre
     }
 
-    /// Adds every parameter's gradient and returns the gradient with respect to the block's input.
+    /// Adds every parameter's gradient and returns the gradient with respect to the block's input,
+    /// `(B, T, H)`, given the gradient of its output (`(B, N, H)` after a first-positions pass).
     ///
     /// Post-LN: one fused LayerNorm backward pass gives `dSum`, `mask ⊙ dSum` and the second bias's
     /// gradient; the GEMMs `dW₂`, `dA = dProjected·W₂`; one pass `dPre = dA ⊙ gelu′` with the first
@@ -169,9 +222,10 @@ public final class EncoderBlock: @unchecked Sendable {
     /// path), the mixing LayerNorm's backward, the mixer's, and the residual sum in place.
     public func backward(_ dy: Tensor, cache: Cache, context: MixerContext) throws -> Tensor {
         let rows = dy.count / outputNorm.size
-        guard dy.shape == cache.input.shape, rows * intermediate.outputSize == cache.activated.count else {
+        let outputShape = cache.firstPositions.map { [cache.input.shape[0], $0, cache.input.shape[2]] } ?? cache.input.shape
+        guard dy.shape == outputShape, rows * intermediate.outputSize == cache.activated.count else {
             throw MixLabError.shapeMismatch(
-                expected: Shape.describe(cache.input.shape), found: dy.shape, location: "\(prefix) block output gradient",
+                expected: Shape.describe(outputShape), found: dy.shape, location: "\(prefix) block output gradient",
                 fix: "pass the gradient of this block's forward output")
         }
         switch placement {
@@ -181,8 +235,8 @@ public final class EncoderBlock: @unchecked Sendable {
             dMasked = nil
             intermediate.addInputGradient(dPre, into: &dSum)  // dh = dSum + dPre·W₁
             let dResidual = mixingNorm.backward(dSum, cache: cache.mixingNormCache)
-            var dx = try mixer.backward(dResidual, residuals: cache.mixerResiduals, context: context)
-            Elementwise.addInPlace(&dx, dResidual)
+            var dx = try mixBackward(dResidual, cache: cache, context: context)
+            Self.addResidualGradient(dResidual, into: &dx, firstPositions: cache.firstPositions)
             return dx
         case .pre:
             let dPre: Tensor
@@ -194,10 +248,19 @@ public final class EncoderBlock: @unchecked Sendable {
             }
             var da = outputNorm.backward(intermediate.inputGradient(dPre), cache: cache.outputNormCache)
             Elementwise.addInPlace(&da, dy)
-            let dn1 = try mixer.backward(da, residuals: cache.mixerResiduals, context: context)
+            let dn1 = try mixBackward(da, cache: cache, context: context)
             var dx = mixingNorm.backward(dn1, cache: cache.mixingNormCache)
-            Elementwise.addInPlace(&dx, da)
+            Self.addResidualGradient(da, into: &dx, firstPositions: cache.firstPositions)
             return dx
+        }
+    }
+
+    /// `dx += dResidual`, into the first N positions of `dx` after a first-positions pass.
+    private static func addResidualGradient(_ dResidual: Tensor, into dx: inout Tensor, firstPositions: Int?) {
+        if firstPositions == nil {
+            Elementwise.addInPlace(&dx, dResidual)
+        } else {
+            dx.addIntoFirstPositions(dResidual)
         }
     }
 }

@@ -13,6 +13,16 @@ public final class SequenceClassifier: @unchecked Sendable {
     public let head: SequenceClassificationHead
     /// Cross-entropy over the `(B, K)` logits, with the given label smoothing.
     public let loss: CrossEntropy
+    /// Whether, with `first` pooling, the last block computes only the pooled position (true by
+    /// default; `mean` pooling reads every position and ignores it).
+    ///
+    /// The head reads `h[·, 0]` only, so the last block's feed-forward layers, layer norms and (for
+    /// attention, `FirstPositionsMixer`) queries run on one position instead of T: the logits, the loss
+    /// and every gradient are those of the whole model up to rounding, for about `1/L` less work with L
+    /// layers (half of it with two). Set it to false to compute every position of the last block, as
+    /// HuggingFace's `FNetForSequenceClassification` does (to compare like for like, or to inspect the
+    /// last hidden states through the same path).
+    public var computesOnlyPooledPosition = true
 
     /// What backward needs from one forward pass.
     public struct Cache: Sendable {
@@ -40,17 +50,27 @@ public final class SequenceClassifier: @unchecked Sendable {
         encoder.namedParameters + head.parameters.map { ($0.name, $0) }
     }
 
+    /// The positions of the last block the head needs: 1 with `first` pooling (unless
+    /// `computesOnlyPooledPosition` is off), all of them otherwise.
+    private var pooledPositions: Int? {
+        head.pooling == .first && computesOnlyPooledPosition ? 1 : nil
+    }
+
     /// `(B, K)` logits.
     public func logits(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (logits: Tensor, cache: Cache) {
-        let (hidden, encoderCache) = try encoder.forward(batch, training: training, random: &random)
-        let (logits, headCache) = try head.forward(hidden, paddingMask: batch.paddingMask)
+        let positions = pooledPositions
+        let (hidden, encoderCache) = try encoder.forward(
+            batch, training: training, firstPositions: positions, random: &random)
+        let (logits, headCache) = try head.forward(hidden, paddingMask: positions == nil ? batch.paddingMask : nil)
         return (logits, Cache(encoder: encoderCache, head: headCache))
     }
 
     /// `(B, K)` logits in evaluation mode, keeping nothing for a backward pass (see
     /// `Encoder.hiddenStates`): the same values as `logits(batch, training: false, …)`.
     public func logits(_ batch: TokenBatch) throws -> Tensor {
-        try head.forward(try encoder.hiddenStates(batch), paddingMask: batch.paddingMask).logits
+        let positions = pooledPositions
+        let hidden = try encoder.hiddenStates(batch, firstPositions: positions)
+        return try head.forward(hidden, paddingMask: positions == nil ? batch.paddingMask : nil).logits
     }
 
     /// Forward, loss and backward for one batch: adds every parameter's gradient and returns the loss.

@@ -14,6 +14,7 @@ public enum ConformanceCheck: String, Sendable, CaseIterable, Comparable {
     case inputGradient
     case parameterGradient
     case gradientAccumulation
+    case firstPositions
     case inverse
     case parameterRoundTrip
 

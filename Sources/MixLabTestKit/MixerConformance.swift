@@ -16,6 +16,9 @@ import MixLabMixers
 ///   directions (Richardson-extrapolated central differences; disagreements within their Float32
 ///   rounding noise are ignored), the parameters' gradients likewise, and that backward adds into
 ///   gradients;
+/// - for a `FirstPositionsMixer`, that its first-N forward equals the first N positions of the full
+///   output, its backward equals the full backward of the gradient padded with zeros (input and
+///   parameter gradients), and that N outside `1 ... T` is an error (N = 1, ⌈T/2⌉, T);
 /// - the inverse round trip for `InvertibleMixer`s, and a save/load round trip of the parameters.
 ///
 /// It never stops at the first failure: the report lists every broken rule, with the shape and the
@@ -118,6 +121,7 @@ private final class Run {
         checkInputGradient(mixer, shape)
         checkParameterGradients(mixer, shape)
         checkAccumulation(mixer, x, residuals, shape)
+        checkFirstPositions(mixer, x, y, shape)
         checkInverse(mixer, x, y, shape)
         checkParameterRoundTrip(mixer, x, y, shape)
     }
@@ -338,6 +342,58 @@ private final class Run {
             }
         }
         zeroGradients(mixer)
+    }
+
+    /// A `FirstPositionsMixer`'s partial passes against the full ones.
+    func checkFirstPositions(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ shape: [Int]) {
+        guard let partial = mixer as? any FirstPositionsMixer else { return }
+        checksRun.insert(.firstPositions)
+        let length = shape[1]
+        for positions in [0, length + 1] {
+            do {
+                _ = try partial.forward(x, firstPositions: positions, context: context)
+                fail(.firstPositions, shape, "forward(firstPositions: \(positions)) was accepted; it must throw a MixLabError")
+            } catch is MixLabError {
+            } catch {
+                fail(.firstPositions, shape, "forward(firstPositions: \(positions)) threw \(error), not a MixLabError")
+            }
+        }
+        for positions in Set([1, (length + 1) / 2, length]).sorted() {
+            guard let (partialOutput, partialResiduals) = attempt(.firstPositions, shape, {
+                try partial.forward(x, firstPositions: positions, context: context)
+            }) else { continue }
+            let expected = y.firstPositions(positions)
+            let outputError = relativeDifference(partialOutput, expected)
+            if outputError > options.tolerance {
+                fail(.firstPositions, shape, "forward(firstPositions: \(positions)) differs from the first \(positions) "
+                    + "positions of forward by relative \(outputError) (shape \(Shape.describe(partialOutput.shape)))")
+                continue
+            }
+            let g = normal(expected.shape)
+            zeroGradients(mixer)
+            guard let partialGradient = attempt(.firstPositions, shape, {
+                try partial.backward(firstPositions: g, residuals: partialResiduals, context: context)
+            }) else { continue }
+            let partialParameterGradients = mixer.parameters.map(\.gradient)
+            zeroGradients(mixer)
+            guard let fullGradient = attempt(.firstPositions, shape, {
+                let (_, residuals) = try mixer.forward(x, context: context)
+                return try mixer.backward(g.padded(toPositions: length), residuals: residuals, context: context)
+            }) else { continue }
+            let inputError = relativeDifference(partialGradient, fullGradient)
+            if inputError > options.tolerance {
+                fail(.firstPositions, shape, "backward(firstPositions:) with \(positions) positions differs from the full "
+                    + "backward of the zero-padded gradient by relative \(inputError)")
+            }
+            for (parameter, partialParameterGradient) in zip(mixer.parameters, partialParameterGradients) {
+                let error = relativeDifference(partialParameterGradient, parameter.gradient)
+                if error > options.tolerance {
+                    fail(.firstPositions, shape, "parameter '\(parameter.name)': its gradient from backward(firstPositions:) "
+                        + "with \(positions) positions differs from the full backward's by relative \(error)")
+                }
+            }
+            zeroGradients(mixer)
+        }
     }
 
     // MARK: Inverse and parameters

@@ -93,7 +93,10 @@ import Testing
             (["--metric", "acc"], "no report metric 'acc'"), (["--baseline", "attention"], "not key=value"),
             (["--confidence", "1.5"], "not in (0, 1)"),
         ] {
-            let result = try MissingLibraryTests.mixlab(["study", "report", "Experiments/demo/study.yaml"] + arguments, environment: [:])
+            // An absolute path: the test does not depend on the working directory it is run from.
+            let study = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Experiments/demo/study.yaml").path
+            let result = try MissingLibraryTests.mixlab(["study", "report", study] + arguments, environment: [:])
             #expect(result.status != 0 && result.output.contains(phrase), "\(result.output)")
         }
     }

@@ -213,6 +213,78 @@ import Testing
         }
     }
 
+    /// Querying the first N positions gives the first N rows of the full pass, with padded keys, both
+    /// probability storages, and query blocks smaller than N (the kernel driven directly).
+    @Test(arguments: [AttentionMixer.ProbabilityStorage.save, .recompute])
+    func firstPositionsMatchTheFullPassWithPadding(_ storage: AttentionMixer.ProbabilityStorage) throws {
+        var random = SeededRandom(seed: 41)
+        let shape = [3, 37, 16]
+        let x = Tensor.normal(shape, using: &random)
+        var mask = Tensor(shape: [3, 37], repeating: 1)
+        for t in 20..<37 { mask[1, t] = 0 }
+        for t in 0..<37 { mask[2, t] = 0 }  // no real key at all: outputs are the bias, gradients zero
+        let mixer = try AttentionMixer(hiddenSize: 16, heads: 2, probabilities: storage, random: SeededRandom(seed: 42))
+        try Self.sharpen(mixer, seed: 43)
+        let context = MixerContext(isTraining: true, paddingMask: mask)
+        let (y, fullResiduals) = try mixer.forward(x, context: context)
+        for positions in [1, 5, 37] {
+            let g = Tensor.normal([3, positions, 16], using: &random)
+            for parameter in mixer.parameters { parameter.zeroGradient() }
+            let (partial, residuals) = try mixer.forward(x, firstPositions: positions, context: context)
+            #expect(partial.shape == [3, positions, 16])
+            #expect(residuals.tensors[3].count == (storage == .save ? 3 * 2 * positions * 37 : 0))
+            let dX = try mixer.backward(firstPositions: g, residuals: residuals, context: context)
+            let partialGradients = mixer.parameters.map(\.gradient)
+            for parameter in mixer.parameters { parameter.zeroGradient() }
+            let fullDX = try mixer.backward(g.padded(toPositions: 37), residuals: fullResiduals, context: context)
+            #expect(partial.maxAbsDifference(y.firstPositions(positions)) <= 1e-6 * y.maxAbs, "N = \(positions)")
+            #expect(dX.maxAbsDifference(fullDX) <= 1e-5 * fullDX.maxAbs, "N = \(positions)")
+            for (index, parameter) in mixer.parameters.enumerated() {
+                let scale = max(parameter.gradient.maxAbs, 1e-6)
+                #expect(partialGradients[index].maxAbsDifference(parameter.gradient) <= 1e-5 * scale,
+                        "N = \(positions): \(parameter.name)")
+            }
+        }
+        #expect(throws: MixLabError.self) { try mixer.forward(x, firstPositions: 0, context: context) }
+        #expect(throws: MixLabError.self) { try mixer.forward(x, firstPositions: 38, context: context) }
+        let (_, residuals) = try mixer.forward(x, firstPositions: 2, context: context)
+        #expect(throws: MixLabError.self) {
+            try mixer.backward(firstPositions: Tensor(zeros: [3, 3, 16]), residuals: residuals, context: context)
+        }
+    }
+
+    @Test func queryBlocksWithFewerQueriesThanKeysGiveTheFirstRows() throws {
+        let (batch, t, c, heads, queries) = (2, 21, 8, 2, 11)
+        var random = SeededRandom(seed: 44)
+        let qkv = Tensor.normal([batch, t, 3 * c], using: &random)
+        let dO = Tensor.normal([batch, queries, c], using: &random)
+        func run(queries: Int, rows: Int?, outputGradient: Tensor) -> (o: Tensor, dQKV: Tensor) {
+            let core = ScaledDotProductAttention(batch: batch, length: t, hidden: c, heads: heads, queries: queries, rowsPerBlock: rows)
+            var o = Tensor(zeros: [batch, queries, c]), statistics = Tensor(zeros: [core.statisticsCount])
+            var dQKV = Tensor(shape: [batch, t, 3 * c], repeating: .nan)  // every value must be written
+            qkv.withUnsafeBufferPointer { qkv in
+                o.withUnsafeMutableBufferPointer { o in
+                    statistics.withUnsafeMutableBufferPointer { s in
+                        core.forward(qkv: qkv.baseAddress!, keyBias: nil, output: o.baseAddress!, probabilities: nil,
+                                     statistics: s.baseAddress!)
+                        outputGradient.withUnsafeBufferPointer { dO in
+                            dQKV.withUnsafeMutableBufferPointer { dQKV in
+                                core.backward(qkv: qkv.baseAddress!, keyBias: nil, probabilities: nil, statistics: s.baseAddress!,
+                                              outputGradient: dO.baseAddress!, qkvGradient: dQKV.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+            return (o, dQKV)
+        }
+        let full = run(queries: t, rows: nil, outputGradient: dO.padded(toPositions: t))
+        let partial = run(queries: queries, rows: 4, outputGradient: dO)
+        #expect(partial.o.maxAbsDifference(full.o.firstPositions(queries)) <= 1e-6 * full.o.maxAbs)
+        #expect(partial.dQKV.values.allSatisfy { $0.isFinite }, "every gradient written, dQ of unqueried rows as 0")
+        #expect(partial.dQKV.maxAbsDifference(full.dQKV) <= 1e-5 * full.dQKV.maxAbs)
+    }
+
     @Test func savedAndRecomputedProbabilitiesGiveBitwiseEqualResults() throws {
         var random = SeededRandom(seed: 31)
         let shape = [2, 40, 16]

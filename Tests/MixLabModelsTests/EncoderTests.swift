@@ -24,8 +24,9 @@ import Testing
                                        tokenTypes: [[0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 0, 0]],
                                        paddingMask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
 
-    /// Whole-model gradient check: every parameter against central differences of the loss.
-    @Test(arguments: ["fourier", "identity"], NormPlacement.allCases)
+    /// Whole-model gradient check: every parameter against central differences of the loss (with
+    /// `first` pooling through the last block's pooled-position pass, attention's included).
+    @Test(arguments: ["fourier", "identity", "attention"], NormPlacement.allCases)
     func everyParameterGradientMatchesFiniteDifferences(_ mixer: String, _ placement: NormPlacement) throws {
         for pooling in Pooling.allCases { try checkGradients(mixer, placement, pooling) }
     }

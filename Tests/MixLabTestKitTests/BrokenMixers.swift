@@ -169,3 +169,50 @@ final class GainMixer: TokenMixer, @unchecked Sendable {
         }
     }
 }
+
+/// `y_t = x_t + mean_s x_s`: a sequence mixer with a first-positions pass, correct or with one bug.
+final class MeanShiftMixer: FirstPositionsMixer, @unchecked Sendable {
+    enum Bug { case none, returnsLastPositions, dropsTheMeanGradient }
+    let descriptor = MixerDescriptor(name: "mean-shift", axes: .sequence, isLinear: true)
+    let bug: Bug
+    var parameters: [Parameter] { [] }
+
+    init(bug: Bug = .none) { self.bug = bug }
+
+    func forward(_ input: Tensor, context: MixerContext) throws -> (output: Tensor, residuals: MixerResiduals) {
+        try descriptor.validate(input, checksFinite: context.checksFiniteInput)
+        return (Self.shift(input, positions: input.shape[1], from: 0), MixerResiduals([input]))
+    }
+
+    func backward(_ outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws -> Tensor {
+        Self.shift(outputGradient, positions: outputGradient.shape[1], from: 0)
+    }
+
+    func forward(_ input: Tensor, firstPositions positions: Int, context: MixerContext) throws
+        -> (output: Tensor, residuals: MixerResiduals)
+    {
+        try descriptor.validate(input, checksFinite: context.checksFiniteInput)
+        try validateFirstPositions(positions, of: input)
+        let start = bug == .returnsLastPositions ? input.shape[1] - positions : 0
+        return (Self.shift(input, positions: positions, from: start), MixerResiduals([input]))
+    }
+
+    func backward(firstPositions outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws -> Tensor {
+        let length = residuals.tensors[0].shape[1]
+        let padded = outputGradient.padded(toPositions: length)
+        guard bug != .dropsTheMeanGradient else { return padded }
+        // The adjoint of `x ↦ x + mean x` is itself; the padded gradient's mean spreads to every position.
+        return Self.shift(padded, positions: length, from: 0)
+    }
+
+    /// Positions `start ..< start + positions` of `x + mean_s x_s`.
+    static func shift(_ x: Tensor, positions: Int, from start: Int) -> Tensor {
+        let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+        return Tensor(shape: [b, positions, c]) { i in
+            let (example, position, channel) = (i / (positions * c), (i / c) % positions, i % c)
+            var mean: Float = 0
+            for s in 0..<t { mean += x[example, s, channel] }
+            return x[example, start + position, channel] + mean / Float(t)
+        }
+    }
+}

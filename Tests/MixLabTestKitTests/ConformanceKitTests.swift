@@ -9,12 +9,15 @@ import Testing
         for report in [
             MixerConformance.check { _, _ in SequenceMatrixMixer() },
             MixerConformance.check { _, c in GainMixer(hiddenSize: c) },
+            MixerConformance.check { _, _ in MeanShiftMixer() },
         ] {
             #expect(report.passed, "\(report)")
         }
         let gain = MixerConformance.check { _, c in GainMixer(hiddenSize: c) }
         #expect(gain.checksRun.isSuperset(of: [.parameterGradient, .gradientAccumulation, .parameterRoundTrip, .inputGradient]))
         #expect(!gain.checksRun.contains(.adjoint), "a non-linear mixer has no adjoint test")
+        #expect(!gain.checksRun.contains(.firstPositions), "only a FirstPositionsMixer has first-positions checks")
+        #expect(MixerConformance.check { _, _ in MeanShiftMixer() }.checksRun.contains(.firstPositions))
     }
 
     static let broken: [(String, ConformanceCheck, @Sendable (Int, Int) -> any TokenMixer)] = [
@@ -30,6 +33,8 @@ import Testing
         ("wrong parameter gradient", .parameterGradient, { _, c in GainMixer(hiddenSize: c, bug: .wrongParameterGradient) }),
         ("wrong input gradient", .inputGradient, { _, c in GainMixer(hiddenSize: c, bug: .wrongInputGradient) }),
         ("stale cached parameter", .parameterRoundTrip, { _, c in GainMixer(hiddenSize: c, bug: .cachesParameterValue) }),
+        ("first positions from the end", .firstPositions, { _, _ in MeanShiftMixer(bug: .returnsLastPositions) }),
+        ("first-positions backward without the mean", .firstPositions, { _, _ in MeanShiftMixer(bug: .dropsTheMeanGradient) }),
     ]
 
     @Test(arguments: 0..<broken.count)
