@@ -355,31 +355,47 @@ public final class AttentionMixer: FirstPositionsMixer, Sendable {
             }
         }
         // Input projections: dW += dZᵀ X and db += Σ_rows dZ for Z = Q, K, V (but see `key.bias`);
-        // dX = dQKV [Wq; Wk; Wv].
+        // dX = dQKV [Wq; Wk; Wv]. With N < T queried positions, dQ is zero beyond them: the query
+        // products run over the first N rows of each example only.
+        let queryRows = queries == t ? [0..<tokens] : (0..<batch).map { $0 * t ..< $0 * t + queries }
         dQKV.withUnsafeBufferPointer { dZ in
             x.withUnsafeBufferPointer { x in
                 for (part, (weight, bias)) in [(queryWeight, queryBias), (keyWeight, nil), (valueWeight, valueBias)].enumerated() {
-                    let column = dZ.baseAddress! + part * c
-                    Self.accumulate(into: weight) { g in
-                        BLAS.sgemm(
-                            transposeA: true, m: c, n: c, k: tokens, a: column, lda: 3 * c, b: x.baseAddress!, ldb: c,
-                            beta: 1, c: g, ldc: c)
-                    }
-                    guard let bias else { continue }
-                    ones.withUnsafeMutableBufferPointer { ones in
-                        Self.accumulate(into: bias) { g in
+                    for rows in part == 0 ? queryRows : [0..<tokens] {
+                        let column = dZ.baseAddress! + rows.lowerBound * 3 * c + part * c
+                        Self.accumulate(into: weight) { g in
                             BLAS.sgemm(
-                                m: 1, n: c, k: tokens, a: ones.baseAddress!, lda: tokens, b: column, ldb: 3 * c,
-                                beta: 1, c: g, ldc: c)
+                                transposeA: true, m: c, n: c, k: rows.count, a: column, lda: 3 * c,
+                                b: x.baseAddress! + rows.lowerBound * c, ldb: c, beta: 1, c: g, ldc: c)
+                        }
+                        guard let bias else { continue }
+                        ones.withUnsafeMutableBufferPointer { ones in
+                            Self.accumulate(into: bias) { g in
+                                BLAS.sgemm(
+                                    m: 1, n: c, k: rows.count, a: ones.baseAddress!, lda: rows.count, b: column,
+                                    ldb: 3 * c, beta: 1, c: g, ldc: c)
+                            }
                         }
                     }
                 }
             }
             packedWeight.withUnsafeBufferPointer { w in
                 dX.withUnsafeMutableBufferPointer { dX in
+                    if queries == t {
+                        BLAS.sgemm(
+                            m: tokens, n: c, k: 3 * c, a: dZ.baseAddress!, lda: 3 * c, b: w.baseAddress!, ldb: c,
+                            c: dX.baseAddress!, ldc: c)
+                        return
+                    }
+                    // dX = [dK | dV] [Wk; Wv] for every token, then += dQ Wq on the queried rows.
                     BLAS.sgemm(
-                        m: tokens, n: c, k: 3 * c, a: dZ.baseAddress!, lda: 3 * c, b: w.baseAddress!, ldb: c,
-                        c: dX.baseAddress!, ldc: c)
+                        m: tokens, n: c, k: 2 * c, a: dZ.baseAddress! + c, lda: 3 * c, b: w.baseAddress! + c * c,
+                        ldb: c, c: dX.baseAddress!, ldc: c)
+                    for rows in queryRows {
+                        BLAS.sgemm(
+                            m: rows.count, n: c, k: c, a: dZ.baseAddress! + rows.lowerBound * 3 * c, lda: 3 * c,
+                            b: w.baseAddress!, ldb: c, beta: 1, c: dX.baseAddress! + rows.lowerBound * c, ldc: c)
+                    }
                 }
             }
         }

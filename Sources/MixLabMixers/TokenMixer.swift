@@ -9,7 +9,9 @@ import MixLabCore
 /// across the batch axis, and must mix only the axes its descriptor declares.
 ///
 /// Mixers without parameters that are linear in their input conform to `FixedLinearMixer` instead and
-/// get `forward`/`backward` for free. `MixLabTestKit.MixerConformance` checks all of these rules.
+/// get `forward`/`backward` for free. A mixer that can compute only the first positions of its output
+/// with less work (what a classifier's last block needs) may also conform to `FirstPositionsMixer`.
+/// `MixLabTestKit.MixerConformance` checks all of these rules.
 public protocol TokenMixer: AnyObject, Sendable {
     /// Name, axes, linearity, invertibility and length requirements.
     var descriptor: MixerDescriptor { get }
