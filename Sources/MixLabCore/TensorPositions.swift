@@ -12,10 +12,7 @@ extension Tensor {
         let (batch, length, width) = (shape[0], shape[1], shape[2])
         if positions == length { return self }
         var result = Tensor(uninitialized: [batch, positions, width])
-        for example in 0..<batch {
-            (result.storage.pointer + example * positions * width)
-                .update(from: storage.pointer + example * length * width, count: positions * width)
-        }
+        Self.copyFirstPositions(positions, batch: batch, width: width, from: self, length: length, to: &result, length: positions)
         return result
     }
 
@@ -27,10 +24,7 @@ extension Tensor {
         let (batch, positions, width) = (shape[0], shape[1], shape[2])
         if positions == length { return self }
         var result = Tensor(zeros: [batch, length, width])
-        for example in 0..<batch {
-            (result.storage.pointer + example * length * width)
-                .update(from: storage.pointer + example * positions * width, count: positions * width)
-        }
+        Self.copyFirstPositions(positions, batch: batch, width: width, from: self, length: positions, to: &result, length: length)
         return result
     }
 
@@ -50,6 +44,19 @@ extension Tensor {
                     for i in 0..<(positions * width) { row[i] += from[i] }
                 }
             }
+        }
+    }
+
+    /// Copies the first `positions` positions of each example from `source` (`length` positions per
+    /// example) into `target` (`targetLength` positions per example).
+    private static func copyFirstPositions(
+        _ positions: Int, batch: Int, width: Int, from source: Tensor, length: Int, to target: inout Tensor,
+        length targetLength: Int
+    ) {
+        let pointer = target.storage.pointer
+        for example in 0..<batch {
+            (pointer + example * targetLength * width)
+                .update(from: source.storage.pointer + example * length * width, count: positions * width)
         }
     }
 }
