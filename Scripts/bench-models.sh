@@ -11,7 +11,7 @@ runs=${2:-10}
 shift $(( $# < 2 ? $# : 2 ))
 extra=("$@")
 mixlab=.build/release/mixlab
-run() { "$mixlab" bench "$@" --mixer "$mixer" --runs "$runs" --warmup 3 --json "${extra[@]}"; }
+run() { "$mixlab" bench "$@" --mixer "$mixer" --runs "$runs" --warmup 3 --json ${extra[@]+"${extra[@]}"}; }
 for seq in 128 512 1024 2048 4096; do
   for pass in train infer; do run "$pass" --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq "$seq" --heads 2; done
 done

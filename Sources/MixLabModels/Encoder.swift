@@ -102,6 +102,11 @@ public final class Encoder: @unchecked Sendable {
     private func forward(
         _ batch: TokenBatch, training: Bool, firstPositions: Int?, keepsCache: Bool, random: inout SeededRandom
     ) throws -> (output: Tensor, cache: Cache?) {
+        if let firstPositions, firstPositions < 1 || firstPositions > batch.sequenceLength {
+            throw MixLabError(
+                .invalidArgument, what: "\(firstPositions) first positions of sequences of \(batch.sequenceLength) tokens",
+                location: "encoder", fix: "ask for 1 ... T positions")
+        }
         let context = MixerContext(isTraining: training, paddingMask: batch.paddingMask)
         var (hidden, embeddingCache) = try embeddings.forward(batch, training: training, keepsCache: keepsCache, random: &random)
         var caches: [EncoderBlock.Cache] = []

@@ -25,9 +25,10 @@ public enum NormPlacement: String, Sendable, CaseIterable, Codable {
 /// First positions only: when only the first N positions of the output are read (the last block under
 /// a classifier that pools the first token), the block computes only those: the mixer reads every
 /// position but returns N (`FirstPositionsMixer`, or its full output cut to N), and the residual sum,
-/// the layer norms and the feed-forward layers run on `(B, N, H)`. The output is `Y[:, 0..<N, :]` of
-/// the full block up to rounding, and backward returns the gradient with respect to the whole input;
-/// the feed-forward cost falls by a factor `T / N`.
+/// the layer norms and the feed-forward layers run on `(B, N, H)`; dropout keeps the values the full
+/// pass's mask keeps at those positions (`Dropout.mask(shape:firstPositions:training:random:)`). The
+/// output is `Y[:, 0..<N, :]` of the full block up to rounding, and backward returns the gradient with
+/// respect to the whole input; the feed-forward cost falls by a factor `T / N`.
 public final class EncoderBlock: @unchecked Sendable {
     /// The prefix of the block's parameter names, e.g. `fnet.encoder.layer.0.`.
     public let prefix: String
@@ -125,7 +126,7 @@ public final class EncoderBlock: @unchecked Sendable {
             let (mixed, residuals) = try mix(x, firstPositions: firstPositions, context: context)
             let (h, normCache1) = try mixingNorm.forward(residualInput, adding: mixed, mask: nil, keepsCache: keepsCache)
             let (projected, activated, derivative) = try feedForward(h, keepsCache: keepsCache)
-            let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
+            let mask = dropoutMask(projected, input: x, firstPositions: firstPositions, context: context, random: &random)
             let (out, normCache2) = try outputNorm.forward(h, adding: projected, mask: mask, keepsCache: keepsCache)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
             return (out, Cache(input: x, firstPositions: firstPositions, mixerInput: x, mixerResiduals: residuals,
@@ -138,7 +139,7 @@ public final class EncoderBlock: @unchecked Sendable {
             let a = Elementwise.add(residualInput, mixed)
             let (n2, normCache2) = try outputNorm.forward(a, adding: nil, mask: nil, keepsCache: keepsCache)
             let (projected, activated, derivative) = try feedForward(n2, keepsCache: keepsCache)
-            let mask = dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
+            let mask = dropoutMask(projected, input: x, firstPositions: firstPositions, context: context, random: &random)
             let out = Elementwise.add(a, projected, mask: mask)
             guard keepsCache, let normCache1, let normCache2, let derivative else { return (out, nil) }
             return (out, Cache(input: x, firstPositions: firstPositions, mixerInput: n1, mixerResiduals: residuals,
@@ -146,6 +147,18 @@ public final class EncoderBlock: @unchecked Sendable {
                                feedForwardInput: n2, activationDerivative: derivative, activated: activated,
                                dropoutMask: mask, outputNormCache: normCache2))
         }
+    }
+
+    /// The dropout mask of the feed-forward output: with `firstPositions`, the first N positions of the
+    /// mask the full pass would draw (so both passes drop the same values).
+    private func dropoutMask(
+        _ projected: Tensor, input: Tensor, firstPositions: Int?, context: MixerContext, random: inout SeededRandom
+    ) -> Tensor? {
+        guard let firstPositions else {
+            return dropout.mask(shape: projected.shape, training: context.isTraining, random: &random)
+        }
+        let fullShape = [input.shape[0], input.shape[1], projected.shape[2]]
+        return dropout.mask(shape: fullShape, firstPositions: firstPositions, training: context.isTraining, random: &random)
     }
 
     /// The mixer's output at every position, or at the first N: by the mixer's own partial pass when it

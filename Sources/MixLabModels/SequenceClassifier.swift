@@ -16,12 +16,14 @@ public final class SequenceClassifier: @unchecked Sendable {
     /// Whether, with `first` pooling, the last block computes only the pooled position (true by
     /// default; `mean` pooling reads every position and ignores it).
     ///
-    /// The head reads `h[·, 0]` only, so the last block's feed-forward layers, layer norms and (for
-    /// attention, `FirstPositionsMixer`) queries run on one position instead of T: the logits, the loss
-    /// and every gradient are those of the whole model up to rounding, for about `1/L` less work with L
-    /// layers (half of it with two). Set it to false to compute every position of the last block, as
-    /// HuggingFace's `FNetForSequenceClassification` does (to compare like for like, or to inspect the
-    /// last hidden states through the same path).
+    /// The head reads `h[·, 0]` only, so the last block's feed-forward layers, layer norms and dropout
+    /// (and, for attention, a `FirstPositionsMixer`, its queries) run on one position instead of T; its
+    /// dropout keeps exactly the values the full pass keeps there. The logits, the loss and every
+    /// gradient are those of the whole model up to rounding, for up to about `1/L` less work with L
+    /// layers (the last block's mixer still reads all T positions; a mixer that is not a
+    /// `FirstPositionsMixer` still computes them all). Set it to false to compute every position of the
+    /// last block, as HuggingFace's `FNetForSequenceClassification` does (to compare like for like, or
+    /// to inspect the last hidden states through the same path).
     public var computesOnlyPooledPosition = true
 
     /// What backward needs from one forward pass.

@@ -157,6 +157,20 @@ import Testing
         #expect(throws: MixLabError.self) { try Dropout(probability: -0.1) }
     }
 
+    /// The first-positions mask is the full mask cut to its first positions, from the same one draw:
+    /// examples shorter and longer than a generation block (65,536 values), an odd total, N = T.
+    @Test(arguments: [([3, 5, 7], 1), ([3, 5, 7], 5), ([2, 300, 256], 1), ([2, 300, 256], 7), ([5, 9000, 3], 4000), ([1, 1, 3], 1)])
+    func firstPositionsMaskIsTheFullMaskCut(_ shape: [Int], _ positions: Int) throws {
+        let dropout = try Dropout(probability: 0.3)
+        var full = SeededRandom(seed: 8), partial = SeededRandom(seed: 8)
+        let whole = try #require(dropout.mask(shape: shape, training: true, random: &full))
+        let cut = try #require(dropout.mask(shape: shape, firstPositions: positions, training: true, random: &partial))
+        #expect(cut.shape == [shape[0], positions, shape[2]])
+        #expect(cut == whole.firstPositions(positions))
+        #expect(full.next() == partial.next(), "both take one draw")
+        #expect(dropout.mask(shape: shape, firstPositions: positions, training: false, random: &partial) == nil)
+    }
+
     @Test func crossEntropyMatchesDefinitionWithSmoothingAndIgnoredRows() throws {
         let logits = try Tensor(shape: [3, 4], values: [1, 2, 3, 4, 0, 0, 0, 0, 100, -100, 0, 50])
         let loss = try CrossEntropy(labelSmoothing: 0.1)
