@@ -23,7 +23,8 @@ public final class SequenceClassifier: @unchecked Sendable {
     /// layers (the last block's mixer still reads all T positions; a mixer that is not a
     /// `FirstPositionsMixer` still computes them all). Set it to false to compute every position of the
     /// last block, as HuggingFace's `FNetForSequenceClassification` does (to compare like for like, or
-    /// to inspect the last hidden states through the same path).
+    /// to inspect the last hidden states through the same path). Set it between passes, not while
+    /// forward passes run on another thread.
     public var computesOnlyPooledPosition = true
 
     /// What backward needs from one forward pass.
