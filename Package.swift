@@ -11,7 +11,10 @@ let package = Package(
         .library(name: "MixLabMixers", targets: ["MixLabMixers"]),
         .library(name: "MixLabModels", targets: ["MixLabModels"]),
         .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
-        .library(name: "MixLabExperiments", targets: ["MixLabExperiments"]),
+        .library(name: "MixLabTasks", targets: ["MixLabTasks"]),
+        .library(name: "MixLabTraining", targets: ["MixLabTraining"]),
+        .library(name: "MixLabStudies", targets: ["MixLabStudies"]),
+        .library(name: "MixLabNotebooks", targets: ["MixLabNotebooks"]),
         // The `mixlab` command as a library: a package that defines mixers runs it with them registered.
         .library(name: "MixLabCommandLine", targets: ["MixLabCommandLine"]),
         .executable(name: "mixlab", targets: ["mixlab"]),
@@ -44,22 +47,41 @@ let package = Package(
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
+        // Learning tasks: synthetic generators, offline real datasets (acquisition, readers, caches), MLM.
         .target(
-            name: "MixLabExperiments",
+            name: "MixLabTasks",
             dependencies: [
-                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "CGSL",
+                "MixLabCore", "MixLabMixers", "MixLabModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The trainer: run configuration, the loop, evaluation, checkpoints, run records, exact resume.
+        .target(
+            name: "MixLabTraining", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks"]
+        ),
+        // Studies (grids of runs; resumable, shardable, Slurm arrays) and their reports.
+        .target(
+            name: "MixLabStudies",
+            dependencies: [
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks", "MixLabTraining", "CGSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
             name: "MixLab",
-            dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabExperiments"]
+            dependencies: [
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks", "MixLabTraining",
+                "MixLabStudies",
+            ]
         ),
+        // The executable-Markdown notebook engine (`mixlab notebook`).
+        .target(name: "MixLabNotebooks", dependencies: ["MixLabCore"]),
         .target(
             name: "MixLabCommandLine",
             dependencies: [
                 "MixLab",
+                "MixLabNotebooks",
                 "MixLabTestKit",
                 "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,10 +103,17 @@ let package = Package(
         ),
         .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
         .testTarget(
-            name: "MixLabExperimentsTests",
-            dependencies: ["MixLabExperiments"],
+            name: "MixLabTasksTests",
+            dependencies: ["MixLabTasks"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MixLabTrainingTests", dependencies: ["MixLabTraining"]),
+        .testTarget(
+            name: "MixLabStudiesTests",
+            dependencies: ["MixLabStudies"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "MixLabNotebooksTests", dependencies: ["MixLabNotebooks"]),
         .testTarget(name: "MixLabCommandLineTests", dependencies: ["MixLabCommandLine"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MixLab
+import MixLabNotebooks
 
 /// `mixlab notebook`: executable Markdown notebooks.
 struct NotebookCommand: ParsableCommand {
@@ -56,32 +57,11 @@ struct NotebookRunCommand: ParsableCommand {
             swiftConfiguration: configuration, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let reports = runner.run(paths)
         for report in reports {
-            print(Self.render(report))
+            print(report.summary)
         }
         let failed = reports.filter(\.isProblem).count
         print("notebooks: \(reports.count - failed) passed, \(failed) failed")
         if reports.contains(where: \.isProblem) { throw ExitCode.failure }
-    }
-
-    /// One notebook's result: a status line, and for `--check` the changed blocks with their diffs.
-    static func render(_ report: NotebookRunner.Report) -> String {
-        let time = String(format: "%.1f s", report.seconds)
-        switch report.outcome {
-        case .written(let changed):
-            return "\(report.path): \(report.blocks) block(s) ran, \(changed ? "outputs written" : "unchanged") (\(time))"
-        case .smokePassed:
-            return "\(report.path): \(report.blocks) block(s) ran with the smoke values (\(time))"
-        case .checked(let changes):
-            guard !changes.isEmpty else { return "\(report.path): all \(report.blocks) block output(s) hold (\(time))" }
-            var lines = ["\(report.path): \(changes.count) of \(report.blocks) block output(s) changed (\(time))"]
-            for change in changes {
-                lines.append("  block \(change.block.number) (\(change.block.language.rawValue), line \(change.block.lineNumber)):")
-                lines.append(contentsOf: change.difference.components(separatedBy: "\n").map { "    " + $0 })
-            }
-            return lines.joined(separator: "\n")
-        case .failed(let error):
-            return "\(report.path): failed\nerror: \(error)"
-        }
     }
 
     /// On SIGINT or SIGTERM, stops the running blocks (they run in their own process groups) and exits.

@@ -1,0 +1,337 @@
+import Foundation
+import MixLabCore
+import MixLabTasks
+import MixLabTraining
+
+/// Aggregates a study's run records over seeds and turns them into tables and plots a paper can cite.
+///
+/// Runs are grouped by every setting that varies across the records except `seed` (and `threads`,
+/// which changes speed, not results); each group is one configuration measured on several seeds. For
+/// each group the report gives the mean, the sample standard deviation and a Student-t confidence
+/// interval of the chosen metric (`SampleSummary`), and, when a baseline is named (e.g.
+/// `mixer=attention`), the difference to the group that differs only in that key, with a paired t-test
+/// over shared seeds or Welch's test otherwise (`MeanComparison`; no multiple-comparison correction).
+///
+/// Everything is a pure function of the records and the options: groups are ordered by their settings
+/// (numbers numerically, in the order of `keyOrder`), so a report re-made from the same results file is
+/// byte-identical whatever order shards appended their rows in.
+public struct StudyReport: Sendable {
+    /// What to report and how.
+    public struct Options: Sendable {
+        /// The metric of the main columns.
+        public var metric = ReportMetric.testAccuracy
+        /// The key and value of the baseline configuration, e.g. (`mixer`, `attention`).
+        public var baseline: (key: String, value: String)?
+        /// The confidence level of the intervals.
+        public var confidence = 0.95
+        /// The preferred order of the varying keys (e.g. the study's axes); others follow, sorted.
+        public var keyOrder: [String] = []
+        /// A numeric key to put on the x axis of the "metric vs x" and cost plots (e.g. `task.length`).
+        public var xKey: String?
+
+        /// The defaults: test accuracy, 95 % intervals, no baseline, no x key.
+        public init() {}
+    }
+
+    /// One configuration: its values of the varying keys and its runs by seed.
+    public struct Group: Sendable {
+        /// The configuration's value of each varying key.
+        public let values: [String: String]
+        /// The runs, by seed.
+        public let runs: [UInt64: RunRecord]
+
+        /// `key=value` pairs of the varying keys, in `keys` order, for legends.
+        public func label(_ keys: [String]) -> String {
+            keys.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: " ")
+        }
+    }
+
+    /// The options the report was made with.
+    public let options: Options
+    /// Keys whose value differs between groups, in display order.
+    public let varyingKeys: [String]
+    /// The varying keys shown as table columns and in legends: all but the settings attached to an
+    /// axis value (a key outside `keyOrder` whose value is fixed by the value of one axis key, such as
+    /// `mixer.heads` written with `mixer=attention`), which `attachedSettings` lists instead.
+    public let displayKeys: [String]
+    /// For each axis value that carries settings, those settings: `task=listops` → `task.preset=tiny`.
+    public let attachedSettings: [(value: String, settings: String)]
+    /// The configurations, in display order.
+    public let groups: [Group]
+
+    /// Groups `records` and checks them.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for no records, a record of another schema, a record
+    ///   with a seed that is not a number (a record without one has the default seed 0), two records of one configuration with the same seed (a results file
+    ///   merged twice), or a baseline or x key that does not vary in the study.
+    public init(records: [RunRecord], options: Options = Options()) throws {
+        let location = "study report"
+        guard !records.isEmpty else {
+            throw MixLabError(.invalidArgument, what: "there are no finished runs to report", location: location,
+                              fix: "run the study first (`mixlab study run FILE`)")
+        }
+        if let other = records.first(where: { $0.schema != RunRecord.currentSchema }) {
+            throw MixLabError(.invalidArgument, what: "a run record has schema '\(other.schema)'", location: location,
+                              fix: "report results written by this MixLab version (\(RunRecord.currentSchema)), or re-run the study")
+        }
+        let ignored: Set<String> = ["seed", "threads"]
+        let allKeys = Set(records.flatMap(\.settings.keys)).subtracting(ignored)
+        let varying = allKeys.filter { key in Set(records.map { $0.settings[key] ?? "" }).count > 1 }
+        let ordered = options.keyOrder.filter(varying.contains) + varying.subtracting(options.keyOrder).sorted()
+        varyingKeys = ordered
+
+        var byConfiguration: [[String]: [UInt64: RunRecord]] = [:]
+        for record in records {
+            guard let seed = UInt64(record.settings["seed"] ?? "0") else {  // an unset seed is the default, 0
+                throw MixLabError(.invalidArgument, what: "a run record has a seed that is not a number", location: location,
+                                  fix: "report records written by `mixlab train` or `mixlab study run`")
+            }
+            let key = ordered.map { record.settings[$0] ?? "" }
+            if byConfiguration[key, default: [:]][seed] != nil {
+                throw MixLabError(
+                    .invalidArgument,
+                    what: "two runs of \(zip(ordered, key).map { "\($0)=\($1)" }.joined(separator: " ")) have seed \(seed)",
+                    location: location, fix: "remove the duplicate rows (`mixlab study merge` de-duplicates by cell)")
+            }
+            byConfiguration[key, default: [:]][seed] = record
+        }
+        groups = byConfiguration.keys.sorted(by: Self.settingsOrder).map { key in
+            Group(values: Dictionary(uniqueKeysWithValues: zip(ordered, key)), runs: byConfiguration[key]!)
+        }
+        if let baseline = options.baseline {
+            guard varying.contains(baseline.key) else {
+                throw MixLabError(.invalidArgument, what: "the baseline key '\(baseline.key)' does not vary in this study",
+                                  location: location, fix: "name a key that varies: \(ordered.joined(separator: ", "))")
+            }
+            guard groups.contains(where: { $0.values[baseline.key] == baseline.value }) else {
+                throw MixLabError(.invalidArgument, what: "no run has \(baseline.key)=\(baseline.value)", location: location,
+                                  fix: "use a value the study has: \(Set(groups.compactMap { $0.values[baseline.key] }).sorted().joined(separator: ", "))")
+            }
+        }
+        if let xKey = options.xKey {
+            guard varying.contains(xKey), groups.allSatisfy({ Double($0.values[xKey] ?? "") != nil }) else {
+                throw MixLabError(.invalidArgument, what: "'\(xKey)' is not a numeric key that varies in this study",
+                                  location: location, fix: "name a numeric varying key: \(ordered.joined(separator: ", "))")
+            }
+        }
+        self.options = options
+        let axisKeys = ordered.filter(options.keyOrder.contains)
+        let allGroups = groups
+        var parents: [String: String] = [:]
+        for key in ordered where !axisKeys.contains(key) {
+            if let parent = axisKeys.first(where: { Self.isDetermined(key, by: $0, in: allGroups) }) { parents[key] = parent }
+        }
+        displayKeys = ordered.filter { parents[$0] == nil }
+        var notes: [(value: String, settings: String)] = []
+        for parent in axisKeys {
+            let children = ordered.filter { parents[$0] == parent }
+            guard !children.isEmpty else { continue }
+            var seen = Set<String>()
+            for group in allGroups {
+                let value = group.values[parent] ?? ""
+                guard seen.insert(value).inserted else { continue }
+                let settings = children.compactMap { key in group.values[key].flatMap { $0.isEmpty ? nil : "\(key)=\($0)" } }
+                if !settings.isEmpty { notes.append(("\(parent)=\(value)", settings.joined(separator: ", "))) }
+            }
+        }
+        attachedSettings = notes
+    }
+
+    /// Whether every value of `parent` comes with a single value of `key` across `groups`.
+    static func isDetermined(_ key: String, by parent: String, in groups: [Group]) -> Bool {
+        var seen: [String: String] = [:]
+        for group in groups {
+            let value = group.values[key] ?? ""
+            if let earlier = seen.updateValue(value, forKey: group.values[parent] ?? ""), earlier != value { return false }
+        }
+        return true
+    }
+
+    /// Orders value lists element by element, numbers numerically.
+    static func settingsOrder(_ a: [String], _ b: [String]) -> Bool {
+        for (x, y) in zip(a, b) where x != y {
+            if let u = Double(x), let v = Double(y) { return u < v }
+            return x < y
+        }
+        return false
+    }
+
+    /// The summary of `metric` over a group's seeds (nil when no run has the metric).
+    public func summary(_ group: Group, _ metric: ReportMetric) -> SampleSummary? {
+        SampleSummary(group.runs.keys.sorted().compactMap { group.runs[$0].flatMap(metric.value) }, confidence: options.confidence)
+    }
+
+    /// The baseline group for `group`: the baseline configuration with the same values of the keys
+    /// along which the baseline itself varies; nil for the baseline itself or when the study has no
+    /// such configuration.
+    ///
+    /// Keys the baseline configurations all share one value of are not conditions: settings attached
+    /// to the baseline value (`mixer.heads` written with `mixer=attention`), or a key the study does not
+    /// sweep for the baseline (`placement` when `attention-layers=0` runs only once per task).
+    public func baselineGroup(for group: Group) -> Group? {
+        guard let baseline = options.baseline, group.values[baseline.key] != baseline.value else { return nil }
+        let baselines = groups.filter { $0.values[baseline.key] == baseline.value }
+        let conditions = varyingKeys.filter { key in
+            key != baseline.key && Set(baselines.map { $0.values[key] ?? "" }).count > 1
+        }
+        return baselines.first { candidate in conditions.allSatisfy { candidate.values[$0] == group.values[$0] } }
+    }
+
+    /// The comparison of `group` with its baseline on the report's metric.
+    public func comparison(_ group: Group) -> MeanComparison? {
+        guard let base = baselineGroup(for: group) else { return nil }
+        func values(_ g: Group) -> [UInt64: Double] { g.runs.compactMapValues(options.metric.value) }
+        return MeanComparison(values(group), against: values(base))
+    }
+
+    /// The results table: one row per configuration.
+    public var table: ReportTable {
+        let metric = options.metric
+        let level = Int((options.confidence * 100).rounded())
+        var header = displayKeys + ["seeds", "\(metric.title) (mean ± sd)", "\(level) % CI"]
+        if let baseline = options.baseline { header += ["Δ vs \(baseline.key)=\(baseline.value)", "p"] }
+        header += ["step (ms)", "peak memory (MiB)"]
+        let firstNumeric = displayKeys.count
+        let rows = groups.map { group -> [String] in
+            var row = displayKeys.map { group.values[$0] ?? "" }
+            row.append("\(group.runs.count)")
+            let main = summary(group, metric)
+            row.append(main.map { s in
+                s.standardDeviation.map { "\(format(s.mean, metric)) ± \(format($0, metric))" } ?? format(s.mean, metric)
+            } ?? "–")
+            row.append(main?.interval.map { "[\(format($0.lowerBound, metric)), \(format($0.upperBound, metric))]" } ?? "–")
+            if options.baseline != nil {
+                if let comparison = comparison(group) {
+                    row.append((comparison.difference >= 0 ? "+" : "-") + format(abs(comparison.difference), metric))
+                    row.append(String(format: "%.3g", comparison.pValue) + " (\(comparison.kind.rawValue))")
+                } else {
+                    row += ["–", "–"]
+                }
+            }
+            row.append(summary(group, .stepMilliseconds).map { format($0.mean, .stepMilliseconds) } ?? "–")
+            row.append(summary(group, .peakMemoryMiB).map { format($0.mean, .peakMemoryMiB) } ?? "–")
+            return row
+        }
+        return ReportTable(header: header, rows: rows, numericColumns: Set(firstNumeric..<header.count))
+    }
+
+    private func format(_ value: Double, _ metric: ReportMetric) -> String {
+        String(format: "%.\(metric.decimals)f", value)
+    }
+
+    /// Validation accuracy against the step, averaged over seeds: one plot per task when the task
+    /// varies, one line per configuration.
+    public var learningCurves: [(name: String, plot: SVGLinePlot)] {
+        let panelKey = displayKeys.contains("task") ? "task" : nil
+        let panels = panelKey.map { key in Array(Set(groups.compactMap { $0.values[key] })).sorted() } ?? [""]
+        let seriesKeys = displayKeys.filter { $0 != panelKey }
+        return panels.map { panel in
+            let members = groups.filter { panelKey == nil || $0.values[panelKey!] == panel }
+            let series = members.map { group -> SVGLinePlot.Series in
+                var bySteps: [Int: [Double]] = [:]
+                for run in group.runs.values {
+                    for point in run.curve { if let accuracy = point.validation?.accuracy { bySteps[point.step, default: []].append(accuracy) } }
+                }
+                let points = bySteps.keys.sorted().map { step in
+                    SVGLinePlot.Point(x: Double(step), y: bySteps[step]!.reduce(0, +) / Double(bySteps[step]!.count))
+                }
+                return SVGLinePlot.Series(name: group.label(seriesKeys), points: points)
+            }
+            let title = panel.isEmpty ? "Validation accuracy during training" : "Validation accuracy during training: \(panel)"
+            let name = panel.isEmpty ? "learning-curves" : "learning-curves-\(Self.fileSafe(panel))"
+            return (name, SVGLinePlot(title: title, xLabel: "step", yLabel: "validation accuracy (mean over seeds)", series: series))
+        }
+    }
+
+    /// `metric` against the x key (with confidence intervals), and step time and peak memory against
+    /// it on log–log axes; empty without an x key. When the metric is step time or peak memory, its
+    /// log–log plot is the only one drawn of it.
+    public var scalingPlots: [(name: String, plot: SVGLinePlot)] {
+        guard let xKey = options.xKey else { return [] }
+        let seriesKeys = displayKeys.filter { $0 != xKey }
+        var lines: [String: [Group]] = [:]
+        for group in groups { lines[group.label(seriesKeys), default: []].append(group) }
+        let names = lines.keys.sorted()
+        func plot(_ metric: ReportMetric, title: String, logarithmic: Bool) -> SVGLinePlot {
+            let series = names.map { name in
+                SVGLinePlot.Series(name: name, points: lines[name]!.compactMap { group in
+                    guard let x = Double(group.values[xKey]!), let s = summary(group, metric) else { return nil }
+                    return SVGLinePlot.Point(x: x, y: s.mean, low: s.interval?.lowerBound, high: s.interval?.upperBound)
+                })
+            }
+            let scale: SVGLinePlot.Scale = logarithmic ? .logarithmic : .linear
+            return SVGLinePlot(title: title, xLabel: xKey, yLabel: metric.title, xScale: scale, yScale: scale, series: series)
+        }
+        let costs = [
+            ("step-time-vs-\(Self.fileSafe(xKey))", plot(.stepMilliseconds, title: "Training step time against \(xKey)", logarithmic: true)),
+            ("peak-memory-vs-\(Self.fileSafe(xKey))", plot(.peakMemoryMiB, title: "Peak memory against \(xKey)", logarithmic: true)),
+        ]
+        if options.metric == .stepMilliseconds || options.metric == .peakMemoryMiB { return costs }
+        return [("\(Self.fileSafe(options.metric.rawValue))-vs-\(Self.fileSafe(xKey))",
+                 plot(options.metric, title: "\(options.metric.title) against \(xKey)", logarithmic: false))] + costs
+    }
+
+    static func fileSafe(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
+    /// How the results were produced: commits, machines, threads, builds, as Markdown lines.
+    public var provenance: [String] {
+        let runs = groups.flatMap { $0.runs.values }
+        func distinct(_ value: (RunRecord.Environment) -> String) -> String {
+            Set(runs.map { value($0.environment) }).sorted().joined(separator: "; ")
+        }
+        return [
+            "- runs: \(runs.count) in \(groups.count) configurations",
+            "- MixLab commit(s): \(distinct(\.commit)) (version \(distinct(\.mixlabVersion)), \(distinct(\.build)) build)",
+            "- machine(s): \(distinct(\.cpu)), \(distinct { "\($0.cores)" }) cores, \(distinct { "\($0.threads)" }) threads",
+            "- libraries: OpenBLAS \(distinct(\.blasCore)) kernels, FFTW \(distinct(\.fftwVersion)), Swift \(distinct(\.swiftVersion))",
+            "- system: \(distinct(\.system))",
+        ]
+    }
+
+    /// Writes `report.md`, `table.md`, `table.tex`, `table.csv` and the SVG plots into `directory`
+    /// (created if missing; each file replaced atomically) and returns the paths written.
+    ///
+    /// - Parameters:
+    ///   - title: the study's name, for the headings.
+    ///   - reproduce: the commands that reproduce the results and the report, shown in `report.md`.
+    public func write(to directory: String, title: String, reproduce: [String]) throws -> [String] {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw MixLabError(.ioFailure, what: "cannot create the report folder \(directory)", location: "study report",
+                              fix: "check the path and its permissions")
+        }
+        let table = table
+        let plots = learningCurves + scalingPlots
+        var written: [String] = []
+        func put(_ name: String, _ text: String) throws {
+            let path = (directory as NSString).appendingPathComponent(name)
+            try AtomicFile.write(Data(text.utf8), to: path)
+            written.append(path)
+        }
+        try put("table.md", table.markdown)
+        try put("table.tex", table.latex)
+        try put("table.csv", table.csv)
+        for (name, plot) in plots { try put("\(name).svg", plot.svg) }
+
+        var lines = ["# \(title)", "", table.markdown]
+        if !attachedSettings.isEmpty {
+            lines.append("Settings that go with a value: " + attachedSettings.map { "\($0.value): \($0.settings)" }.joined(separator: "; ") + ".")
+            lines.append("")
+        }
+        lines.append("Mean ± sample standard deviation over seeds; \(Int((options.confidence * 100).rounded())) % Student-t confidence interval of the mean.")
+        if let baseline = options.baseline {
+            lines.append("Δ: difference of means to the configuration with \(baseline.key)=\(baseline.value) and the same other settings; "
+                + "p: two-sided t-test, paired by seed when both sides share their seeds, Welch otherwise; no correction for multiple comparisons.")
+        }
+        lines.append("Step time: median training step of each run (forward, loss, backward, optimiser), mean over seeds.")
+        if !plots.isEmpty {
+            lines += ["", "## Plots", ""] + plots.map { "![\($0.plot.title)](\($0.name).svg)" }
+        }
+        lines += ["", "## Reproduce", ""] + reproduce.map { "    \($0)" } + ["", "## Provenance", ""] + provenance
+        try put("report.md", lines.joined(separator: "\n") + "\n")
+        return written
+    }
+}

@@ -1,0 +1,177 @@
+import MixLabTasks
+
+/// What one finished training run reports: its resolved settings, its metrics and learning curve, its
+/// cost, and the environment it ran in. Written by `mixlab train` as `run.json` and appended as one
+/// JSON line per run to a study's results file; study reports are computed from these alone.
+///
+/// The format is versioned by `schema`; readers reject other versions instead of guessing.
+public struct RunRecord: Sendable, Equatable, Codable {
+    /// The format version of this record.
+    public static let currentSchema = "mixlab.run.v1"
+
+    /// Loss and classification metrics on one split.
+    public struct Metrics: Sendable, Equatable, Codable {
+        /// Mean cross-entropy per scored label.
+        public var loss: Double
+        /// Fraction of scored labels predicted correctly.
+        public var accuracy: Double
+        /// Unweighted mean over classes of the per-class F1 (classes absent from both labels and
+        /// predictions are left out).
+        public var macroF1: Double
+        /// Scored labels (examples for sequence tasks, non-ignored tokens for token tasks).
+        public var count: Int
+
+        /// Metrics from their parts.
+        public init(loss: Double, accuracy: Double, macroF1: Double, count: Int) {
+            self.loss = loss
+            self.accuracy = accuracy
+            self.macroF1 = macroF1
+            self.count = count
+        }
+    }
+
+    /// One point of the learning curve.
+    public struct CurvePoint: Sendable, Equatable, Codable {
+        /// The step (1-based) after which the point was taken.
+        public var step: Int
+        /// Mean training loss over the steps since the previous point.
+        public var trainLoss: Double
+        /// The learning rate at `step`.
+        public var learningRate: Double
+        /// Validation metrics, when the point is an evaluation.
+        public var validation: Metrics?
+
+        /// A point from its parts.
+        public init(step: Int, trainLoss: Double, learningRate: Double, validation: Metrics? = nil) {
+            self.step = step
+            self.trainLoss = trainLoss
+            self.learningRate = learningRate
+            self.validation = validation
+        }
+    }
+
+    /// Where and with what a run was made, so a figure can be traced and reproduced.
+    public struct Environment: Sendable, Equatable, Codable {
+        /// The git commit of the MixLab source tree (with `-dirty` when it had changes), or `unknown`.
+        public var commit: String
+        /// `MixLabVersion.current`.
+        public var mixlabVersion: String
+        /// The Swift compiler version the binary was built with.
+        public var swiftVersion: String
+        /// The CPU model name.
+        public var cpu: String
+        /// Logical cores available to the process.
+        public var cores: Int
+        /// Threads the run used.
+        public var threads: Int
+        /// OpenBLAS's kernel family (`openblas_get_corename`).
+        public var blasCore: String
+        /// The FFTW version string.
+        public var fftwVersion: String
+        /// The operating system.
+        public var system: String
+        /// The build configuration (`release` or `debug`).
+        public var build: String
+
+        /// An environment from its parts.
+        public init(
+            commit: String, mixlabVersion: String, swiftVersion: String, cpu: String, cores: Int, threads: Int,
+            blasCore: String, fftwVersion: String, system: String, build: String
+        ) {
+            self.commit = commit
+            self.mixlabVersion = mixlabVersion
+            self.swiftVersion = swiftVersion
+            self.cpu = cpu
+            self.cores = cores
+            self.threads = threads
+            self.blasCore = blasCore
+            self.fftwVersion = fftwVersion
+            self.system = system
+            self.build = build
+        }
+    }
+
+    /// How a run ended.
+    public enum Status: String, Sendable, Equatable, Codable {
+        /// Trained for all its steps.
+        case completed
+        /// Stopped by early stopping (`patience`).
+        case earlyStopped = "early-stopped"
+    }
+
+    /// `currentSchema` for records this version writes.
+    public var schema: String
+    /// Every run setting, defaults included (`RunConfiguration.settings`): re-running with these
+    /// settings reproduces the run.
+    public var settings: [String: String]
+    /// The task's resolved settings (its own defaults included).
+    public var taskSettings: [String: String]
+    /// How the run ended.
+    public var status: Status
+    /// Training steps taken.
+    public var steps: Int
+    /// Trainable parameters.
+    public var parameterCount: Int
+    /// Validation metrics at the evaluation with the best validation accuracy, and its step.
+    public var bestValidation: Metrics?
+    /// The step of `bestValidation`.
+    public var bestStep: Int?
+    /// Validation metrics of the final model.
+    public var validation: Metrics?
+    /// Test metrics of the final model (measured once, at the end).
+    public var test: Metrics?
+    /// The learning curve.
+    public var curve: [CurvePoint]
+    /// Median wall time of a training step (forward, loss, backward, optimiser), milliseconds.
+    public var medianStepMilliseconds: Double
+    /// Training tokens per second (batch × sequence length / median step time).
+    public var tokensPerSecond: Double
+    /// Wall time of the whole run including evaluation, seconds.
+    public var wallSeconds: Double
+    /// Peak resident memory during the run, MiB (on Linux this run's own peak even when one process
+    /// runs many, as a study does; see `ProcessMemory`).
+    public var peakMemoryMiB: Double
+    /// The machine and software.
+    public var environment: Environment
+    /// ISO 8601 UTC times of the start and end of the run.
+    public var startedAt: String
+    /// See `startedAt`.
+    public var finishedAt: String
+    /// The model trained (`TaskModelKind`: `sequence-classifier`, `token-classifier`,
+    /// `masked-language-model`); nil in records that do not say.
+    public var model: String?
+    /// The number of examples of each split of the task (`train`, `validation`, `test`); nil in records
+    /// that do not say.
+    public var splitSizes: [String: Int]?
+    /// The steps after which the run was resumed from a checkpoint following an interruption (empty: it
+    /// ran in one go; a resumed run continues exactly, so only its timing is affected); nil in records
+    /// that do not say.
+    public var resumedAtSteps: [Int]?
+
+    /// A record from its parts (`schema` is set to `currentSchema`).
+    public init(
+        settings: [String: String], taskSettings: [String: String], status: Status, steps: Int, parameterCount: Int,
+        bestValidation: Metrics?, bestStep: Int?, validation: Metrics?, test: Metrics?, curve: [CurvePoint],
+        medianStepMilliseconds: Double, tokensPerSecond: Double, wallSeconds: Double, peakMemoryMiB: Double,
+        environment: Environment, startedAt: String, finishedAt: String
+    ) {
+        schema = Self.currentSchema
+        self.settings = settings
+        self.taskSettings = taskSettings
+        self.status = status
+        self.steps = steps
+        self.parameterCount = parameterCount
+        self.bestValidation = bestValidation
+        self.bestStep = bestStep
+        self.validation = validation
+        self.test = test
+        self.curve = curve
+        self.medianStepMilliseconds = medianStepMilliseconds
+        self.tokensPerSecond = tokensPerSecond
+        self.wallSeconds = wallSeconds
+        self.peakMemoryMiB = peakMemoryMiB
+        self.environment = environment
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}

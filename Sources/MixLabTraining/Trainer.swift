@@ -1,0 +1,556 @@
+import Foundation
+import MixLabCore
+import MixLabKernels
+import MixLabMixers
+import MixLabModels
+import MixLabTasks
+
+/// Trains a model on a task as one `RunConfiguration` says, evaluates it, checkpoints it, resumes it
+/// exactly after an interruption, and writes its `RunRecord`.
+///
+/// **Model.** `TaskModelKind.choose(for:)` picks a sequence classifier, a token classifier or a
+/// masked-language model; it is initialised from `seed` after the thread count is applied.
+///
+/// **Step `s`** (1-based): the batch of stream positions `(s − 1)·B ..< s·B` of `TrainingDataOrder`
+/// (a seeded permutation per epoch), padded by `TaskBatch`; gradients zeroed; forward, loss and
+/// backward with dropout drawn from `SeededRandom(seed: seed).derived(20_001).derived(s)`; a check that
+/// the loss and every gradient are finite (`NonFiniteGuard`: the run stops with an error naming the
+/// step, before the update, so no checkpoint ever holds non-finite weights); clipping of the global
+/// gradient norm to `clip` (none when 0); the optimiser update with the schedule's rate at `s`. The
+/// optimiser is AdamW (β = 0.9, 0.999, ε = 1e-8, decoupled weight decay `weight-decay` on every
+/// parameter but biases and LayerNorm parameters) or SGD with momentum (`momentum`, weight decay on
+/// every parameter, as PyTorch's SGD). Because the batch and the dropout masks are functions of
+/// (seed, step) alone, a resumed run reproduces an uninterrupted one bit for bit, given the same thread
+/// count and the same FFTW plans: the plans made so far are saved as wisdom in the run folder with
+/// every checkpoint and reloaded on resume, so the training steps after a resume use the plans of the
+/// steps before it even with `FFTW_MEASURE` (plans first made after the last checkpoint, such as a new
+/// evaluation batch shape, are measured anew; `MIXLAB_FFTW_EFFORT=estimate` makes every plan, and so
+/// every run with the same settings, bitwise reproducible across processes).
+///
+/// **Learning curve.** Every `log-every` steps and at every evaluation a point holds the mean training
+/// loss since the previous point and the learning rate; evaluation points add the validation metrics.
+///
+/// **Evaluation** (`ClassificationMetrics`: loss, accuracy, macro-F1) runs in evaluation mode (no
+/// dropout) every `eval-every` steps and after the last step, on the whole validation split or on its
+/// first `eval-batches`·B examples (the same examples every time). The best evaluation is the one with
+/// the highest validation accuracy (the earliest on ties); its weights are saved as
+/// `checkpoint-best.safetensors`. With `patience` P > 0, training stops after P evaluations in a row
+/// without a better accuracy. The **test split** is evaluated once, at the end, with the final model
+/// (not the best one: selecting on validation and reporting the final model keeps the test split out
+/// of every decision); the record also carries the best validation metrics and their step.
+///
+/// **Checkpoints** (with a run folder, see `RunDirectory`): every `checkpoint-every` steps and at the
+/// end, weights, optimiser state and `TrainerState` in one atomic file.
+///
+/// **Timing.** A step's time covers building the batch, forward, backward, the finiteness check,
+/// clipping and the update;
+/// evaluation, checkpoints and logging are outside it. The first 3 steps of every process are warm-up
+/// (FFTW planning, first buffers) and left out of the median unless nothing else was measured.
+/// Tokens/s = B·T / median step time, with T the task's padded length.
+///
+/// The trainer applies `threads` to `Parallelism` (MixLab's loops, FFTW plans and OpenBLAS), which is
+/// process-wide: run one trainer per process, or give concurrent trainers the same thread count.
+public final class Trainer {
+    /// What to do when the run folder already holds a run.
+    public enum ExistingRun: Sendable {
+        /// Resume an unfinished run with the same settings; refuse a finished run or other settings.
+        case resume
+        /// Like `resume`, and refuse when there is nothing to resume (`--resume`).
+        case requireResume
+        /// Move an earlier run's files into `replaced-<time>/` (reported in `TrainingStart`) and start
+        /// over (`--force`).
+        case startOver
+    }
+
+    /// Steps of each process left out of the median step time.
+    public static let warmupSteps = 3
+
+    /// The run's settings.
+    public let configuration: RunConfiguration
+    /// The task trained on.
+    public let task: any LearningTask
+    /// The model kind chosen for the task.
+    public let modelKind: TaskModelKind
+    /// The model.
+    public let model: any TaskModel
+    /// The run folder, or nil for a run that writes no files.
+    public let directory: RunDirectory?
+    /// Receives the run's events (progress display, tests).
+    public var observer: TrainingObserver?
+
+    private let optimizer: any Optimizer
+    private let parameters: [(name: String, parameter: Parameter)]
+    private let schedule: LearningRateSchedule
+    private let threads: Int
+    private var lock: RunDirectory.Lock?
+    private let start: TrainingStart
+    private var state: TrainerState
+    private var order: TrainingDataOrder
+    private let processStart = DispatchTime.now().uptimeNanoseconds
+    private let wallSecondsBefore: Double
+    private var warmupMilliseconds: [Double] = []
+    private var curveFile: FileHandle?
+    private var hasRun = false
+    /// The step of the resumable checkpoint on disk, if any.
+    private var lastSavedStep: Int?
+
+    /// Prepares a run: checks the task, applies the thread count, sets up (or resumes from) the run
+    /// folder, and builds the model and the optimiser.
+    ///
+    /// - Parameters:
+    ///   - directory: the run folder (created if missing), or nil to write nothing.
+    ///   - existingRun: what to do with a run already in the folder.
+    /// - Throws: `MixLabError` for a task without train, validation or test examples or with fewer than
+    ///   two classes; a refused run folder (a finished run, different settings — listed —, foreign files,
+    ///   another process working in it, nothing to resume with `requireResume`); an unwritable folder; a
+    ///   damaged checkpoint; the model's configuration errors.
+    public init(
+        configuration: RunConfiguration, task: any LearningTask, directory: String? = nil, existingRun: ExistingRun = .resume,
+        registry: MixerRegistry = .shared, observer: TrainingObserver? = nil
+    ) throws {
+        self.configuration = configuration
+        self.task = task
+        self.observer = observer
+        try Self.check(task: task, configuration: configuration)
+        schedule = configuration.learningRateSchedule
+        try schedule.validate()
+
+        threads = configuration.threads == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : configuration.threads
+        if Parallelism.threads != threads { try Parallelism.setThreads(threads) }
+
+        let settings = RunDirectory.SavedSettings(
+            settings: configuration.settings, resolved: Self.resolvedSettings(configuration, task: task, registry: registry))
+        var action = FolderAction.fresh
+        if let directory {
+            let folder = RunDirectory(directory)
+            if existingRun == .requireResume, !FileManager.default.fileExists(atPath: directory) {
+                throw MixLabError(.invalidArgument, what: "there is no run to resume in \(directory): the folder does not exist",
+                                  location: "run folder (--out)", fix: "check the path, or start a new run without --resume")
+            }
+            try folder.create()
+            lock = try folder.lock()
+            folder.removeTemporaryFiles()
+            action = try Self.action(for: folder, settings: settings, existingRun: existingRun)
+            if case .resume(.some) = action, FileManager.default.fileExists(atPath: folder.file(RunDirectory.wisdomFile)) {
+                // Before the model makes its plans, so that measured plans are the ones the run used.
+                try? FFTWPlanner.shared.importWisdom(from: folder.file(RunDirectory.wisdomFile))
+            }
+            self.directory = folder
+        } else {
+            self.directory = nil
+            lock = nil
+        }
+
+        modelKind = TaskModelKind.choose(for: task)
+        model = try modelKind.makeModel(for: task, configuration: configuration, registry: registry)
+        parameters = model.namedParameters
+        switch configuration.optimizer {
+        case .adamw: optimizer = try AdamW(weightDecay: configuration.weightDecay)
+        case .sgd: optimizer = try SGD(momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        }
+        order = try TrainingDataOrder(count: task.count(.train), seed: configuration.seed)
+
+        // Only now, with everything built, does the folder change.
+        var state = TrainerState()
+        state.startedAt = Self.timestamp()
+        state.threads = threads
+        var replaced: (folder: String, files: [String])?
+        var warnings: [String] = []
+        var resumeCheckpoint: String?
+        if let folder = self.directory {
+            switch action {
+            case .fresh:
+                try folder.writeSettings(settings)
+            case .startOver:
+                replaced = try folder.moveRunAside()
+                try folder.writeSettings(settings)
+            case .resume(let checkpoint):
+                resumeCheckpoint = checkpoint
+            }
+        }
+        var resumedFrom: Int?
+        if let resumeCheckpoint {
+            let metadata = try Checkpoint.load(into: parameters, optimizer: optimizer, from: resumeCheckpoint)
+            let saved = try TrainerState.decode(metadata: metadata, source: resumeCheckpoint)
+            guard saved.step == optimizer.stepCount, saved.step <= configuration.steps else {
+                throw MixLabError(
+                    .ioFailure, what: "\(resumeCheckpoint) is inconsistent: trainer step \(saved.step), optimiser step \(optimizer.stepCount), run steps \(configuration.steps)",
+                    location: "resuming a run", fix: "the checkpoint is damaged: start again with --force (the folder's files are moved aside)")
+            }
+            if saved.threads != threads {
+                warnings.append("the run used \(saved.threads) threads and continues with \(threads): the results will not match an uninterrupted run bit for bit")
+            }
+            state = saved
+            state.resumedAtSteps.append(saved.step)
+            state.threads = threads
+            resumedFrom = saved.step
+            lastSavedStep = saved.step
+        }
+        self.state = state
+        wallSecondsBefore = state.wallSeconds
+        start = TrainingStart(
+            task: task.name, model: modelKind, parameterCount: Self.trainableCount(parameters), totalSteps: configuration.steps,
+            resumedFromStep: resumedFrom, replaced: replaced, threads: threads, warnings: warnings)
+        if let directory = self.directory {
+            // The curve file restarts from what the checkpoint holds (points written after it are redone).
+            try Self.writeCurve(state.curve, to: directory.file(RunDirectory.curveFile))
+            curveFile = FileHandle(forWritingAtPath: directory.file(RunDirectory.curveFile))
+            _ = try? curveFile?.seekToEnd()
+        }
+    }
+
+    deinit {
+        try? curveFile?.close()
+    }
+
+    /// Trains the remaining steps, evaluates, saves the final checkpoint and returns the run record
+    /// (also written to `run.json` with a run folder).
+    ///
+    /// - Throws: `MixLabError.nonFiniteValue` naming the step when the loss or a gradient is not finite
+    ///   (the last checkpoint stays as it was); the task's errors (e.g. an unreadable cache); I/O errors
+    ///   writing checkpoints; whatever the observer throws.
+    public func run() throws -> RunRecord {
+        guard !hasRun else {
+            throw MixLabError(.invalidArgument, what: "this trainer has already run", location: "Trainer.run",
+                              fix: "make a new Trainer (with the same folder it resumes or refuses, as configured)")
+        }
+        hasRun = true
+        // The folder's lock ends with the run, whether it finishes or throws, not whenever the trainer
+        // is deallocated: a caller may resume in the same folder at once.
+        defer { lock = nil }
+        ProcessMemory.startMeasuringPeak()  // this run's peak, not that of earlier runs in the process
+        try observer?(.started(start))
+        if state.step < configuration.steps, !state.stoppedEarly { try train() }
+        return try finish()
+    }
+
+    // MARK: - Training
+
+    private func train() throws {
+        let batchSize = configuration.batch
+        var indices = [Int](repeating: 0, count: batchSize)
+        let dropoutRoot = SeededRandom(seed: configuration.seed).derived(20_001)
+        let maximumNorm = configuration.clip > 0 ? configuration.clip : Float.infinity
+        var processSteps = 0
+        state.stepMilliseconds.reserveCapacity(state.stepMilliseconds.count + configuration.steps - state.step)
+        while state.step < configuration.steps {
+            let step = state.step + 1
+            let began = DispatchTime.now().uptimeNanoseconds
+            order.fill(&indices, step: step)
+            let batch = try TaskBatch(task: task, split: .train, indices: indices)
+            for (_, parameter) in parameters { parameter.zeroGradient() }
+            var dropout = dropoutRoot.derived(UInt64(step))
+            let result = try model.lossAndGradients(batch.input, labels: batch.labels, training: true, random: &dropout)
+            try checkFinite(loss: result.loss, step: step)
+            let norm = clipGradients(parameters, maxNorm: maximumNorm)
+            let rate = schedule.rate(at: step)
+            optimizer.step(parameters, learningRate: rate)
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6
+            processSteps += 1
+            if processSteps <= Self.warmupSteps { warmupMilliseconds.append(milliseconds) } else { state.stepMilliseconds.append(milliseconds) }
+
+            state.step = step
+            state.pendingLossSum += Double(result.loss)
+            state.pendingLossSteps += 1
+            try observer?(.step(TrainingStepReport(
+                step: step, totalSteps: configuration.steps, loss: result.loss, learningRate: rate, gradientNorm: norm,
+                seconds: milliseconds / 1000, epochs: order.epochs(afterStep: step, batch: batchSize))))
+
+            let evaluates = step % configuration.evalEvery == 0 || step == configuration.steps
+            if evaluates || step % configuration.logEvery == 0 {
+                var point = RunRecord.CurvePoint(
+                    step: step, trainLoss: state.pendingLossSum / Double(state.pendingLossSteps), learningRate: Double(rate))
+                state.pendingLossSum = 0
+                state.pendingLossSteps = 0
+                if evaluates { point.validation = try evaluateValidation(step: step) }
+                state.curve.append(point)
+                appendToCurveFile(point)
+            }
+            if state.stoppedEarly {
+                try observer?(.stoppedEarly(step: step, bestStep: state.bestStep ?? step))
+                return
+            }
+            if configuration.checkpointEvery > 0, step % configuration.checkpointEvery == 0, step < configuration.steps {
+                try saveCheckpoint()
+            }
+        }
+    }
+
+    /// Throws a `nonFiniteValue` error that names the step, the parameter, and what to change.
+    private func checkFinite(loss: Float, step: Int) throws {
+        do {
+            try NonFiniteGuard.check(loss: loss, parameters: parameters, step: step)
+        } catch let error as MixLabError {
+            let lastGood = directory.map { folder -> String in
+                lastSavedStep.map { "; the last good checkpoint (step \($0)) in \(folder.path) is intact" } ?? "; no checkpoint was written yet"
+            } ?? ""
+            let lower = configuration.learningRate / 4
+            throw MixLabError(
+                .nonFiniteValue, what: error.what, location: "training step \(step) of task \(task.name)",
+                fix: "lower the learning rate (lr=\(configuration.learningRate) now; try lr=\(lower))"
+                    + (configuration.clip > 0 ? " or clip harder (clip=\(configuration.clip) now)" : " or clip gradients (clip=1)")
+                    + ", or lengthen the warm-up, then start again (--force, or another --out)\(lastGood)")
+        }
+    }
+
+    // MARK: - Evaluation
+
+    /// Evaluates on validation after `step` steps and updates the best result and early stopping.
+    private func evaluateValidation(step: Int) throws -> RunRecord.Metrics {
+        let metrics = try evaluate(.validation, step: step)
+        let isBest = state.bestValidation.map { metrics.accuracy > $0.accuracy } ?? true
+        state.lastValidation = metrics
+        state.lastValidationStep = step
+        if isBest {
+            state.bestValidation = metrics
+            state.bestStep = step
+            state.evaluationsWithoutImprovement = 0
+            try saveBestCheckpoint(step: step, metrics: metrics)
+        } else {
+            state.evaluationsWithoutImprovement += 1
+            if configuration.patience > 0, state.evaluationsWithoutImprovement >= configuration.patience, step < configuration.steps {
+                state.stoppedEarly = true
+            }
+        }
+        try observer?(.evaluated(step: step, split: .validation, metrics: metrics, isBest: isBest))
+        return metrics
+    }
+
+    /// Loss, accuracy and macro-F1 of the current model on `split` (validation: at most `eval-batches`
+    /// batches when set), in batches of B examples taken in index order.
+    private func evaluate(_ split: TaskSplit, step: Int) throws -> RunRecord.Metrics {
+        let available = task.count(split)
+        let limit = split == .validation && configuration.evalBatches > 0
+            ? min(available, configuration.evalBatches * configuration.batch) : available
+        var accumulator = ClassificationMetrics(classes: task.classes)
+        var first = 0
+        while first < limit {
+            let end = min(first + configuration.batch, limit)
+            let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
+            try accumulator.add(logits: try model.evaluationLogits(batch.input), labels: batch.labels)
+            first = end
+        }
+        let metrics = accumulator.metrics
+        guard metrics.loss.isFinite else {
+            throw MixLabError(
+                .nonFiniteValue, what: "the \(split.rawValue) loss is \(metrics.loss) after step \(step)", location: "evaluation of task \(task.name)",
+                fix: "lower the learning rate (lr=\(configuration.learningRate) now) or clip gradients, then start again (--force, or another --out)")
+        }
+        guard metrics.count > 0 else {
+            throw MixLabError(
+                .invalidArgument, what: "the \(split.rawValue) split of task \(task.name) has no scored labels", location: "evaluation",
+                fix: "check the task's settings: every example's labels are ignored")
+        }
+        return metrics
+    }
+
+    // MARK: - Checkpoints and the end of the run
+
+    private func finish() throws -> RunRecord {
+        if state.lastValidationStep != state.step {
+            _ = try evaluateValidation(step: state.step)
+        }
+        try saveCheckpoint()
+        let test = try evaluate(.test, step: state.step)
+        try observer?(.evaluated(step: state.step, split: .test, metrics: test, isBest: false))
+        let record = makeRecord(test: test)
+        if let directory {
+            try Self.writeCurve(state.curve, to: directory.file(RunDirectory.curveFile))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(try encoder.encode(record), to: directory.file(RunDirectory.recordFile))
+        }
+        try observer?(.finished(record))
+        return record
+    }
+
+    private func makeRecord(test: RunRecord.Metrics) -> RunRecord {
+        let measured = state.stepMilliseconds.isEmpty ? warmupMilliseconds : state.stepMilliseconds
+        let median = Self.median(measured)
+        let tokens = Double(configuration.batch * task.sequenceLength)
+        var record = RunRecord(
+            settings: configuration.settings, taskSettings: task.settings, status: state.stoppedEarly ? .earlyStopped : .completed,
+            steps: state.step, parameterCount: start.parameterCount, bestValidation: state.bestValidation, bestStep: state.bestStep,
+            validation: state.lastValidation, test: test, curve: state.curve, medianStepMilliseconds: median,
+            tokensPerSecond: median > 0 ? tokens / (median / 1000) : 0, wallSeconds: currentWallSeconds,
+            peakMemoryMiB: max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB), environment: .current(threads: threads),
+            startedAt: state.startedAt, finishedAt: Self.timestamp())
+        record.model = modelKind.rawValue
+        record.splitSizes = Dictionary(uniqueKeysWithValues: TaskSplit.allCases.map { ($0.rawValue, task.count($0)) })
+        record.resumedAtSteps = state.resumedAtSteps
+        return record
+    }
+
+    /// Wall time of the run so far: the saved time of earlier processes plus this one's.
+    private var currentWallSeconds: Double {
+        wallSecondsBefore + Double(DispatchTime.now().uptimeNanoseconds - processStart) / 1e9
+    }
+
+    /// Writes the resumable checkpoint (weights, optimiser, trainer state) and FFTW's wisdom.
+    private func saveCheckpoint() throws {
+        guard let directory else { return }
+        try requireFiniteWeights()
+        state.wallSeconds = currentWallSeconds
+        state.peakMemoryMiB = max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB)
+        // Wisdom first: a crash between the two leaves wisdom that covers the older checkpoint too.
+        try FFTWPlanner.shared.exportWisdom(to: directory.file(RunDirectory.wisdomFile))
+        let path = directory.file(RunDirectory.lastCheckpointFile)
+        try Checkpoint.save(
+            parameters, optimizer: optimizer,
+            metadata: [TrainerState.metadataKey: try state.encoded(), "mixlab.run-settings": Self.json(configuration.settings)], to: path)
+        lastSavedStep = state.step
+        try observer?(.checkpointed(step: state.step, path: path))
+    }
+
+    /// Writes the weights of a new best validation accuracy.
+    private func saveBestCheckpoint(step: Int, metrics: RunRecord.Metrics) throws {
+        guard let directory else { return }
+        try requireFiniteWeights()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let validation = String(decoding: try encoder.encode(metrics), as: UTF8.self)
+        try Checkpoint.save(
+            parameters, metadata: ["mixlab.step": String(step), "mixlab.validation": validation,
+                                   "mixlab.run-settings": Self.json(configuration.settings)],
+            to: directory.file(RunDirectory.bestCheckpointFile))
+    }
+
+    /// Refuses to save weights that are not all finite.
+    private func requireFiniteWeights() throws {
+        for (name, parameter) in parameters {
+            if let index = parameter.value.firstNonFiniteIndex() {
+                throw MixLabError(
+                    .nonFiniteValue, what: "\(name) holds a non-finite value at \(Shape.describe(index)) after step \(state.step)",
+                    location: "saving a checkpoint of task \(task.name)",
+                    fix: "lower the learning rate (lr=\(configuration.learningRate) now) or clip gradients, then start again; the checkpoint on disk was not replaced")
+            }
+        }
+    }
+
+    private func appendToCurveFile(_ point: RunRecord.CurvePoint) {
+        guard let curveFile, let line = try? Self.curveLine(point) else { return }
+        // The live copy for watching a run; the authoritative one is rewritten from the state at the end.
+        try? curveFile.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    // MARK: - Helpers
+
+    /// What to do with the run folder.
+    private enum FolderAction {
+        /// Nothing of a run is there: start.
+        case fresh
+        /// Move the earlier run aside and start.
+        case startOver
+        /// Continue the unfinished run (from its checkpoint, or from step 0 when it saved none).
+        case resume(checkpoint: String?)
+    }
+
+    /// Decides what to do with `folder` for a run with `settings`, or throws the refusal.
+    private static func action(
+        for folder: RunDirectory, settings: RunDirectory.SavedSettings, existingRun: ExistingRun
+    ) throws -> FolderAction {
+        let directory = folder.path
+        switch try folder.inspect() {
+        case .foreign(let files):
+            throw MixLabError(
+                .invalidArgument, what: "\(directory) holds files that are not a MixLab run: \(list(files))",
+                location: "run folder (--out)", fix: "choose a new or empty folder for the run")
+        case .empty:
+            if existingRun == .requireResume {
+                throw MixLabError(.invalidArgument, what: "there is no run to resume in \(directory)", location: "run folder (--out)",
+                                  fix: "start a new run there without --resume")
+            }
+            return .fresh
+        case .finished(let saved, let record):
+            if existingRun == .startOver { return .startOver }
+            let summary = record.map { " (\($0.steps) steps, test accuracy \(String(format: "%.4f", $0.test?.accuracy ?? .nan)))" } ?? ""
+            let differences = saved?.differences(from: settings)
+            let other = differences.map { $0.isEmpty ? "" : " with other settings (\($0.joined(separator: "; ")))" } ?? ""
+            throw MixLabError(
+                .invalidArgument, what: "\(directory) holds a finished run\(summary)\(other)", location: "run folder (--out)",
+                fix: "choose another --out, or pass --force to start again there (its files are moved into "
+                    + "\(directory)/\(RunDirectory.replacedPrefix)<time>/: \(RunDirectory.runFiles.joined(separator: ", ")))")
+        case .unfinished(let saved, let checkpointStep):
+            if existingRun == .startOver { return .startOver }
+            let differences = saved.differences(from: settings)
+            guard differences.isEmpty else {
+                throw MixLabError(
+                    .invalidArgument,
+                    what: "\(directory) holds an unfinished run with other settings: \(differences.joined(separator: "; "))",
+                    location: "run folder (--out)",
+                    fix: "resume it with its own settings (mixlab train --out \(directory) --resume), choose another --out, "
+                        + "or pass --force to start again (its files are moved aside)")
+            }
+            return .resume(checkpoint: checkpointStep == nil ? nil : folder.file(RunDirectory.lastCheckpointFile))
+        }
+    }
+
+    /// The run's settings with every default filled in: `RunConfiguration.settings` with the `task.*`
+    /// keys replaced by the task's resolved settings, and the defaults of the mixer's (and, in a hybrid,
+    /// the attention mixer's) keys added. Two runs with equal resolved settings are the same run.
+    public static func resolvedSettings(
+        _ configuration: RunConfiguration, task: any LearningTask, registry: MixerRegistry = .shared
+    ) -> [String: String] {
+        var values = configuration.settings.filter { !$0.key.hasPrefix("task.") }
+        for (key, value) in task.settings { values["task." + key] = value }
+        var families = [("mixer.", configuration.mixer)]
+        if configuration.attentionLayers > 0 { families.append(("attention.", EncoderConfiguration().attentionMixer)) }
+        for (prefix, mixer) in families {
+            guard let registration = try? registry.registration(named: mixer) else { continue }
+            for key in registration.keys where values[prefix + key.name] == nil { values[prefix + key.name] = key.defaultValue }
+        }
+        return values
+    }
+
+    private static func check(task: any LearningTask, configuration: RunConfiguration) throws {
+        for split in TaskSplit.allCases where task.count(split) < 1 {
+            throw MixLabError(.invalidArgument, what: "task \(task.name) has no \(split.rawValue) examples", location: "task \(task.name)",
+                              fix: "check the task's settings: training needs train, validation and test examples")
+        }
+        guard task.classes >= 2 else {
+            throw MixLabError(.invalidArgument, what: "task \(task.name) has \(task.classes) class(es)", location: "task \(task.name)",
+                              fix: "a classification task needs at least 2 classes")
+        }
+        let (positions, overflow) = configuration.steps.multipliedReportingOverflow(by: configuration.batch)
+        guard !overflow, positions < Int.max / 2 else {
+            throw MixLabError(.invalidConfigValue, what: "steps=\(configuration.steps) × batch=\(configuration.batch) is too large",
+                              location: "run configuration", fix: "train for fewer steps or with smaller batches")
+        }
+    }
+
+    private static func trainableCount(_ parameters: [(name: String, parameter: Parameter)]) -> Int {
+        parameters.reduce(0) { $0 + ($1.parameter.isTrainable ? $1.parameter.value.count : 0) }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    static func list(_ items: [String]) -> String {
+        items.prefix(6).joined(separator: ", ") + (items.count > 6 ? ", … (\(items.count) in all)" : "")
+    }
+
+    static func json(_ object: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func curveLine(_ point: RunRecord.CurvePoint) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(point), as: UTF8.self)
+    }
+
+    static func writeCurve(_ curve: [RunRecord.CurvePoint], to path: String) throws {
+        let text = try curve.map { try curveLine($0) + "\n" }.joined()
+        try AtomicFile.write(Data(text.utf8), to: path)
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import MixLabCore
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+import MixLabTasks
+import MixLabTraining
+@testable import MixLabStudies
+
+/// A run record with the given settings and test accuracy (other fields plausible and fixed).
+private func record(mixer: String, length: Int, seed: UInt64, accuracy: Double, stepMs: Double = 10) -> RunRecord {
+    let metrics = RunRecord.Metrics(loss: 1 - accuracy, accuracy: accuracy, macroF1: accuracy - 0.01, count: 100)
+    let environment = RunRecord.Environment(
+        commit: "abc123", mixlabVersion: "0.1.0", swiftVersion: "6.3", cpu: "Test CPU", cores: 2, threads: 2,
+        blasCore: "Cooperlake", fftwVersion: "fftw-3.3.10", system: "Linux", build: "release")
+    return RunRecord(
+        settings: ["mixer": mixer, "task": "parity", "task.length": "\(length)", "seed": "\(seed)", "threads": "2", "layers": "2"],
+        taskSettings: ["length": "\(length)"], status: .completed, steps: 100, parameterCount: 1000,
+        bestValidation: metrics, bestStep: 100, validation: metrics, test: metrics,
+        curve: [.init(step: 50, trainLoss: 0.7, learningRate: 1e-3, validation: metrics),
+                .init(step: 100, trainLoss: 0.5, learningRate: 0, validation: metrics)],
+        medianStepMilliseconds: stepMs * Double(length) / 64, tokensPerSecond: 1000, wallSeconds: 1,
+        peakMemoryMiB: 100 + Double(length), environment: environment, startedAt: "2026-01-01T00:00:00Z",
+        finishedAt: "2026-01-01T00:00:01Z")
+}
+
+private let accuracies: [String: [Double]] = ["attention": [0.70, 0.72, 0.74], "fourier": [0.66, 0.69, 0.69]]
+
+private func studyRecords() -> [RunRecord] {
+    var records: [RunRecord] = []
+    for length in [64, 128] {
+        for (mixer, values) in accuracies.sorted(by: { $0.key < $1.key }) {
+            for (seed, accuracy) in values.enumerated() {
+                records.append(record(mixer: mixer, length: length, seed: UInt64(seed), accuracy: accuracy - Double(length) / 10_000))
+            }
+        }
+    }
+    return records
+}
+
+@Suite struct StudyReportTests {
+    @Test func groupsBySettingsOtherThanSeed() throws {
+        var options = StudyReport.Options()
+        options.keyOrder = ["mixer"]
+        let report = try StudyReport(records: studyRecords(), options: options)
+        #expect(report.varyingKeys == ["mixer", "task.length"])
+        #expect(report.groups.map { $0.label(report.varyingKeys) } == [
+            "mixer=attention task.length=64", "mixer=attention task.length=128",
+            "mixer=fourier task.length=64", "mixer=fourier task.length=128",
+        ])
+        let first = try #require(report.summary(report.groups[0], .testAccuracy))
+        #expect(abs(first.mean - (0.72 - 0.0064)) < 1e-12)
+        #expect(first.count == 3)
+    }
+
+    @Test func baselineComparisonIsPairedBySeed() throws {
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let report = try StudyReport(records: studyRecords(), options: options)
+        let fourier = try #require(report.groups.first { $0.values["mixer"] == "fourier" })
+        let comparison = try #require(report.comparison(fourier))
+        #expect(comparison.kind == .paired)
+        // Differences per seed: −0.04, −0.03, −0.05 → mean −0.04, sd 0.01, t = −0.04 / (0.01/√3).
+        #expect(abs(comparison.difference + 0.04) < 1e-12)
+        #expect(abs(comparison.t + 0.04 / (0.01 / 3.0.squareRoot())) < 1e-9)
+        #expect(report.comparison(report.groups[0]) == nil)  // the baseline itself
+        let table = report.table
+        #expect(table.header.contains("Δ vs mixer=attention"))
+        let row = try #require(table.rows.first { $0.contains("fourier") })
+        #expect(row.contains("-0.040"))
+        #expect(row.contains { $0.hasSuffix("(paired)") })
+    }
+
+    @Test func settingsAttachedToTheBaselineDoNotBlockTheMatch() throws {
+        // As a study file writes `- attention: {mixer.heads: 2}`: only the baseline has mixer.heads.
+        let records = studyRecords().map { record -> RunRecord in
+            var record = record
+            if record.settings["mixer"] == "attention" { record.settings["mixer.heads"] = "2" }
+            return record
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let report = try StudyReport(records: records, options: options)
+        #expect(report.varyingKeys.contains("mixer.heads"))
+        for group in report.groups where group.values["mixer"] == "fourier" {
+            let base = try #require(report.baselineGroup(for: group))
+            #expect(base.values["task.length"] == group.values["task.length"])
+            #expect(base.values["mixer.heads"] == "2")
+        }
+        // With the axes known, the attached setting leaves the columns for a note under the table.
+        options.keyOrder = ["mixer", "task.length"]
+        let folded = try StudyReport(records: records, options: options)
+        #expect(folded.displayKeys == ["mixer", "task.length"])
+        #expect(folded.attachedSettings.map { "\($0.value): \($0.settings)" } == ["mixer=attention: mixer.heads=2"])
+        #expect(!folded.table.header.contains("mixer.heads"))
+    }
+
+    @Test func aBaselineRunOnceMatchesEveryValueOfAKeyItDoesNotSweep() throws {
+        // As hybrid-layouts: attention-layers=0 runs with one placement only; k > 0 with several.
+        var records: [RunRecord] = []
+        for (layers, placements) in [("0", ["top"]), ("2", ["bottom", "top"])] {
+            for placement in placements {
+                for seed in 0..<3 {
+                    var r = record(mixer: "fourier", length: 64, seed: UInt64(seed), accuracy: 0.5 + Double(seed) / 100 + (layers == "2" ? 0.1 + Double(seed * seed) / 1000 : 0))
+                    r.settings["attention-layers"] = layers
+                    r.settings["placement"] = placement
+                    records.append(r)
+                }
+            }
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("attention-layers", "0")
+        let report = try StudyReport(records: records, options: options)
+        for group in report.groups where group.values["attention-layers"] == "2" {
+            let found = report.comparison(group)
+            #expect(found != nil, "no comparison for \(group.values)")
+            #expect(abs((found?.difference ?? 0) - (0.1 + 5.0 / 3000)) < 1e-9)
+        }
+    }
+
+    @Test func outputIsIndependentOfRecordOrder() throws {
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        options.xKey = "task.length"
+        let a = try StudyReport(records: studyRecords(), options: options)
+        let b = try StudyReport(records: studyRecords().reversed(), options: options)
+        #expect(a.table == b.table)
+        #expect(a.scalingPlots.map(\.plot.svg) == b.scalingPlots.map(\.plot.svg))
+        #expect(a.learningCurves.map(\.plot.svg) == b.learningCurves.map(\.plot.svg))
+    }
+
+    /// A cost metric is drawn once, on the log–log axes of the cost plots.
+    @Test func aCostMetricIsNotDrawnTwice() throws {
+        var options = StudyReport.Options()
+        options.xKey = "task.length"
+        options.metric = .stepMilliseconds
+        let names = try StudyReport(records: studyRecords(), options: options).scalingPlots.map(\.name)
+        #expect(names == ["step-time-vs-task-length", "peak-memory-vs-task-length"])
+        options.metric = .testAccuracy
+        let withAccuracy = try StudyReport(records: studyRecords(), options: options).scalingPlots.map(\.name)
+        #expect(withAccuracy == ["test-accuracy-vs-task-length", "step-time-vs-task-length", "peak-memory-vs-task-length"])
+    }
+
+    @Test func writesEveryOutputAsValidFiles() throws {
+        var options = StudyReport.Options()
+        options.xKey = "task.length"
+        let report = try StudyReport(records: studyRecords(), options: options)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mixlab-report-\(UUID().uuidString)").path
+        defer { if ProcessInfo.processInfo.environment["MIXLAB_KEEP_REPORT"] == nil { try? FileManager.default.removeItem(atPath: folder) } else { print("report kept in", folder) } }
+        let written = try report.write(to: folder, title: "Test study", reproduce: ["mixlab study run study.yaml"])
+        let names = Set(written.map { ($0 as NSString).lastPathComponent })
+        #expect(names.isSuperset(of: ["report.md", "table.md", "table.tex", "table.csv", "learning-curves.svg",
+                                      "test-accuracy-vs-task-length.svg", "step-time-vs-task-length.svg"]))
+        for path in written where path.hasSuffix(".svg") {
+            let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(parser.parse(), "\(path) is not well-formed XML")
+        }
+        let markdown = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(markdown.contains("mixlab study run study.yaml"))
+        #expect(markdown.contains("abc123"))
+        let csv = try String(contentsOfFile: folder + "/table.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 5)
+    }
+
+    @Test func badInputsAreExplained() throws {
+        #expect(throws: MixLabError.self) { try StudyReport(records: []) }
+        var duplicated = studyRecords()
+        duplicated.append(duplicated[0])
+        #expect(throws: MixLabError.self) { try StudyReport(records: duplicated) }
+        var wrongSchema = studyRecords()
+        wrongSchema[1].schema = "mixlab.run.v0"
+        #expect(throws: MixLabError.self) { try StudyReport(records: wrongSchema) }
+        var options = StudyReport.Options()
+        options.baseline = ("layers", "2")  // does not vary
+        #expect(throws: MixLabError.self) { try StudyReport(records: studyRecords(), options: options) }
+        options.baseline = ("mixer", "dct")  // not in the study
+        #expect(throws: MixLabError.self) { try StudyReport(records: studyRecords(), options: options) }
+        options.baseline = nil
+        options.xKey = "mixer"  // not numeric
+        #expect(throws: MixLabError.self) { try StudyReport(records: studyRecords(), options: options) }
+    }
+
+    @Test func tableFormatsEscape() {
+        let table = ReportTable(header: ["name", "value"], rows: [["a_b & c|d", "1,5 \"x\""]], numericColumns: [1])
+        #expect(table.markdown.contains("a_b & c\\|d"))
+        #expect(table.markdown.contains("|---|---:|"))
+        #expect(table.latex.contains("a\\_b \\& c|d"))
+        #expect(table.latex.contains("\\begin{tabular}{lr}"))
+        #expect(table.csv.contains("\"1,5 \"\"x\"\"\""))
+    }
+
+    @Test func theLegendWidensForLongNamesAndTheDefaultLayoutStays() {
+        let short = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "mixer=fourier", points: [.init(x: 1, y: 1)])])
+        #expect(short.svg.contains("width=\"760.0\""))
+        let long = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "mixer=exponential-smoothing, attention-layers=2", points: [.init(x: 1, y: 1)]),
+        ])
+        #expect(long.svg.contains("width=\"904.2\""))  // 760 − 210 + 44 + 6.6 × 47
+    }
+
+    @Test func logAxesTickAtPowersOfTen() {
+        let plot = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y", xScale: .logarithmic, yScale: .logarithmic, series: [
+            .init(name: "s", points: [.init(x: 128, y: 3), .init(x: 8192, y: 400), .init(x: -1, y: 5)]),
+        ])
+        let svg = plot.svg
+        for label in [">200<", ">1000<", ">5000<", ">10<", ">100<"] { #expect(svg.contains(label), "missing tick \(label)") }
+        #expect(svg.components(separatedBy: "<circle").count == 3)  // the negative x is left out
+    }
+}

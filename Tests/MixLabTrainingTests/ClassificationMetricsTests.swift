@@ -1,0 +1,61 @@
+import MixLabCore
+import Testing
+
+import MixLabTasks
+@testable import MixLabTraining
+
+@Suite struct ClassificationMetricsTests {
+    /// Three scored rows and one ignored row over 3 classes:
+    ///
+    ///     logits      label  predicted
+    ///     [2, 1, 0]     0       0      correct
+    ///     [0, 3, 1]     2       1      wrong
+    ///     [1, 1, 0]     1       0      wrong (a tie goes to the first class)
+    ///     [9, 0, 0]   −100      —      ignored
+    ///
+    /// TP = (1, 0, 0), FP = (1, 1, 0), FN = (0, 1, 1): F1 = (2/3, 0, 0), macro-F1 = 2/9; accuracy 1/3.
+    /// Losses logsumexp(z) − z_y by hand: 0.4076059644, 2.1698460196, 0.8619948041; mean 1.1464822627.
+    static let logits = try! Tensor(shape: [4, 3], values: [2, 1, 0, 0, 3, 1, 1, 1, 0, 9, 0, 0])
+    static let labels: [Int32] = [0, 2, 1, -100]
+
+    @Test func matchesHandComputedValues() throws {
+        var metrics = ClassificationMetrics(classes: 3)
+        try metrics.add(logits: Self.logits, labels: Self.labels)
+        let result = metrics.metrics
+        #expect(result.count == 3)
+        #expect(abs(result.accuracy - 1.0 / 3) < 1e-12)
+        #expect(abs(result.macroF1 - 2.0 / 9) < 1e-12)
+        #expect(abs(result.loss - 1.1464822627) < 1e-9)
+    }
+
+    @Test func classesAbsentFromLabelsAndPredictionsAreLeftOut() throws {
+        // A fourth class that never occurs changes nothing; one that is only predicted counts as F1 = 0.
+        var withAbsent = ClassificationMetrics(classes: 4)
+        try withAbsent.add(logits: try Tensor(shape: [4, 4], values: [2, 1, 0, -5, 0, 3, 1, -5, 1, 1, 0, -5, 9, 0, 0, -5]), labels: Self.labels)
+        #expect(abs(withAbsent.metrics.macroF1 - 2.0 / 9) < 1e-12)
+        var onlyPredicted = ClassificationMetrics(classes: 3)
+        // Labels (0, 0), predictions (0, 2): F1_0 = 2/3, F1_2 = 0, class 1 absent → macro-F1 = 1/3.
+        try onlyPredicted.add(logits: try Tensor(shape: [2, 3], values: [1, 0, 0, 0, 0, 1]), labels: [0, 0])
+        #expect(abs(onlyPredicted.metrics.macroF1 - 1.0 / 3) < 1e-12)
+        #expect(onlyPredicted.metrics.accuracy == 0.5)
+    }
+
+    @Test func batchesAccumulateAndTokenLogitsAreRows() throws {
+        var whole = ClassificationMetrics(classes: 3)
+        try whole.add(logits: try Self.logits.reshaped([2, 2, 3]), labels: Self.labels)
+        var split = ClassificationMetrics(classes: 3)
+        let values = Self.logits.values
+        try split.add(logits: try Tensor(shape: [1, 3], values: Array(values[0..<3])), labels: [0])
+        try split.add(logits: try Tensor(shape: [3, 3], values: Array(values[3...])), labels: [2, 1, -100])
+        #expect(whole.metrics == split.metrics)
+        #expect(ClassificationMetrics(classes: 3).metrics == RunRecord.Metrics(loss: 0, accuracy: 0, macroF1: 0, count: 0))
+    }
+
+    @Test func badShapesAndLabelsAreErrors() {
+        var metrics = ClassificationMetrics(classes: 3)
+        #expect(throws: MixLabError.self) { try metrics.add(logits: Tensor(zeros: [2, 4]), labels: [0, 1]) }
+        #expect(throws: MixLabError.self) { try metrics.add(logits: Tensor(zeros: [2, 3]), labels: [0]) }
+        #expect(throws: MixLabError.self) { try metrics.add(logits: Tensor(zeros: [2, 3]), labels: [0, 3]) }
+        #expect(metrics.count == 0)
+    }
+}
