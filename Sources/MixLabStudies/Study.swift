@@ -17,6 +17,8 @@ public struct Study: Sendable {
     public let results: StudyResultsFile
     /// The tasks the cells name.
     public let tasks: TaskRegistry
+    /// The mixers the cells name.
+    public let mixers: MixerRegistry
 
     /// Reads and checks the study file at `path`.
     ///
@@ -37,6 +39,7 @@ public struct Study: Sendable {
         grid = try StudyGrid(specification, tasks: tasks, mixers: mixers)
         results = StudyResultsFile(resultsFile ?? specification.resultsFile)
         self.tasks = tasks
+        self.mixers = mixers
     }
 
     /// Which cells have a row in the results file.

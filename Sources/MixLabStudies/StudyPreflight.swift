@@ -1,4 +1,5 @@
 import MixLabCore
+import MixLabMixers
 import MixLabTasks
 import MixLabTraining
 
@@ -26,7 +27,7 @@ extension Study {
                     task = try tasks.make(configuration.task, settings: configuration.taskSettings)
                     built[key] = task
                 }
-                _ = try configuration.encoderConfiguration(for: task)
+                _ = try configuration.encoderConfiguration(for: task, registry: mixers)
             } catch let error as MixLabError {
                 let taskSources = cell.sources.filter { $0.key == "task" || $0.key.hasPrefix("task.") }
                 let line = (taskSources.first { error.what.contains("\($0.key.dropFirst(5))") && $0.key.hasPrefix("task.") } ?? taskSources.first)?.line

@@ -1,5 +1,6 @@
 import Foundation
 import MixLabCore
+import MixLabMixers
 import MixLabTasks
 import MixLabTraining
 
@@ -15,16 +16,18 @@ extension StudyCellRunner {
     ///
     /// - Parameters:
     ///   - tasks: where the cells' tasks are made.
+    ///   - mixers: where the cells' mixers are made.
     ///   - observer: makes the observer of each run (progress display), or nil for none.
     public static func trainer(
-        tasks: TaskRegistry = .shared, observer: (@Sendable (RunConfiguration) -> TrainingObserver?)? = nil
+        tasks: TaskRegistry = .shared, mixers: MixerRegistry = .shared, observer: (@Sendable (RunConfiguration) -> TrainingObserver?)? = nil
     ) -> StudyCellRunner {
         StudyCellRunner(name: "in-process") { configuration, _, directory in
             if case .finished(_, let record?) = try RunDirectory(directory.path).inspect(), record.settings == configuration.settings {
                 return record
             }
             let task = try tasks.make(configuration.task, settings: configuration.taskSettings)
-            let trainer = try Trainer(configuration: configuration, task: task, directory: directory.path, existingRun: .resume)
+            let trainer = try Trainer(configuration: configuration, task: task, directory: directory.path, existingRun: .resume,
+                registry: mixers)
             trainer.observer = observer?(configuration)
             return try trainer.run()
         }

@@ -242,8 +242,11 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
 
     /// The encoder for `task`: its vocabulary, and positions for its sequence length.
     ///
+    /// - Parameter registry: where the mixer names are looked up (a run's own registry, or `.shared`).
     /// - Throws: the encoder configuration's validation errors (unknown mixer, bad sizes).
-    public func encoderConfiguration(for task: any LearningTask) throws -> EncoderConfiguration {
+    public func encoderConfiguration(
+        for task: any LearningTask, registry: MixerRegistry = .shared
+    ) throws -> EncoderConfiguration {
         var configuration = EncoderConfiguration()
         configuration.vocabularySize = task.vocabulary.size
         configuration.embeddingSize = embedding == 0 ? hidden : embedding
@@ -261,7 +264,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         configuration.activation = activation
         configuration.dropout = dropout
         configuration.layerNormEpsilon = layerNormEpsilon
-        try configuration.validate()
+        try configuration.validate(registry: registry)
         return configuration
     }
 

@@ -40,7 +40,7 @@ public enum TaskModelKind: String, Sendable, Codable, CaseIterable {
     public func makeModel(
         for task: any LearningTask, configuration: RunConfiguration, registry: MixerRegistry = .shared
     ) throws -> any TaskModel {
-        let encoder = try configuration.encoderConfiguration(for: task)
+        let encoder = try configuration.encoderConfiguration(for: task, registry: registry)
         let length = task.sequenceLength
         switch self {
         case .sequenceClassifier:

@@ -1,10 +1,10 @@
 import Foundation
 import MixLabCore
 import MixLabKernels
-import Testing
-
+import MixLabMixers
 import MixLabTasks
 import MixLabTraining
+import Testing
 @testable import MixLabStudies
 
 /// Studies run by the real trainer, on a tiny model and a synthetic task.
@@ -72,5 +72,25 @@ import MixLabTraining
         for row in rows {
             #expect(rowsAfter.first { $0.cell == row.cell }?.record.finishedAt == row.record.finishedAt, "not trained again")
         }
+    }
+}
+
+/// A study given a mixer registry of its own checks and trains its cells with that registry.
+@Suite struct StudyPrivateRegistryTests {
+    @Test func aMixerKnownOnlyToTheStudysRegistryIsCheckedAndTrained() throws {
+        let registry = MixerRegistry()
+        try registry.register(MixerRegistration(name: "private-identity", summary: "y = x", keys: []) { _, _ in IdentityMixer() })
+        let folder = try StudyTestSupport.temporaryFolder()
+        defer { StudyTestSupport.remove(folder) }
+        let path = folder.appendingPathComponent("study.yaml").path
+        let yaml = StudyTrainerTests.yaml.replacingOccurrences(of: "[fourier, identity]", with: "[private-identity]")
+            .replacingOccurrences(of: "[0, 1]", with: "[0]")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: MixLabError.self) { try Study(contentsOf: path) }
+        let study = try Study(contentsOf: path, mixers: registry)
+        try study.preflight(study.grid.cells)
+        let summary = try study.run(StudyRunOptions(), runner: .trainer(mixers: registry)) { _ in }
+        #expect(summary.ran == 1)
+        #expect(try study.results.read().rows.first?.record.settings["mixer"] == "private-identity")
     }
 }
