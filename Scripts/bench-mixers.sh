@@ -9,7 +9,7 @@ mixlab=.build/release/mixlab
 for shape in 32,512,256 8,4096,256; do
   for name in $("$mixlab" mixers | awk 'NF && $1 !~ /^settings:/ {print $1}'); do
     case "$name" in
-      attention) settings=(--config heads=4) ;;
+      attention) settings=(--set heads=4) ;;
       *) settings=() ;;
     esac
     "$mixlab" bench mixer "$name" --shape "$shape" --runs "$runs" --warmup 2 --json "${settings[@]}" \

@@ -58,7 +58,7 @@ struct BenchMixerCommand: ParsableCommand {
     @Option(help: "The input shape B,T,C (batch, sequence, hidden).")
     var shape: String
 
-    @Option(name: .customLong("config"), help: "A setting key=value (repeatable), e.g. --config path=fft.")
+    @Option(name: .customLong("set"), help: ArgumentHelp("A setting of the mixer (repeatable), e.g. --set path=fft.", valueName: "key=value"))
     var settings: [String] = []
 
     @OptionGroup var options: BenchmarkOptions
@@ -71,7 +71,7 @@ struct BenchMixerCommand: ParsableCommand {
                 .invalidArgument, what: "--shape \(self.shape) has \(shape.count) sizes", location: "--shape",
                 fix: "give three sizes B,T,C, e.g. --shape 32,512,256")
         }
-        let configuration = try MixerConfiguration(parsing: settings, location: "--config")
+        let configuration = try MixerConfiguration(parsing: settings, location: "--set")
         let mixer = try MixerRegistry.shared.make(
             name, configuration: configuration, context: MixerBuildContext(sequenceLength: shape[1], hiddenSize: shape[2]))
         let benchmark = MixerBenchmark(mixer: mixer, shape: shape, warmup: options.warmup, runs: options.runs)

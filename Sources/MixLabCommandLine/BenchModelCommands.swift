@@ -7,7 +7,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Mixer of the non-attention layers (see `mixlab mixers`).")
     var mixer: String = "fourier"
 
-    @Option(name: .customLong("config"), help: "A mixer setting key=value (repeatable).")
+    @Option(name: .customLong("set"), help: ArgumentHelp("A setting of --mixer (repeatable), e.g. --set axes=sequence.", valueName: "key=value"))
     var settings: [String] = []
 
     @Option(help: "Vocabulary size.")
@@ -59,7 +59,7 @@ struct ModelOptions: ParsableArguments {
         configuration.intermediateSize = ffn
         configuration.maxPositions = max(seq, 1)
         configuration.mixer = mixer
-        configuration.mixerSettings = try MixerConfiguration(parsing: settings, location: "--config").values
+        configuration.mixerSettings = try MixerConfiguration(parsing: settings, location: "--set").values
         configuration.attentionLayers = attentionLayers
         guard let place = HybridPlacement(rawValue: placement) else {
             throw MixLabError(.invalidArgument, what: "--placement \(placement) is not a hybrid placement", location: "--placement",

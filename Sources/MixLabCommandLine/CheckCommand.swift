@@ -11,7 +11,7 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "The registered mixer name (see `mixlab mixers`).")
     var name: String
 
-    @Option(name: .customLong("config"), help: "A setting key=value (repeatable), e.g. --config axes=sequence.")
+    @Option(name: .customLong("set"), help: ArgumentHelp("A setting of the mixer (repeatable), e.g. --set axes=sequence.", valueName: "key=value"))
     var settings: [String] = []
 
     func run() throws {
@@ -22,7 +22,7 @@ struct CheckCommand: ParsableCommand {
 
     /// The conformance report for mixer `name` with `settings`; bad names or settings throw before any check.
     static func check(name: String, settings: [String]) throws -> ConformanceReport {
-        let configuration = try MixerConfiguration(parsing: settings, location: "--config")
+        let configuration = try MixerConfiguration(parsing: settings, location: "--set")
         // Fail fast on a bad name or setting, with the registry's message.
         _ = try MixerRegistry.shared.make(name, configuration: configuration, context: MixerBuildContext(sequenceLength: 8, hiddenSize: 4))
         return MixerConformance.check { t, c in

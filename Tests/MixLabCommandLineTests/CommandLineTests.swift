@@ -143,7 +143,7 @@ import Testing
 
     @Test func aMixerNeedingBLASFailsWithAClearError() throws {
         let (status, output) = try Self.mixlab(
-            ["bench", "mixer", "fourier", "--shape", "2,8,8", "--config", "path=matrix", "--runs", "1"],
+            ["bench", "mixer", "fourier", "--shape", "2,8,8", "--set", "path=matrix", "--runs", "1"],
             environment: ["MIXLAB_OPENBLAS_LIBRARY": "/nonexistent/libopenblas.so.0"])
         #expect(status != 0)
         #expect(output.contains("OpenBLAS could not be opened"))
