@@ -58,8 +58,10 @@ bench: release
 crossover: release
 	$(MIXLAB) bench crossover
 
-# Regenerates the golden fixtures (never run in CI). Needs a Python with numpy, scipy, PyWavelets, torch
-# and transformers, e.g. `make fixtures PYTHON=~/.peers-venv/bin/python`.
+# Regenerates the golden fixtures (never run in CI). Needs a Python with the packages of
+# Scripts/fixtures/requirements.txt (numpy, scipy, PyWavelets, torch, transformers), for example:
+#   python3 -m venv .venv-fixtures && .venv-fixtures/bin/pip install -r Scripts/fixtures/requirements.txt
+#   make fixtures PYTHON=.venv-fixtures/bin/python
 PYTHON ?= python3
 fixtures:
 	$(PYTHON) Scripts/generate_fixtures.py

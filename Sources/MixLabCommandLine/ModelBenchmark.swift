@@ -2,14 +2,19 @@ import Foundation
 import MixLab
 
 /// Times one training step (forward, loss, backward, AdamW) or one inference batch of a sequence
-/// classifier on random tokens, as the peer script `bench_torch.py` does for HF FNet and BERT.
+/// classifier on random tokens.
+///
+/// The work matches what a PyTorch comparison of HuggingFace's `FNetForSequenceClassification` or
+/// `BertForSequenceClassification` does when timed the same way: random token ids, 2 classes, dropout on
+/// in training, AdamW at learning rate 1e-4, `torch.no_grad()` for inference. Such a script is not part
+/// of MixLab; the README's Results section says how the published ratios were measured.
 struct ModelBenchmark {
     let model: SequenceClassifier
     let batch: TokenBatch
     let labels: [Int32]
     let optimizer: AdamW
 
-    /// A model for `configuration` with random tokens and labels (2 classes, as the peer), whose last
+    /// A model for `configuration` with random tokens and labels (2 classes), whose last
     /// block computes only the pooled position or every position.
     init(
         configuration: EncoderConfiguration, batchSize: Int, sequenceLength: Int, computesOnlyPooledPosition: Bool = true,
@@ -33,7 +38,7 @@ struct ModelBenchmark {
     }
 
     /// One forward pass in evaluation mode, keeping nothing for a backward pass (as PyTorch's
-    /// `no_grad` inference in the peer).
+    /// `torch.no_grad()` inference).
     func inference() throws {
         _ = try model.logits(batch)
     }
