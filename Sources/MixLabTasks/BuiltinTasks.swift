@@ -6,8 +6,8 @@ enum BuiltinTasks {
     static let registrations: [TaskRegistration] = [
         ListOpsTask.registration,
         AssociativeRecallTask.registration,
-        ParityTask.registration,
-        MajorityTask.registration,
+        BitStringTask.Rule.parity.registration,
+        BitStringTask.Rule.majority.registration,
         FrequencyTask.registration,
         MotifTask.registration,
         ReversalTask.registration,

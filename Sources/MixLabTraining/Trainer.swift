@@ -78,21 +78,33 @@ public final class Trainer {
     /// Receives the run's events (progress display, tests).
     public var observer: TrainingObserver?
 
-    private let optimizer: any Optimizer
-    private let parameters: [(name: String, parameter: Parameter)]
-    private let schedule: LearningRateSchedule
-    private let threads: Int
-    private var lock: RunDirectory.Lock?
-    private let start: TrainingStart
-    private var state: TrainerState
-    private var order: TrainingDataOrder
-    private let processStart = DispatchTime.now().uptimeNanoseconds
-    private let wallSecondsBefore: Double
-    private var warmupMilliseconds: [Double] = []
-    private var curveFile: FileHandle?
-    private var hasRun = false
-    /// The step of the resumable checkpoint on disk, if any.
-    private var lastSavedStep: Int?
+    /// The optimiser (AdamW or SGD), with its state.
+    let optimizer: any Optimizer
+    /// The model's parameters by name: what is updated, clipped and checkpointed.
+    let parameters: [(name: String, parameter: Parameter)]
+    /// The learning rate of every step.
+    let schedule: LearningRateSchedule
+    /// The thread count applied to `Parallelism`.
+    let threads: Int
+    /// The run folder's lock, held from `init` until `run` returns.
+    var lock: RunDirectory.Lock?
+    /// What the run's `started` event reports.
+    let start: TrainingStart
+    /// Everything a checkpoint saves of the loop: step, curve, best result, timings.
+    var state: TrainerState
+    /// The order of the training examples, epoch by epoch.
+    var order: TrainingDataOrder
+    /// When this process's part of the run began (for the wall time).
+    let processStart = DispatchTime.now().uptimeNanoseconds
+    /// The wall time of the processes before this one (from the checkpoint).
+    let wallSecondsBefore: Double
+    /// This process's first `warmupSteps` step times, left out of the median.
+    var warmupMilliseconds: [Double] = []
+    /// The learning-curve file, appended to as the run goes.
+    var curveFile: FileHandle?
+    /// Whether `run` was called: a trainer runs once.
+    var hasRun = false
+    var lastSavedStep: Int?
 
     /// Prepares a run: checks the task, applies the thread count, sets up (or resumes from) the run
     /// folder, and builds the model and the optimiser.
@@ -293,214 +305,7 @@ public final class Trainer {
         }
     }
 
-    // MARK: - Evaluation
-
-    /// Evaluates on validation after `step` steps and updates the best result and early stopping.
-    private func evaluateValidation(step: Int) throws -> RunRecord.Metrics {
-        let metrics = try evaluate(.validation, step: step)
-        let isBest = state.bestValidation.map { metrics.accuracy > $0.accuracy } ?? true
-        state.lastValidation = metrics
-        state.lastValidationStep = step
-        if isBest {
-            state.bestValidation = metrics
-            state.bestStep = step
-            state.evaluationsWithoutImprovement = 0
-            try saveBestCheckpoint(step: step, metrics: metrics)
-        } else {
-            state.evaluationsWithoutImprovement += 1
-            if configuration.patience > 0, state.evaluationsWithoutImprovement >= configuration.patience, step < configuration.steps {
-                state.stoppedEarly = true
-            }
-        }
-        try observer?(.evaluated(step: step, split: .validation, metrics: metrics, isBest: isBest))
-        return metrics
-    }
-
-    /// Loss, accuracy and macro-F1 of the current model on `split` (validation: at most `eval-batches`
-    /// batches when set), in batches of B examples taken in index order.
-    private func evaluate(_ split: TaskSplit, step: Int) throws -> RunRecord.Metrics {
-        let available = task.count(split)
-        let limit = split == .validation && configuration.evalBatches > 0
-            ? min(available, configuration.evalBatches * configuration.batch) : available
-        var accumulator = ClassificationMetrics(classes: task.classes)
-        var first = 0
-        while first < limit {
-            let end = min(first + configuration.batch, limit)
-            let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
-            try accumulator.add(logits: try model.evaluationLogits(batch.input), labels: batch.labels)
-            first = end
-        }
-        let metrics = accumulator.metrics
-        guard metrics.loss.isFinite else {
-            throw MixLabError(
-                .nonFiniteValue, what: "the \(split.rawValue) loss is \(metrics.loss) after step \(step)", location: "evaluation of task \(task.name)",
-                fix: "lower the learning rate (lr=\(configuration.learningRate) now) or clip gradients, then start again (--force, or another --out)")
-        }
-        guard metrics.count > 0 else {
-            throw MixLabError(
-                .invalidArgument, what: "the \(split.rawValue) split of task \(task.name) has no scored labels", location: "evaluation",
-                fix: "check the task's settings: every example's labels are ignored")
-        }
-        return metrics
-    }
-
-    // MARK: - Checkpoints and the end of the run
-
-    private func finish() throws -> RunRecord {
-        if state.lastValidationStep != state.step {
-            _ = try evaluateValidation(step: state.step)
-        }
-        try saveCheckpoint()
-        let test = try evaluate(.test, step: state.step)
-        try observer?(.evaluated(step: state.step, split: .test, metrics: test, isBest: false))
-        let record = makeRecord(test: test)
-        if let directory {
-            try Self.writeCurve(state.curve, to: directory.file(RunDirectory.curveFile))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try AtomicFile.write(try encoder.encode(record), to: directory.file(RunDirectory.recordFile))
-        }
-        try observer?(.finished(record))
-        return record
-    }
-
-    private func makeRecord(test: RunRecord.Metrics) -> RunRecord {
-        let measured = state.stepMilliseconds.isEmpty ? warmupMilliseconds : state.stepMilliseconds
-        let median = Self.median(measured)
-        let tokens = Double(configuration.batch * task.sequenceLength)
-        var record = RunRecord(
-            settings: configuration.settings, taskSettings: task.settings, status: state.stoppedEarly ? .earlyStopped : .completed,
-            steps: state.step, parameterCount: start.parameterCount, bestValidation: state.bestValidation, bestStep: state.bestStep,
-            validation: state.lastValidation, test: test, curve: state.curve, medianStepMilliseconds: median,
-            tokensPerSecond: median > 0 ? tokens / (median / 1000) : 0, wallSeconds: currentWallSeconds,
-            peakMemoryMiB: max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB), environment: .current(threads: threads),
-            startedAt: state.startedAt, finishedAt: Self.timestamp())
-        record.model = modelKind.rawValue
-        record.splitSizes = Dictionary(uniqueKeysWithValues: TaskSplit.allCases.map { ($0.rawValue, task.count($0)) })
-        record.resumedAtSteps = state.resumedAtSteps
-        return record
-    }
-
-    /// Wall time of the run so far: the saved time of earlier processes plus this one's.
-    private var currentWallSeconds: Double {
-        wallSecondsBefore + Double(DispatchTime.now().uptimeNanoseconds - processStart) / 1e9
-    }
-
-    /// Writes the resumable checkpoint (weights, optimiser, trainer state) and FFTW's wisdom.
-    private func saveCheckpoint() throws {
-        guard let directory else { return }
-        try requireFiniteWeights()
-        state.wallSeconds = currentWallSeconds
-        state.peakMemoryMiB = max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB)
-        // Wisdom first: a crash between the two leaves wisdom that covers the older checkpoint too.
-        try FFTWPlanner.shared.exportWisdom(to: directory.file(RunDirectory.wisdomFile))
-        let path = directory.file(RunDirectory.lastCheckpointFile)
-        try Checkpoint.save(
-            parameters, optimizer: optimizer,
-            metadata: [TrainerState.metadataKey: try state.encoded(), "mixlab.run-settings": Self.json(configuration.settings)], to: path)
-        lastSavedStep = state.step
-        try observer?(.checkpointed(step: state.step, path: path))
-    }
-
-    /// Writes the weights of a new best validation accuracy.
-    private func saveBestCheckpoint(step: Int, metrics: RunRecord.Metrics) throws {
-        guard let directory else { return }
-        try requireFiniteWeights()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let validation = String(decoding: try encoder.encode(metrics), as: UTF8.self)
-        try Checkpoint.save(
-            parameters, metadata: ["mixlab.step": String(step), "mixlab.validation": validation,
-                                   "mixlab.run-settings": Self.json(configuration.settings)],
-            to: directory.file(RunDirectory.bestCheckpointFile))
-    }
-
-    /// Refuses to save weights that are not all finite.
-    private func requireFiniteWeights() throws {
-        for (name, parameter) in parameters {
-            if let index = parameter.value.firstNonFiniteIndex() {
-                throw MixLabError(
-                    .nonFiniteValue, what: "\(name) holds a non-finite value at \(Shape.describe(index)) after step \(state.step)",
-                    location: "saving a checkpoint of task \(task.name)",
-                    fix: "lower the learning rate (lr=\(configuration.learningRate) now) or clip gradients, then start again; the checkpoint on disk was not replaced")
-            }
-        }
-    }
-
-    private func appendToCurveFile(_ point: RunRecord.CurvePoint) {
-        guard let curveFile, let line = try? Self.curveLine(point) else { return }
-        // The live copy for watching a run; the authoritative one is rewritten from the state at the end.
-        try? curveFile.write(contentsOf: Data((line + "\n").utf8))
-    }
-
-    // MARK: - Helpers
-
-    /// What to do with the run folder.
-    private enum FolderAction {
-        /// Nothing of a run is there: start.
-        case fresh
-        /// Move the earlier run aside and start.
-        case startOver
-        /// Continue the unfinished run (from its checkpoint, or from step 0 when it saved none).
-        case resume(checkpoint: String?)
-    }
-
-    /// Decides what to do with `folder` for a run with `settings`, or throws the refusal.
-    private static func action(
-        for folder: RunDirectory, settings: RunDirectory.SavedSettings, existingRun: ExistingRun
-    ) throws -> FolderAction {
-        let directory = folder.path
-        switch try folder.inspect() {
-        case .foreign(let files):
-            throw MixLabError(
-                .invalidArgument, what: "\(directory) holds files that are not a MixLab run: \(list(files))",
-                location: "run folder (--out)", fix: "choose a new or empty folder for the run")
-        case .empty:
-            if existingRun == .requireResume {
-                throw MixLabError(.invalidArgument, what: "there is no run to resume in \(directory)", location: "run folder (--out)",
-                                  fix: "start a new run there without --resume")
-            }
-            return .fresh
-        case .finished(let saved, let record):
-            if existingRun == .startOver { return .startOver }
-            let summary = record.map { " (\($0.steps) steps, test accuracy \(String(format: "%.4f", $0.test?.accuracy ?? .nan)))" } ?? ""
-            let differences = saved?.differences(from: settings)
-            let other = differences.map { $0.isEmpty ? "" : " with other settings (\($0.joined(separator: "; ")))" } ?? ""
-            throw MixLabError(
-                .invalidArgument, what: "\(directory) holds a finished run\(summary)\(other)", location: "run folder (--out)",
-                fix: "choose another --out, or pass --force to start again there (its files are moved into "
-                    + "\(directory)/\(RunDirectory.replacedPrefix)<time>/: \(RunDirectory.runFiles.joined(separator: ", ")))")
-        case .unfinished(let saved, let checkpointStep):
-            if existingRun == .startOver { return .startOver }
-            let differences = saved.differences(from: settings)
-            guard differences.isEmpty else {
-                throw MixLabError(
-                    .invalidArgument,
-                    what: "\(directory) holds an unfinished run with other settings: \(differences.joined(separator: "; "))",
-                    location: "run folder (--out)",
-                    fix: "resume it with its own settings (mixlab train --out \(directory) --resume), choose another --out, "
-                        + "or pass --force to start again (its files are moved aside)")
-            }
-            return .resume(checkpoint: checkpointStep == nil ? nil : folder.file(RunDirectory.lastCheckpointFile))
-        }
-    }
-
-    /// The run's settings with every default filled in: `RunConfiguration.settings` with the `task.*`
-    /// keys replaced by the task's resolved settings, and the defaults of the mixer's (and, in a hybrid,
-    /// the attention mixer's) keys added. Two runs with equal resolved settings are the same run.
-    public static func resolvedSettings(
-        _ configuration: RunConfiguration, task: any LearningTask, registry: MixerRegistry = .shared
-    ) -> [String: String] {
-        var values = configuration.settings.filter { !$0.key.hasPrefix("task.") }
-        for (key, value) in task.settings { values["task." + key] = value }
-        var families = [("mixer.", configuration.mixer)]
-        if configuration.attentionLayers > 0 { families.append(("attention.", EncoderConfiguration().attentionMixer)) }
-        for (prefix, mixer) in families {
-            guard let registration = try? registry.registration(named: mixer) else { continue }
-            for key in registration.keys where values[prefix + key.name] == nil { values[prefix + key.name] = key.defaultValue }
-        }
-        return values
-    }
+    // MARK: - Checks
 
     private static func check(task: any LearningTask, configuration: RunConfiguration) throws {
         for split in TaskSplit.allCases where task.count(split) < 1 {
@@ -520,37 +325,5 @@ public final class Trainer {
 
     private static func trainableCount(_ parameters: [(name: String, parameter: Parameter)]) -> Int {
         parameters.reduce(0) { $0 + ($1.parameter.isTrainable ? $1.parameter.value.count : 0) }
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
-    static func timestamp(_ date: Date = Date()) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
-
-    static func list(_ items: [String]) -> String {
-        items.prefix(6).joined(separator: ", ") + (items.count > 6 ? ", … (\(items.count) in all)" : "")
-    }
-
-    static func json(_ object: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func curveLine(_ point: RunRecord.CurvePoint) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(point), as: UTF8.self)
-    }
-
-    static func writeCurve(_ curve: [RunRecord.CurvePoint], to path: String) throws {
-        let text = try curve.map { try curveLine($0) + "\n" }.joined()
-        try AtomicFile.write(Data(text.utf8), to: path)
     }
 }

@@ -3,11 +3,11 @@ import Testing
 
 @testable import MixLabTasks
 
-@Suite struct ParityMajorityTaskTests {
+@Suite struct BitStringTaskTests {
     private func bits(_ example: TaskExample) -> [Int] { example.tokens.map { Int($0) - 1 } }
 
     @Test func parityIsTheXorOfTheBitsAndBalanced() throws {
-        let task = try ParityTask(TaskSettings(task: "parity", ["length": "16", "min-length": "1"]))
+        let task = try BitStringTask(.parity, TaskSettings(task: "parity", ["length": "16", "min-length": "1"]))
         let batch = try examples(task, .train, 0..<400)
         for example in batch {
             #expect(Int(example.labels[0]) == bits(example).reduce(0, ^))
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func majorityCountsAndBreaksTiesWithTheFirstBit() throws {
-        let task = try MajorityTask(TaskSettings(task: "majority", ["length": "6", "min-length": "2"]))
+        let task = try BitStringTask(.majority, TaskSettings(task: "majority", ["length": "6", "min-length": "2"]))
         let batch = try examples(task, .train, 0..<400)
         var ties = 0
         for example in batch {
@@ -33,15 +33,15 @@ import Testing
     }
 
     @Test func parityAndMajorityWithTheSameSeedSeeTheSameBits() throws {
-        let parity = try ParityTask(TaskSettings(task: "parity", ["length": "9"]))
-        let majority = try MajorityTask(TaskSettings(task: "majority", ["length": "9"]))
+        let parity = try BitStringTask(.parity, TaskSettings(task: "parity", ["length": "9"]))
+        let majority = try BitStringTask(.majority, TaskSettings(task: "majority", ["length": "9"]))
         #expect(try examples(parity, .test, 0..<5).map(\.tokens) == examples(majority, .test, 0..<5).map(\.tokens))
     }
 
     @Test func badLengthsNameTheirKeys() {
-        expectRejected(key: "min-length") { _ = try ParityTask(TaskSettings(task: "parity", ["length": "8", "min-length": "9"])) }
-        expectRejected(key: "length") { _ = try ParityTask(TaskSettings(task: "parity", ["length": "0"])) }
-        expectRejected(key: "min-length") { _ = try MajorityTask(TaskSettings(task: "majority", ["min-length": "0"])) }
-        expectRejected(key: "length") { _ = try MajorityTask(TaskSettings(task: "majority", ["length": "2000000"])) }
+        expectRejected(key: "min-length") { _ = try BitStringTask(.parity, TaskSettings(task: "parity", ["length": "8", "min-length": "9"])) }
+        expectRejected(key: "length") { _ = try BitStringTask(.parity, TaskSettings(task: "parity", ["length": "0"])) }
+        expectRejected(key: "min-length") { _ = try BitStringTask(.majority, TaskSettings(task: "majority", ["min-length": "0"])) }
+        expectRejected(key: "length") { _ = try BitStringTask(.majority, TaskSettings(task: "majority", ["length": "2000000"])) }
     }
 }
