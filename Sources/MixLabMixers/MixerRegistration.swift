@@ -10,15 +10,21 @@ public struct MixerRegistration: Sendable {
     public var keys: [MixerConfigurationKey]
     /// Makes a mixer from validated settings.
     public var make: @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
+    /// The source file that made this registration (`#filePath` where `init` was called): how a run
+    /// record finds the package, and the commit, of a mixer defined outside MixLab.
+    public var sourceFile: String
 
     /// A registration from its parts.
+    ///
+    /// - Parameter sourceFile: leave the default, the caller's `#filePath`.
     public init(
-        name: String, summary: String, keys: [MixerConfigurationKey],
+        name: String, summary: String, keys: [MixerConfigurationKey], sourceFile: String = #filePath,
         make: @escaping @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer
     ) {
         self.name = name
         self.summary = summary
         self.keys = keys
+        self.sourceFile = sourceFile
         self.make = make
     }
 }

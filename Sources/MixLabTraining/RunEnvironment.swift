@@ -1,6 +1,7 @@
 import Foundation
 import MixLabCore
 import MixLabKernels
+import MixLabMixers
 import MixLabTasks
 
 extension RunRecord.Environment {
@@ -18,13 +19,34 @@ extension RunRecord.Environment {
     /// - system: `PRETTY_NAME` of `/etc/os-release` and the kernel release (`uname -r`).
     /// - build: `debug` when this module was compiled with `DEBUG` defined (SwiftPM's debug
     ///   configuration), `release` otherwise.
-    public static func current(threads: Int) -> RunRecord.Environment {
+    /// - externalMixers: of `mixers`, those whose registration's source file lies outside MixLab's
+    ///   package, with the package folder holding that file and its commit (as for MixLab's own).
+    public static func current(threads: Int, mixers: [MixerRegistration] = []) -> RunRecord.Environment {
         let blas = BLAS.status
-        return RunRecord.Environment(
+        var environment = RunRecord.Environment(
             commit: sourceCommit(), mixlabVersion: MixLabVersion.current, swiftVersion: compilerVersion,
             cpu: CPUDescription.current.model, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads,
             blasCore: blas.available ? blas.coreName : "unavailable", fftwVersion: FFTWPlanner.version,
             system: systemDescription(), build: buildConfiguration)
+        let external = externalMixers(mixers)
+        if !external.isEmpty { environment.externalMixers = external }
+        return environment
+    }
+
+    /// The mixers of `registrations` registered from outside MixLab's package (see `current`).
+    static func externalMixers(
+        _ registrations: [MixerRegistration], mixLabSourceFile: String = #filePath
+    ) -> [RunRecord.ExternalMixer] {
+        let mixLab = packageFolder(containing: mixLabSourceFile)?.standardizedFileURL.path
+        var seen = Set<String>()
+        return registrations.compactMap { registration in
+            guard seen.insert(registration.name).inserted else { return nil }
+            let package = packageFolder(containing: registration.sourceFile)?.standardizedFileURL.path
+            guard package != mixLab else { return nil }
+            return RunRecord.ExternalMixer(
+                mixer: registration.name, package: package ?? "unknown (\(registration.sourceFile))",
+                commit: package.map { commit(of: $0) } ?? "unknown")
+        }
     }
 
     /// The Swift compiler version this module was built with (major.minor).
@@ -57,13 +79,24 @@ extension RunRecord.Environment {
 
     /// The source tree's commit (see `current`).
     static func sourceCommit(sourceFile: String = #filePath) -> String {
-        // Sources/MixLabExperiments/Training/RunEnvironment.swift → the package folder.
-        var root = URL(fileURLWithPath: sourceFile)
-        for _ in 0..<4 { root.deleteLastPathComponent() }
-        guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path),
-              let head = git(["rev-parse", "HEAD"], in: root.path), !head.isEmpty
-        else { return "unknown" }
-        guard let status = git(["status", "--porcelain", "--untracked-files=no"], in: root.path) else { return head }
+        guard let root = packageFolder(containing: sourceFile) else { return "unknown" }
+        return commit(of: root.path)
+    }
+
+    /// The nearest folder above `file` that holds a `Package.swift`: the package the file belongs to.
+    static func packageFolder(containing file: String) -> URL? {
+        var folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        while folder.path != "/" {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) { return folder }
+            folder.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    /// `git rev-parse HEAD` in `folder`, with `-dirty` when tracked files changed; `unknown` without git.
+    static func commit(of folder: String) -> String {
+        guard let head = git(["rev-parse", "HEAD"], in: folder), !head.isEmpty else { return "unknown" }
+        guard let status = git(["status", "--porcelain", "--untracked-files=no"], in: folder) else { return head }
         return status.isEmpty ? head : head + "-dirty"
     }
 

@@ -72,6 +72,9 @@ public struct RunRecord: Sendable, Equatable, Codable {
         public var system: String
         /// The build configuration (`release` or `debug`).
         public var build: String
+        /// The run's mixers that were registered outside MixLab, with their package and its commit
+        /// (nil or empty when every mixer is MixLab's own).
+        public var externalMixers: [ExternalMixer]?
 
         /// An environment from its parts.
         public init(
@@ -88,6 +91,23 @@ public struct RunRecord: Sendable, Equatable, Codable {
             self.fftwVersion = fftwVersion
             self.system = system
             self.build = build
+        }
+    }
+
+    /// A mixer registered by a package other than MixLab, as a run record names it.
+    public struct ExternalMixer: Sendable, Equatable, Codable {
+        /// The registry name, e.g. `exponential-smoothing`.
+        public var mixer: String
+        /// The folder of the package whose source file registered it (the one holding its `Package.swift`).
+        public var package: String
+        /// That package's git commit, with `-dirty` when it had changes, or `unknown`.
+        public var commit: String
+
+        /// An external mixer from its parts.
+        public init(mixer: String, package: String, commit: String) {
+            self.mixer = mixer
+            self.package = package
+            self.commit = commit
         }
     }
 

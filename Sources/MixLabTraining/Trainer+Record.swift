@@ -31,7 +31,7 @@ extension Trainer {
             steps: state.step, parameterCount: start.parameterCount, bestValidation: state.bestValidation, bestStep: state.bestStep,
             validation: state.lastValidation, test: test, curve: state.curve, medianStepMilliseconds: median,
             tokensPerSecond: median > 0 ? tokens / (median / 1000) : 0, wallSeconds: currentWallSeconds,
-            peakMemoryMiB: max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB), environment: .current(threads: threads),
+            peakMemoryMiB: max(state.peakMemoryMiB, ProcessMemory.peakResidentMiB), environment: .current(threads: threads, mixers: mixerRegistrations),
             startedAt: state.startedAt, finishedAt: Self.timestamp())
         record.model = modelKind.rawValue
         record.splitSizes = Dictionary(uniqueKeysWithValues: TaskSplit.allCases.map { ($0.rawValue, task.count($0)) })

@@ -104,6 +104,8 @@ public final class Trainer {
     var curveFile: FileHandle?
     /// Whether `run` was called: a trainer runs once.
     var hasRun = false
+    /// The registrations of the run's mixers (for the record's provenance of mixers defined outside MixLab).
+    let mixerRegistrations: [MixerRegistration]
     var lastSavedStep: Int?
 
     /// Prepares a run: checks the task, applies the thread count, sets up (or resumes from) the run
@@ -155,6 +157,9 @@ public final class Trainer {
 
         modelKind = TaskModelKind.choose(for: task)
         model = try modelKind.makeModel(for: task, configuration: configuration, registry: registry)
+        var mixers = [configuration.mixer]
+        if configuration.attentionLayers > 0 { mixers.append(EncoderConfiguration().attentionMixer) }
+        mixerRegistrations = mixers.compactMap { try? registry.registration(named: $0) }
         parameters = model.namedParameters
         switch configuration.optimizer {
         case .adamw: optimizer = try AdamW(weightDecay: configuration.weightDecay)
