@@ -19,11 +19,12 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# The whole test suite (debug build), then the example mixer package's tests and every notebook in
-# smoke mode. The example package and the notebooks' Swift blocks build with MixLab's own build folder
+# A build of every target and test that fails on a compiler warning in MixLab's own code, the whole test
+# suite (debug build), then the example mixer package's tests and every notebook in smoke mode. The example package and the notebooks' Swift blocks build with MixLab's own build folder
 # as scratch path, so MixLab's modules compile once. FFTW plans with FFTW_ESTIMATE here: planning many
 # tiny shapes with FFTW_MEASURE would only slow the tests down.
 test: deps
+	SWIFT=$(SWIFT) Scripts/build-without-warnings.sh
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
 	MIXLAB_FFTW_EFFORT=estimate .build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md

@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 // MixLab: token-mixing transforms for FNet-style encoders.
+// Licensed under the Apache License, Version 2.0 (see LICENSE).
 import PackageDescription
 
 let package = Package(
