@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Study spec files (YAML with line numbers for errors).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `make docs`: the DocC reference of every library target.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // C system libraries (Debian packages; `make deps` installs them).

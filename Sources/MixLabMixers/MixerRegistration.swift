@@ -16,7 +16,12 @@ public struct MixerRegistration: Sendable {
 
     /// A registration from its parts.
     ///
-    /// - Parameter sourceFile: leave the default, the caller's `#filePath`.
+    /// - Parameters:
+    ///   - name: the registry name (lower-case words joined by `-`).
+    ///   - summary: one line saying what the mixer is.
+    ///   - keys: the settings the factory reads.
+    ///   - sourceFile: leave the default, the caller's `#filePath`.
+    ///   - make: the factory, called with validated settings.
     public init(
         name: String, summary: String, keys: [MixerConfigurationKey], sourceFile: String = #filePath,
         make: @escaping @Sendable (MixerConfiguration, MixerBuildContext) throws -> any TokenMixer

@@ -49,7 +49,11 @@ public final class MaskedLanguageModel: @unchecked Sendable {
 
     /// Forward, masked-token loss and backward: adds every gradient and returns the loss and accuracy.
     ///
-    /// - Parameter labels: `(B·T)` target ids, −100 where the token is not predicted.
+    /// - Parameters:
+    ///   - batch: the token ids and padding mask.
+    ///   - labels: `(B·T)` target ids, −100 where the token is not predicted.
+    ///   - training: whether dropout is on.
+    ///   - random: the stream dropout draws from.
     public func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom) throws -> CrossEntropy.Result {
         let (logits, cache) = try logits(batch, training: training, random: &random)
         let result = try loss.evaluate(logits: logits, labels: labels)

@@ -62,7 +62,11 @@ public final class TokenClassifier: @unchecked Sendable {
 
     /// Forward, loss and backward for one batch: adds every parameter's gradient and returns the loss.
     ///
-    /// - Parameter labels: `B·T` (row-major) classes, `loss.ignoredLabel` where a token is not scored.
+    /// - Parameters:
+    ///   - batch: the token ids and padding mask.
+    ///   - labels: `B·T` (row-major) classes, `loss.ignoredLabel` where a token is not scored.
+    ///   - training: whether dropout is on.
+    ///   - random: the stream dropout draws from.
     public func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom)
         throws -> CrossEntropy.Result
     {

@@ -22,8 +22,12 @@ public struct Study: Sendable {
 
     /// Reads and checks the study file at `path`.
     ///
-    /// - Parameter resultsFile: a results file to use instead of the one the study file names (e.g. one
-    ///   per shard on a cluster without a shared lockable filesystem).
+    /// - Parameters:
+    ///   - path: the study file (YAML).
+    ///   - resultsFile: a results file to use instead of the one the study file names (e.g. one per
+    ///     shard on a cluster without a shared lockable filesystem).
+    ///   - tasks: where the cells' task names are looked up.
+    ///   - mixers: where the cells' mixer names are looked up.
     /// - Throws: the errors of `StudySpecification(contentsOf:)` and `StudyGrid`.
     public init(contentsOf path: String, resultsFile: URL? = nil, tasks: TaskRegistry = .shared, mixers: MixerRegistry = .shared) throws {
         try self.init(specification: StudySpecification(contentsOf: path), resultsFile: resultsFile, tasks: tasks, mixers: mixers)

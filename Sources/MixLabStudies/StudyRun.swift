@@ -53,7 +53,10 @@ extension Study {
     /// `runner` in `runs/<cell ID>/`, check the record's settings, write the row to
     /// `runs/<cell ID>.result.json` atomically, then append it to the results file.
     ///
-    /// - Parameter log: receives one line per event (progress, warnings).
+    /// - Parameters:
+    ///   - options: the shard, the thread count, and whether to keep going after a failed cell.
+    ///   - runner: what trains a cell.
+    ///   - log: receives one line per event (progress, warnings).
     /// - Throws: the first cell's error (with `keepGoing`, a summary error after the other cells);
     ///   `ioFailure` when the results file or a run directory cannot be written.
     @discardableResult

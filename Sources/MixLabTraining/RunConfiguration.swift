@@ -141,7 +141,9 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
 
     /// A configuration from flat settings; keys not given keep their defaults.
     ///
-    /// - Parameter location: where the settings come from (`command line`, `study.yaml`), for errors.
+    /// - Parameters:
+    ///   - settings: `key=value` settings, keyed by key (see `keys` and `prefixes`).
+    ///   - location: where the settings come from (`command line`, `study.yaml`), for errors.
     /// - Throws: `MixLabError.unknownConfigKey` for a key that is not in `keys` and has no known prefix
     ///   (listing the accepted keys), `invalidConfigValue` for a value out of range. Task and mixer names
     ///   and their own settings are checked when the run is built.
@@ -242,7 +244,9 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
 
     /// The encoder for `task`: its vocabulary, and positions for its sequence length.
     ///
-    /// - Parameter registry: where the mixer names are looked up (a run's own registry, or `.shared`).
+    /// - Parameters:
+    ///   - task: the task the encoder reads.
+    ///   - registry: where the mixer names are looked up (a run's own registry, or `.shared`).
     /// - Throws: the encoder configuration's validation errors (unknown mixer, bad sizes).
     public func encoderConfiguration(
         for task: any LearningTask, registry: MixerRegistry = .shared

@@ -112,8 +112,12 @@ public final class Trainer {
     /// folder, and builds the model and the optimiser.
     ///
     /// - Parameters:
+    ///   - configuration: the run's settings.
+    ///   - task: the task to train on.
     ///   - directory: the run folder (created if missing), or nil to write nothing.
     ///   - existingRun: what to do with a run already in the folder.
+    ///   - registry: where the mixer names are looked up.
+    ///   - observer: receives the run's events.
     /// - Throws: `MixLabError` for a task without train, validation or test examples or with fewer than
     ///   two classes; a refused run folder (a finished run, different settings — listed —, foreign files,
     ///   another process working in it, nothing to resume with `requireResume`); an unwritable folder; a

@@ -155,7 +155,8 @@ public struct ScaledDotProductAttention: Sendable {
     /// Writes `dQKV` (`(B·T, 3C)`, overwritten) from `dO` (`(B·N, C)`) and what `forward` produced.
     ///
     /// - Parameters:
-    ///   - qkv, keyBias: as given to `forward`.
+    ///   - qkv: the projected queries, keys and values, as given to `forward`.
+    ///   - keyBias: the additive key mask, as given to `forward`.
     ///   - probabilities: the saved `P`, or nil to recompute it from `qkv`, `keyBias` and `statistics`.
     ///   - statistics: the row statistics from `forward`.
     ///   - outputGradient: `dO`, `(B·N, C)`.

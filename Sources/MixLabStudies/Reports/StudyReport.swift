@@ -294,6 +294,7 @@ public struct StudyReport: Sendable {
     /// (created if missing; each file replaced atomically) and returns the paths written.
     ///
     /// - Parameters:
+    ///   - directory: the folder to write into.
     ///   - title: the study's name, for the headings.
     ///   - reproduce: the commands that reproduce the results and the report, shown in `report.md`.
     public func write(to directory: String, title: String, reproduce: [String]) throws -> [String] {

@@ -12,8 +12,11 @@ public enum DatasetStatus: Sendable {
 
     /// The status of dataset `name` in `cache`.
     ///
-    /// - Parameter verifyChecksums: also compare every file's SHA-256 with the manifest (reads all the
-    ///   data); otherwise only the manifest, the files' presence and their sizes are checked.
+    /// - Parameters:
+    ///   - name: the dataset's catalog name.
+    ///   - cache: the data cache to look in.
+    ///   - verifyChecksums: also compare every file's SHA-256 with the manifest (reads all the
+    ///     data); otherwise only the manifest, the files' presence and their sizes are checked.
     public static func check(_ name: String, in cache: DataCache, verifyChecksums: Bool = false) -> DatasetStatus {
         guard FileManager.default.fileExists(atPath: cache.directory(of: name)) else { return .notPrepared }
         do {

@@ -24,6 +24,7 @@ public enum MaskedLanguageModelling {
     ///   - rate: the share of maskable positions to choose, in (0, 1].
     ///   - maskToken: the id written at masked positions.
     ///   - contentTokens: the ids a random replacement is drawn from.
+    ///   - skipFirst: leave position 0 (a classification token) alone.
     ///   - random: the stream every choice is drawn from.
     /// - Complexity: O(n).
     public static func mask(
