@@ -22,8 +22,8 @@ extension StudyCellRunner {
     ///
     /// The child asks the kernel to kill it when the study's thread that started it exits
     /// (`PR_SET_PDEATHSIG`), so a study killed by any signal leaves no training process behind holding
-    /// the cell's run folder. Cost: one process start and one task build per cell (a dataset's checksums
-    /// are verified again in each process: 0.02–0.4 s).
+    /// the cell's run folder. Cost: one process start and one task build per cell (a real dataset's
+    /// file checksums are verified again in each process).
     ///
     /// - Parameter executable: the `mixlab` to run (`/proc/self/exe` for the running one).
     static func process(executable: URL) -> StudyCellRunner {

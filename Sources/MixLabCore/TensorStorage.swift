@@ -43,8 +43,9 @@ public final class TensorStorage: @unchecked Sendable {
 /// A cache of large aligned memory blocks, reused by size class.
 ///
 /// glibc maps large blocks freshly on each allocation, or trims them back to the system when freed, and
-/// every first touch of fresh memory page-faults: an elementwise pass over 32 MB then runs at ~6 GB/s
-/// instead of ~45 GB/s (measured on this project's machines). Blocks of at least `minimumPooledBytes`
+/// every first touch of fresh memory page-faults: an elementwise pass over fresh memory runs several
+/// times slower than over memory already mapped (`mixlab bench train` reports the large blocks taken
+/// from the system during its measured runs). Blocks of at least `minimumPooledBytes`
 /// are therefore kept after use and handed out again for the same size class; at most
 /// `maximumCachedBytes` (default 4 GiB, `MIXLAB_TENSOR_CACHE_MIB` to change) are kept idle.
 /// Small blocks go straight to `posix_memalign`/`free`.
