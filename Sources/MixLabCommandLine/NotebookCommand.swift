@@ -70,8 +70,7 @@ struct NotebookRunCommand: ParsableCommand {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                NotebookProcess.stopAll()
-                NotebookAssets.discardAllWorking()
+                NotebookRunner.interrupt()
                 FileHandle.standardError.write(Data("interrupted: the notebooks being run are unchanged\n".utf8))
                 Foundation.exit(130)
             }

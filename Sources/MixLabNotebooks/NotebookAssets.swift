@@ -9,7 +9,7 @@ import MixLabCore
 /// creates or rewrites are linked under it as `NAME.assets/FILE`. On success the working folder replaces
 /// `NAME.assets/` (which belongs to the runner: files no block writes any more disappear); on failure it is
 /// deleted and `NAME.assets/` is left as it was.
-public struct NotebookAssets {
+struct NotebookAssets {
     /// Where the figures are published: `NAME.assets` next to the notebook.
     let published: URL
     /// Where this run's blocks write.
@@ -113,7 +113,7 @@ public struct NotebookAssets {
     private static let lock = NSLock()
 
     /// Deletes every working folder not yet published (used when the run itself is interrupted).
-    public static func discardAllWorking() {
+    static func discardAllWorking() {
         for path in lock.withLock({ workingFolders }) { try? FileManager.default.removeItem(atPath: path) }
     }
 

@@ -7,7 +7,7 @@ import MixLabCore
 /// never blocks on a full pipe); standard input is a pipe when asked for (the Swift program reads "go"
 /// lines from it), `/dev/null` otherwise. Foundation starts each child as the leader of its own process
 /// group, so stopping it also stops what it started (a `mixlab` called from a shell block).
-public final class NotebookProcess {
+final class NotebookProcess {
     /// The processes currently running, so that an interrupted run can stop them.
     nonisolated(unsafe) private static var running: Set<Int32> = []
     private static let lock = NSLock()
@@ -129,7 +129,7 @@ public final class NotebookProcess {
     }
 
     /// Sends SIGTERM to every running child's process group (used when the run itself is interrupted).
-    public static func stopAll() {
+    static func stopAll() {
         for group in lock.withLock({ running }) { kill(-group, SIGTERM) }
     }
 }

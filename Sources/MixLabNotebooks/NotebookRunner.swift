@@ -84,6 +84,13 @@ public struct NotebookRunner {
         self.log = log
     }
 
+    /// Stops every block running in this process and deletes the figures of runs not yet published,
+    /// leaving every notebook as it was: for a signal handler when the run itself is interrupted.
+    public static func interrupt() {
+        NotebookProcess.stopAll()
+        NotebookAssets.discardAllWorking()
+    }
+
     /// Runs every notebook of `paths` in order (each one's failure is reported, and the others still run).
     public func run(_ paths: [String]) -> [Report] {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mixlab-notebook-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
