@@ -37,7 +37,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Attention heads of the attention layers (HF BERT uses hidden/64).")
     var heads: Int?
 
-    @Option(help: "Dropout probability (HF's default 0.1, left on in training as the peer does).")
+    @Option(help: "Dropout probability (HF's default 0.1, on in training as in HuggingFace's models).")
     var dropout: Float = 0.1
 
     @Flag(help: ArgumentHelp(
@@ -120,7 +120,7 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Time one training step (forward, loss, backward, AdamW) of an FNet-style classifier.",
-        discussion: "Example (the peer's config A): mixlab bench train --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 512")
+        discussion: "Example (config A of the PyTorch comparison in the README): mixlab bench train --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 512")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var options: BenchmarkOptions
