@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test test-slurm notebooks demo doctor bench crossover fixtures clean
+.PHONY: all deps build release test test-slurm notebooks demo doctor bench crossover fixtures docs clean
 
 all: release
 
@@ -20,14 +20,17 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # A build of every target and test that fails on a compiler warning in MixLab's own code, the whole test
-# suite (debug build), then the example mixer package's tests and every notebook in smoke mode. The example package and the notebooks' Swift blocks build with MixLab's own build folder
-# as scratch path, so MixLab's modules compile once. FFTW plans with FFTW_ESTIMATE here: planning many
-# tiny shapes with FFTW_MEASURE would only slow the tests down.
+# suite (debug build), then the example mixer package's tests, every notebook in smoke mode, and the
+# documentation (`make docs`: fails on a broken symbol link). The example package and the notebooks'
+# Swift blocks build with MixLab's own build folder as scratch path, so MixLab's modules compile once.
+# FFTW plans with FFTW_ESTIMATE here: planning many tiny shapes with FFTW_MEASURE would only slow the
+# tests down.
 test: deps
 	SWIFT=$(SWIFT) Scripts/build-without-warnings.sh
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
 	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
 	MIXLAB_FFTW_EFFORT=estimate .build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md
+	$(MAKE) docs
 
 # Runs every notebook for real (release build) and writes the outputs and figures back.
 notebooks: release
@@ -66,6 +69,15 @@ crossover: release
 PYTHON ?= python3
 fixtures:
 	$(PYTHON) Scripts/generate_fixtures.py
+
+# The DocC documentation of every library product, one archive per module in
+# .build/plugins/Swift-DocC/outputs/<Module>.doccarchive. Warnings are errors, so a broken ``symbol`` or
+# <doc:article> link fails the build. Preview one module with
+#   swift package --disable-sandbox preview-documentation --target MixLabMixers
+DOC_TARGETS = MixLabCore MixLabKernels MixLabMixers MixLabModels MixLabTasks MixLabTraining MixLabStudies \
+	MixLabNotebooks MixLabTestKit MixLab MixLabCommandLine
+docs: deps
+	$(SWIFT) package generate-documentation --warnings-as-errors $(addprefix --target ,$(DOC_TARGETS))
 
 clean:
 	rm -rf .build

@@ -104,7 +104,8 @@ let package = Package(
             dependencies: ["MixLabModels", "MixLabTestKit"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit"]),
+        // MixLab: the example of the article "Writing a mixer" imports it, as a package outside MixLab does.
+        .testTarget(name: "MixLabTestKitTests", dependencies: ["MixLabTestKit", "MixLab"]),
         .testTarget(
             name: "MixLabTasksTests",
             dependencies: ["MixLabTasks"],
