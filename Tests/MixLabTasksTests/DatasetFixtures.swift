@@ -121,7 +121,9 @@ struct DatasetFixtures: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
         if let output {
-            FileManager.default.createFile(atPath: output, contents: nil)
+            guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                throw MixLabError(.ioFailure, what: "cannot create \(output)", location: "fixture tool \(tool)", fix: "check the folder")
+            }
             process.standardOutput = FileHandle(forWritingAtPath: output)
         } else {
             process.standardOutput = FileHandle.nullDevice
