@@ -32,14 +32,13 @@ import MixLabKernels
 ///   `dV_h = Pᵀ dO_h`, `dP = dO_h V_hᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ_h = dS K_h / √d`,
 ///   `dK_h = dSᵀ Q_h / √d` (see `ScaledDotProductAttention`); then `dW{q,k,v} += dZᵀ X`, biases add
 ///   the column sums, and `dX = dQ Wq + dK Wk + dV Wv` (one GEMM with the packed `[3C, C]` weight).
-/// - Probabilities `P` for the backward pass: `probabilities = save` keeps them
-///   (`4·B·heads·T²` bytes: 128 MiB at `[32, 512, 256]` with 4 heads, 2 GiB at `[8, 4096, 256]`,
-///   where saving is 11 % faster than recomputing);
-///   `recompute` keeps only two statistics per query row and recomputes `P` in the backward pass with one
-///   more GEMM per head (bitwise the same `P`, hence the same gradients), for long sequences and deep
-///   models where the saved `P` of every layer would not fit. `auto` (the default) saves `P` in training while it
-///   takes at most `AttentionMixer.savedProbabilityLimit` bytes and recomputes beyond; in evaluation mode
-///   it saves nothing.
+/// - Probabilities `P` for the backward pass: `probabilities = save` keeps them (`4·B·heads·T²` bytes:
+///   128 MiB at `[32, 512, 256]` with 4 heads, 2 GiB at `[8, 4096, 256]`); `recompute` keeps only two
+///   statistics per query row and recomputes `P` in the backward pass with one more GEMM per head
+///   (bitwise the same `P`, hence the same gradients), for long sequences and deep models where the
+///   saved `P` of every layer would not fit. `auto` (the default) saves `P` in training while it takes at
+///   most `AttentionMixer.savedProbabilityLimit` bytes and recomputes beyond; in evaluation mode it saves
+///   nothing.
 /// - Not included yet: dropout on the attention probabilities (BERT trains with 0.1); the mixer is
 ///   deterministic in training and evaluation alike.
 /// - Complexity: projections `8·B·T·C²` flops forward and `16·B·T·C²` backward; attention
@@ -50,15 +49,9 @@ import MixLabKernels
 /// - Memory: residuals hold `X` (shared with the input), `Q|K|V` (`12·B·T·C` bytes), `O`
 ///   (`4·B·T·C`), the row statistics (`8·B·heads·T`) and, when saved, `P`; the backward pass adds
 ///   `dO`, `dQ|dK|dV` and `dX` (`20·B·T·C` bytes) and one or two blocks of scratch.
-/// - Measured (`mixlab bench mixer`, 2 threads, AMD EPYC Zen 4, OpenBLAS 0.3.21 Cooperlake kernels),
-///   forward / forward+backward: `[32, 512, 256]` 99 / 298 ms with one head (half of it the
-///   projections: the attention alone takes ≈ 52 / 156 ms, PyTorch's `scaled_dot_product_attention`
-///   58 / 173 ms), 130 / 362 ms with four; `[8, 4096, 256]` 880 / 2581 ms with one head (projections
-///   ≈ 11 %; PyTorch 893 / 2543 ms without them), 1182 / 3797 ms with four heads (`auto` recomputes
-///   `P`; 1259 / 3368 ms when saving its 2 GiB). Running pairs in parallel with single-threaded GEMMs
-///   measured 2–6 % faster with one head and 6–15 % with four (and steadier on a busy machine, where a
-///   two-thread GEMM stalls whenever another process takes a core), but OpenBLAS's thread count is
-///   global and the BLAS layer offers no single-threaded GEMM inside a parallel loop.
+/// - Threads: the (example, head) pairs run one after another, each GEMM on OpenBLAS's threads
+///   (OpenBLAS's thread count is global, so the pairs cannot run in parallel with single-threaded GEMMs).
+///   `mixlab bench mixer attention --shape B,T,C` times it on the machine at hand.
 /// - Lengths: any T ≥ 1; C fixed at construction and a multiple of `heads`.
 /// - First positions only (`FirstPositionsMixer`): `forward(_:firstPositions:context:)` projects
 ///   queries for the first N positions of each example only and attends from those alone (keys and

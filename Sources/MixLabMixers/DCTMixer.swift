@@ -32,12 +32,12 @@ import MixLabKernels
 ///   gives the lengths (`checkLengths`), otherwise when the mixer runs.
 /// - Complexity: O(B·T·C·log(TC)). Types II and III (forward, adjoint and inverse) use
 ///   `CosineTransformFFT`: one complex FFT of the example's size plus two passes (Makhoul's algorithm),
-///   measured within 1.2× of the Fourier mixer at [32, 512, 256]. Type IV with even transformed lengths
-///   uses `CosineTransformIVFFT` (half-length complex FFTs per axis). Type I, type IV with an odd length,
-///   and types II/III along the sequence alone with an odd C use FFTW's real-to-real transforms
-///   (`RealToRealFFTW`), about 3× slower (FFTW has no SIMD r2r codelets). The type-I DCT of length n is a
-///   real FFT of length 2(n−1): fast for n = 2^k + 1 (at [32, 513, 257] it beat the Fourier mixer), slow
-///   for powers of two (n = 512 → 1022 = 2·7·73: about 35× the Fourier mixer at [32, 512, 256]).
+///   the same order of work as the Fourier mixer. Type IV with even transformed lengths uses
+///   `CosineTransformIVFFT` (half-length complex FFTs per axis). Type I, type IV with an odd length, and
+///   types II/III along the sequence alone with an odd C use FFTW's real-to-real transforms
+///   (`RealToRealFFTW`), which have no SIMD codelets. The type-I DCT of length n is a real FFT of length
+///   2(n−1): fast when 2(n−1) has only small prime factors (n = 2^k + 1), slow for powers of two
+///   (n = 512 → 1022 = 2·7·73).
 ///
 /// References: scipy.fft.dct documentation (definitions and `ortho` factors); FFTW 3 manual, "Real-to-Real
 /// Transform Kinds"; J. Makhoul, "A fast cosine transform in one and two dimensions", IEEE Trans. ASSP
@@ -50,7 +50,7 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
 
     /// The transformed axes.
     public let axes: MixingAxes
-    /// The DCT type.
+    /// The DCT type (scipy's `type`): I–IV, FFTW's REDFT00, REDFT10, REDFT01 and REDFT11 up to scaling.
     public let type: TransformType
     /// The scaling convention (scipy's `norm`).
     public let normalization: Normalization
@@ -73,8 +73,7 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
         case fftw(RealToRealFFTW)
     }
 
-    private let lock = NSLock()
-    private var kernels: [KernelKey: Kernel] = [:]
+    private let kernels = KernelCache<KernelKey, Kernel>()
 
     /// The orthonormal DCT-II over both axes by default: `scipy.fft.dctn(x, axes=(1, 2), norm="ortho")`.
     public init(axes: MixingAxes = .both, type: TransformType = .two, normalization: Normalization = .ortho) {
@@ -128,27 +127,14 @@ public final class DCTMixer: FixedLinearMixer, InvertibleMixer, @unchecked Senda
 
     private func run(_ operation: Operation, on input: Tensor) throws -> Tensor {
         try validate(input)
-        let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        let kernel = try kernel(KernelKey(sequenceLength: t, hiddenSize: c, operation: operation))
-        var output = Tensor(uninitialized: input.shape)
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                switch kernel {
-                case .cosine(let cosine): cosine.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-                case .cosineIV(let cosine): cosine.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-                case .fftw(let fftw): fftw.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-                }
+        let key = KernelKey(sequenceLength: input.shape[1], hiddenSize: input.shape[2], operation: operation)
+        let kernel = try kernels.kernel(for: key) { try makeKernel(key) }
+        return mapExamples(input) { x, y, batch in
+            switch kernel {
+            case .cosine(let cosine): cosine.apply(x, y, batch: batch)
+            case .cosineIV(let cosine): cosine.apply(x, y, batch: batch)
+            case .fftw(let fftw): fftw.apply(x, y, batch: batch)
             }
-        }
-        return output
-    }
-
-    private func kernel(_ key: KernelKey) throws -> Kernel {
-        try lock.withLock {
-            if let cached = kernels[key] { return cached }
-            let made = try makeKernel(key)
-            kernels[key] = made
-            return made
         }
     }
 
@@ -280,14 +266,14 @@ extension DCTMixer {
         name: "dct",
         summary: "discrete cosine transform, types 1–4, as scipy.fft.dctn (FFT-based DCT-II/III, FFTW r2r for I/IV)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey("type", default: "2", allowed: "1|2|3|4", summary: "DCT type (1 needs lengths ≥ 2)"),
             MixerConfigurationKey("norm", default: "ortho", allowed: "backward|ortho|forward", summary: "scaling (scipy names)"),
         ]
     ) { configuration, context in
         let type = try configuration.integer("type", default: 2, in: 1...4, mixer: "dct")
         let mixer = DCTMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "dct"),
+            axes: try configuration.axes(mixer: "dct"),
             type: TransformType(rawValue: type)!,
             normalization: try configuration.option("norm", default: Normalization.ortho, mixer: "dct"))
         try mixer.checkLengths(sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize)

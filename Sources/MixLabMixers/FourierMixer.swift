@@ -52,8 +52,7 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
         case matrix(RealFourierMatrix)
     }
 
-    private let lock = NSLock()
-    private var kernels: [[Int]: Kernel] = [:]
+    private let kernels = KernelCache<[Int], Kernel>()
 
     /// FNet's mixer: both axes, unnormalised, path chosen automatically.
     public init(axes: MixingAxes = .both, normalization: Normalization = .backward, path: Path = .auto) {
@@ -65,12 +64,12 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
             configuration: ["axes": axes.rawValue, "norm": normalization.rawValue, "path": path.rawValue])
     }
 
-    /// Whether `auto` uses the matrix path for examples of shape `(T, C)` mixed along `axes`.
+    /// Whether `auto` uses the matrix path for examples of shape `(T, C)` mixed along `axes`: while every
+    /// transformed length is at most 32.
     ///
-    /// From `mixlab bench crossover` (batch 8, other axis 256) on a 2-core AVX-512 machine (OpenBLAS
-    /// Cooperlake kernels, FFTW 3.3.10 with AVX codelets): GEMM is faster while every transformed length
-    /// is at most 32 (by 1.3–4×), the two are within noise of each other at 48, and FFTW is faster from
-    /// 64 on every shape measured (by 2–23× at 256–512).
+    /// The matrix path costs `4·T·C·(T + C)` flops per example against O(T·C·log(T·C)) for the FFT, but
+    /// runs at GEMM speed, so it wins for short transforms only. The crossover 32 comes from
+    /// `mixlab bench crossover`, which times both paths on the machine at hand.
     public static func prefersMatrixPath(sequenceLength t: Int, hiddenSize c: Int, axes: MixingAxes) -> Bool {
         let crossover = 32
         switch axes {
@@ -91,18 +90,13 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
     /// `s · Re(F_T · X · F_C)` (or one axis) for `input` of shape `(B, T, C)`.
     public func apply(_ input: Tensor) throws -> Tensor {
         try descriptor.validate(input)
-        let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        let kernel = try kernel(sequenceLength: t, hiddenSize: c)
-        var output = Tensor(uninitialized: input.shape)
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                switch kernel {
-                case .fft(let fft): fft.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-                case .matrix(let matrix): matrix.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-                }
+        let kernel = try kernel(sequenceLength: input.shape[1], hiddenSize: input.shape[2])
+        return mapExamples(input) { x, y, batch in
+            switch kernel {
+            case .fft(let fft): fft.apply(x, y, batch: batch)
+            case .matrix(let matrix): matrix.apply(x, y, batch: batch)
             }
         }
-        return output
     }
 
     /// The adjoint, which equals `apply` (the map is self-adjoint).
@@ -111,19 +105,15 @@ public final class FourierMixer: FixedLinearMixer, @unchecked Sendable {
     }
 
     private func kernel(sequenceLength t: Int, hiddenSize c: Int) throws -> Kernel {
-        try lock.withLock {
-            if let cached = kernels[[t, c]] { return cached }
+        try kernels.kernel(for: [t, c]) {
             let transformed = (axes.includesSequence ? t : 1) * (axes.includesHidden ? c : 1)
             let scale = Float(normalization.forwardScale(length: transformed))
-            let made: Kernel
             switch resolvedPath(sequenceLength: t, hiddenSize: c) {
             case .matrix:
-                made = .matrix(try RealFourierMatrix(sequenceLength: t, hiddenSize: c, axes: axes, scale: scale))
+                return .matrix(try RealFourierMatrix(sequenceLength: t, hiddenSize: c, axes: axes, scale: scale))
             case .fft, .auto:
-                made = .fft(try RealFourierFFT(sequenceLength: t, hiddenSize: c, axes: axes, scale: scale))
+                return .fft(try RealFourierFFT(sequenceLength: t, hiddenSize: c, axes: axes, scale: scale))
             }
-            kernels[[t, c]] = made
-            return made
         }
     }
 }
@@ -146,13 +136,13 @@ extension FourierMixer {
         name: "fourier",
         summary: "FNet: Re(F_T·X·F_C), the real part of the 2-D DFT (FFTW or DFT-matrix GEMM)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey("norm", default: "backward", allowed: "backward|ortho|forward", summary: "scaling (scipy names)"),
             MixerConfigurationKey("path", default: "auto", allowed: "auto|fft|matrix", summary: "FFT or DFT-matrix GEMM"),
         ]
     ) { configuration, _ in
         FourierMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "fourier"),
+            axes: try configuration.axes(mixer: "fourier"),
             normalization: try configuration.option("norm", default: Normalization.backward, mixer: "fourier"),
             path: try configuration.option("path", default: FourierMixer.Path.auto, mixer: "fourier"))
     }

@@ -55,7 +55,7 @@ public final class FractionalFourierMixer: TokenMixer, @unchecked Sendable {
     /// Which part of the complex result is returned.
     public typealias Output = FractionalFourierBasis.Part
 
-    /// The registry name.
+    /// The registry name, `fractional-fourier`: the descriptor's name and the key of `registration`.
     public static let name = "fractional-fourier"
 
     /// The transformed axes.
@@ -73,9 +73,8 @@ public final class FractionalFourierMixer: TokenMixer, @unchecked Sendable {
     /// `[order]` when learnable (one value per transformed axis: `[sequence, hidden]` for both), else empty.
     public let parameters: [Parameter]
 
-    private let lock = NSLock()
-    private var matrixKernels: [[Int]: FractionalFourierMatrix] = [:]
-    private var spectralKernels: [[Int]: FractionalFourierSpectral] = [:]
+    private let matrixKernels = KernelCache<[Int], FractionalFourierMatrix>()
+    private let spectralKernels = KernelCache<[Int], FractionalFourierSpectral>()
 
     /// A mixer with the same order `order` on every transformed axis.
     ///
@@ -165,14 +164,11 @@ public final class FractionalFourierMixer: TokenMixer, @unchecked Sendable {
     public func forward(_ input: Tensor, context: MixerContext) throws -> (output: Tensor, residuals: MixerResiduals) {
         try descriptor.validate(input, checksFinite: context.checksFiniteInput)
         let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        var result = Tensor(uninitialized: input.shape)
         guard let parameter = parameters.first else {
             let kernel = try matrixKernel(sequenceLength: t, hiddenSize: c)
-            input.withUnsafeBufferPointer { x in
-                result.withUnsafeMutableBufferPointer { y in kernel.apply(x.baseAddress!, y.baseAddress!, batch: batch) }
-            }
-            return (result, .none)
+            return (mapExamples(input) { x, y, batch in kernel.apply(x, y, batch: batch) }, .none)
         }
+        var result = Tensor(uninitialized: input.shape)
         let orderValue = parameter.value
         let (a, b) = try orders(from: orderValue)
         let kernel = try spectralKernel(sequenceLength: t, hiddenSize: c)
@@ -236,22 +232,16 @@ public final class FractionalFourierMixer: TokenMixer, @unchecked Sendable {
     // MARK: Kernels
 
     private func matrixKernel(sequenceLength t: Int, hiddenSize c: Int) throws -> FractionalFourierMatrix {
-        try lock.withLock {
-            if let cached = matrixKernels[[t, c]] { return cached }
-            let made = try FractionalFourierMatrix(
+        try matrixKernels.kernel(for: [t, c]) {
+            try FractionalFourierMatrix(
                 sequenceLength: t, hiddenSize: c, axes: axes, sequenceOrder: configuredSequenceOrder,
                 hiddenOrder: configuredHiddenOrder, part: output)
-            matrixKernels[[t, c]] = made
-            return made
         }
     }
 
     private func spectralKernel(sequenceLength t: Int, hiddenSize c: Int) throws -> FractionalFourierSpectral {
-        try lock.withLock {
-            if let cached = spectralKernels[[t, c]] { return cached }
-            let made = try FractionalFourierSpectral(sequenceLength: t, hiddenSize: c, axes: axes, part: output)
-            spectralKernels[[t, c]] = made
-            return made
+        try spectralKernels.kernel(for: [t, c]) {
+            try FractionalFourierSpectral(sequenceLength: t, hiddenSize: c, axes: axes, part: output)
         }
     }
 
@@ -287,7 +277,7 @@ extension FractionalFourierMixer {
         name: name,
         summary: "discrete fractional Fourier transform (Candan–Kutay–Ozaktas) of order a, real part; fixed or learnable a",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey(
                 "order", default: "1", allowed: "any finite real (period 4)",
                 summary: "order a on every transformed axis: 0 identity, 1 unitary DFT, 2 reversal"),
@@ -302,7 +292,7 @@ extension FractionalFourierMixer {
             MixerConfigurationKey("output", default: "real", allowed: "real|imaginary", summary: "part of the complex result"),
         ]
     ) { configuration, _ in
-        let axes = try configuration.option("axes", default: MixingAxes.both, mixer: name)
+        let axes = try configuration.axes(mixer: name)
         let order = try FractionalFourierMixer.order(configuration, "order", default: 1)
         for (key, used) in [("sequence_order", axes.includesSequence), ("hidden_order", axes.includesHidden)]
         where !used && configuration.values[key] != nil {

@@ -142,8 +142,7 @@ public final class GlobalFilterMixer: TokenMixer, InvertibleMixer, @unchecked Se
         let batch = input.shape[0]
         let filter = try filter(for: .forward)
         var output = Tensor(uninitialized: input.shape)
-        // A fresh tensor owns its storage alone: the kernel may write through its pointer.
-        let spectra = context.isTraining ? Tensor(uninitialized: [batch, kernel.transform.spectrumStride]) : nil
+        let spectra = SpectrumResiduals.spectra(batch: batch, stride: kernel.transform.spectrumStride, context: context)
         withExtendedLifetime(spectra) {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in
@@ -154,27 +153,16 @@ public final class GlobalFilterMixer: TokenMixer, InvertibleMixer, @unchecked Se
                 }
             }
         }
-        return (output, MixerResiduals(spectra.map { [input, $0] } ?? [input]))
+        return (output, SpectrumResiduals.residuals(input: input, spectra: spectra))
     }
 
     /// `irfft(conj(P(W)) ⊙ rfft(G))`; adds `∂ℓ/∂W` into the parameters' gradients.
     public func backward(_ outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws -> Tensor {
-        guard let input = residuals.tensors.first, residuals.tensors.count <= 2, input.shape == outputGradient.shape else {
-            throw MixLabError(
-                .invalidArgument,
-                what: "the output gradient \(Shape.describe(outputGradient.shape)) does not match the residuals given",
-                location: "\(descriptor.summary) backward",
-                fix: "pass the residuals returned by the forward pass that produced this output")
-        }
+        let input = try SpectrumResiduals.input(from: residuals, matching: outputGradient, descriptor: descriptor)
         try descriptor.validate(outputGradient)
         let batch = input.shape[0]
-        let spectra = residuals.tensors.count == 2 ? residuals.tensors[1] : nil
-        if let spectra, spectra.shape != [batch, kernel.transform.spectrumStride] {
-            throw MixLabError.shapeMismatch(
-                expected: Shape.describe([batch, kernel.transform.spectrumStride]), found: spectra.shape,
-                location: "\(descriptor.summary) backward residuals",
-                fix: "pass the residuals returned by this mixer's forward pass")
-        }
+        let spectra = try SpectrumResiduals.spectra(
+            from: residuals, batch: batch, stride: kernel.transform.spectrumStride, descriptor: descriptor)
         let adjoint = try filter(for: .adjoint)
         var inputGradient = Tensor(uninitialized: input.shape)
         var filterGradient = [Float](repeating: 0, count: 2 * filterShape[0] * filterShape[1])
@@ -261,11 +249,11 @@ extension GlobalFilterMixer {
         name: "global-filter",
         summary: "GFNet: irfft2(W ⊙ rfft2(X)) with a learned complex filter W (needs T and C)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to filter"),
+            MixerConfigurationKey.axes(summary: "axes to filter"),
             MixerConfigurationKey("init", default: "normal", allowed: "normal|identity", summary: "W ~ N(0, 0.02²) (GFNet) or W = 1"),
         ]
     ) { configuration, context in
-        let axes = try configuration.option("axes", default: MixingAxes.both, mixer: "global-filter")
+        let axes = try configuration.axes(mixer: "global-filter")
         let initialization = try configuration.option("init", default: Initialization.normal, mixer: "global-filter")
         guard let t = context.sequenceLength, let c = context.hiddenSize else {
             let missing = [context.sequenceLength == nil ? "sequenceLength (T)" : nil, context.hiddenSize == nil ? "hiddenSize (C)" : nil]

@@ -40,30 +40,20 @@ public final class HadamardMixer: FixedLinearMixer, InvertibleMixer, @unchecked 
     }
 
     /// The transformed axes.
-    public let axes: MixingAxes
+    public var axes: MixingAxes { kernels.axes }
     /// The row order.
-    public let order: HadamardOrder
+    public var order: HadamardOrder { kernels.order }
     /// The scaling convention.
-    public let normalization: Normalization
-    /// Name `hadamard`, axes, linear, lengths and the resolved configuration.
+    public var normalization: Normalization { kernels.normalization }
+    /// Name `hadamard`, axes, linear, invertible, power-of-two lengths and the resolved configuration.
     public let descriptor: MixerDescriptor
 
     private let kernels: HadamardKernels
 
     /// The Walsh–Hadamard mixer for power-of-two lengths (default: both axes, natural order, unitary).
     public init(axes: MixingAxes = .both, order: HadamardOrder = .natural, normalization: Normalization = .ortho) {
-        self.axes = axes
-        self.order = order
-        self.normalization = normalization
-        self.kernels = HadamardKernels(axes: axes, order: order, normalization: normalization)
-        self.descriptor = MixerDescriptor(
-            name: "hadamard", axes: axes, isLinear: true, isInvertible: true,
-            sequenceLength: axes.includesSequence ? .powerOfTwo : .any,
-            hiddenSize: axes.includesHidden ? .powerOfTwo : .any,
-            configuration: [
-                "axes": axes.rawValue, "order": order.rawValue, "norm": normalization.rawValue,
-                "padding": Padding.reject.rawValue,
-            ])
+        kernels = HadamardKernels(axes: axes, order: order, normalization: normalization)
+        descriptor = kernels.descriptor(padding: .reject)
     }
 
     /// `apply`, after checking rank, lengths (an error that names the next power of two) and, when asked,
@@ -100,8 +90,8 @@ public final class HadamardMixer: FixedLinearMixer, InvertibleMixer, @unchecked 
 
     /// Throws `unsupportedLength` naming the length, the next power of two, and `padding=zero`.
     static func requirePowerOfTwo(_ length: Int, axis: String, mixer: String) throws {
-        guard length < 1 || length & (length - 1) != 0 else { return }
-        let next = WalshHadamardTransform.nextPowerOfTwo(max(length, 1))
+        guard !PowerOfTwo.contains(length) else { return }
+        let next = PowerOfTwo.atLeast(length)
         throw MixLabError(
             .unsupportedLength, what: "\(axis) \(length) is not a power of two (the next one is \(next))",
             location: mixer,
@@ -119,28 +109,20 @@ public final class HadamardMixer: FixedLinearMixer, InvertibleMixer, @unchecked 
 /// Not invertible: cropping drops the coefficients beyond n. See `HadamardMixer` for the definitions.
 public final class ZeroPaddedHadamardMixer: FixedLinearMixer, @unchecked Sendable {
     /// The transformed axes.
-    public let axes: MixingAxes
+    public var axes: MixingAxes { kernels.axes }
     /// The row order.
-    public let order: HadamardOrder
+    public var order: HadamardOrder { kernels.order }
     /// The scaling convention (from the padded lengths).
-    public let normalization: Normalization
-    /// Name `hadamard`, axes, linear, lengths and the resolved configuration.
+    public var normalization: Normalization { kernels.normalization }
+    /// Name `hadamard`, axes, linear, any lengths and the resolved configuration (`padding=zero`).
     public let descriptor: MixerDescriptor
 
     private let kernels: HadamardKernels
 
     /// The zero-padding Walsh–Hadamard mixer (default: both axes, natural order, `ortho`).
     public init(axes: MixingAxes = .both, order: HadamardOrder = .natural, normalization: Normalization = .ortho) {
-        self.axes = axes
-        self.order = order
-        self.normalization = normalization
-        self.kernels = HadamardKernels(axes: axes, order: order, normalization: normalization)
-        self.descriptor = MixerDescriptor(
-            name: "hadamard", axes: axes, isLinear: true, isInvertible: false,
-            configuration: [
-                "axes": axes.rawValue, "order": order.rawValue, "norm": normalization.rawValue,
-                "padding": HadamardMixer.Padding.zero.rawValue,
-            ])
+        kernels = HadamardKernels(axes: axes, order: order, normalization: normalization)
+        descriptor = kernels.descriptor(padding: .zero)
     }
 
     /// `s · crop(W_T · pad(X) · W_C)` (or one axis) for `input` of shape `(B, T, C)`.
@@ -155,13 +137,12 @@ public final class ZeroPaddedHadamardMixer: FixedLinearMixer, @unchecked Sendabl
     }
 }
 
-/// The per-shape kernels and scales shared by the two Hadamard mixers.
-private final class HadamardKernels: @unchecked Sendable {
+/// The settings, descriptor, per-shape kernels and scales shared by the two Hadamard mixers.
+private final class HadamardKernels: Sendable {
     let axes: MixingAxes
     let order: HadamardOrder
     let normalization: Normalization
-    private let lock = NSLock()
-    private var cache: [[Int]: WalshHadamardTransform] = [:]
+    private let cache = KernelCache<[Int], WalshHadamardTransform>()
 
     init(axes: MixingAxes, order: HadamardOrder, normalization: Normalization) {
         self.axes = axes
@@ -169,31 +150,28 @@ private final class HadamardKernels: @unchecked Sendable {
         self.normalization = normalization
     }
 
+    /// The descriptor of the mixer with `padding`: `reject` declares power-of-two lengths and an inverse,
+    /// `zero` any length and no inverse.
+    func descriptor(padding: HadamardMixer.Padding) -> MixerDescriptor {
+        let rejects = padding == .reject
+        return MixerDescriptor(
+            name: "hadamard", axes: axes, isLinear: true, isInvertible: rejects,
+            sequenceLength: rejects && axes.includesSequence ? .powerOfTwo : .any,
+            hiddenSize: rejects && axes.includesHidden ? .powerOfTwo : .any,
+            configuration: [
+                "axes": axes.rawValue, "order": order.rawValue, "norm": normalization.rawValue, "padding": padding.rawValue,
+            ])
+    }
+
     /// The forward map, or (`inverse`, power-of-two lengths) its inverse, of a validated `(B, T, C)` input.
     func transform(_ input: Tensor, inverse: Bool) -> Tensor {
-        let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        let kernel = self.kernel(t, c)
+        let (t, c) = (input.shape[1], input.shape[2])
+        let kernel = cache.kernel(for: [t, c]) { WalshHadamardTransform(sequenceLength: t, hiddenSize: c, axes: axes, order: order) }
         let transformed = (axes.includesSequence ? kernel.paddedSequenceLength : 1)
             * (axes.includesHidden ? kernel.paddedHiddenSize : 1)
         let s = normalization.forwardScale(length: transformed)
         let scale = Float(inverse ? 1 / (s * Double(transformed)) : s)
-        var output = Tensor(uninitialized: input.shape)
-        guard batch > 0 else { return output }
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                kernel.apply(x.baseAddress!, y.baseAddress!, batch: batch, scale: scale)
-            }
-        }
-        return output
-    }
-
-    private func kernel(_ t: Int, _ c: Int) -> WalshHadamardTransform {
-        lock.withLock {
-            if let cached = cache[[t, c]] { return cached }
-            let made = WalshHadamardTransform(sequenceLength: t, hiddenSize: c, axes: axes, order: order)
-            cache[[t, c]] = made
-            return made
-        }
+        return mapExamples(input) { x, y, batch in kernel.apply(x, y, batch: batch, scale: scale) }
     }
 }
 
@@ -214,8 +192,7 @@ extension ZeroPaddedHadamardMixer: DenseReferenceProviding {
     public func denseReference(_ input: Tensor) throws -> [Double] {
         try descriptor.validate(input)
         let (t, c) = (input.shape[1], input.shape[2])
-        let transformed = (axes.includesSequence ? WalshHadamardTransform.nextPowerOfTwo(t) : 1)
-            * (axes.includesHidden ? WalshHadamardTransform.nextPowerOfTwo(c) : 1)
+        let transformed = (axes.includesSequence ? PowerOfTwo.atLeast(t) : 1) * (axes.includesHidden ? PowerOfTwo.atLeast(c) : 1)
         return DenseReference.walshHadamard(
             input.values.map(Double.init), shape: input.shape, axes: axes, order: order,
             scale: normalization.forwardScale(length: transformed))
@@ -228,7 +205,7 @@ extension HadamardMixer {
         name: "hadamard",
         summary: "Walsh–Hadamard transform s·W_T·X·W_C (fast butterflies, natural or sequency order)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey("order", default: "natural", allowed: "natural|sequency", summary: "Sylvester or Walsh row order"),
             MixerConfigurationKey("norm", default: "ortho", allowed: "backward|ortho|forward", summary: "scaling (scipy names)"),
             MixerConfigurationKey(
@@ -236,7 +213,7 @@ extension HadamardMixer {
                 summary: "non-power-of-two lengths: error, or zero-pad and crop (not invertible)"),
         ]
     ) { configuration, _ in
-        let axes = try configuration.option("axes", default: MixingAxes.both, mixer: "hadamard")
+        let axes = try configuration.axes(mixer: "hadamard")
         let order = try configuration.option("order", default: HadamardOrder.natural, mixer: "hadamard")
         let normalization = try configuration.option("norm", default: Normalization.ortho, mixer: "hadamard")
         switch try configuration.option("padding", default: HadamardMixer.Padding.reject, mixer: "hadamard") {

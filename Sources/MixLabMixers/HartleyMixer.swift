@@ -49,8 +49,7 @@ public final class HartleyMixer: FixedLinearMixer, InvertibleMixer, @unchecked S
         let inverse: Bool
     }
 
-    private let lock = NSLock()
-    private var kernels: [KernelKey: HartleyFFT] = [:]
+    private let kernels = KernelCache<KernelKey, HartleyFFT>()
 
     /// FNet's Hartley variant over both axes, unnormalised, by default.
     public init(axes: MixingAxes = .both, kind: Kind = .fnet, normalization: Normalization = .backward) {
@@ -84,28 +83,14 @@ public final class HartleyMixer: FixedLinearMixer, InvertibleMixer, @unchecked S
 
     private func run(_ input: Tensor, inverse: Bool) throws -> Tensor {
         try descriptor.validate(input)
-        let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        let kernel = try kernel(KernelKey(sequenceLength: t, hiddenSize: c, inverse: inverse))
-        var output = Tensor(uninitialized: input.shape)
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                kernel.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-            }
-        }
-        return output
-    }
-
-    private func kernel(_ key: KernelKey) throws -> HartleyFFT {
-        try lock.withLock {
-            if let cached = kernels[key] { return cached }
-            let n = transformedLength(key.sequenceLength, key.hiddenSize)
+        let (t, c) = (input.shape[1], input.shape[2])
+        let kernel = try kernels.kernel(for: KernelKey(sequenceLength: t, hiddenSize: c, inverse: inverse)) {
+            let n = transformedLength(t, c)
             let s = normalization.forwardScale(length: n)
-            let made = try HartleyFFT(
-                sequenceLength: key.sequenceLength, hiddenSize: key.hiddenSize, axes: axes, kind: kind,
-                scale: Float(key.inverse ? 1 / (s * Double(n)) : s))
-            kernels[key] = made
-            return made
+            return try HartleyFFT(
+                sequenceLength: t, hiddenSize: c, axes: axes, kind: kind, scale: Float(inverse ? 1 / (s * Double(n)) : s))
         }
+        return mapExamples(input) { x, y, batch in kernel.apply(x, y, batch: batch) }
     }
 }
 
@@ -128,7 +113,7 @@ extension HartleyMixer {
         name: "hartley",
         summary: "discrete Hartley transform: FNet's Re(fft2) − Im(fft2) or the separable product of 1-D DHTs",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey(
                 "kind", default: "fnet", allowed: "fnet|separable",
                 summary: "fnet: cas(2π(jk/T+ml/C)); separable: cas·cas (same on one axis)"),
@@ -136,7 +121,7 @@ extension HartleyMixer {
         ]
     ) { configuration, _ in
         HartleyMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "hartley"),
+            axes: try configuration.axes(mixer: "hartley"),
             kind: try configuration.option("kind", default: HartleyMixer.Kind.fnet, mixer: "hartley"),
             normalization: try configuration.option("norm", default: Normalization.backward, mixer: "hartley"))
     }

@@ -8,7 +8,7 @@ public final class IdentityMixer: FixedLinearMixer, InvertibleMixer, Sendable {
     /// The mixer's name (`identity`), linearity and invertibility; any lengths, no settings (see `MixerDescriptor`).
     public let descriptor = MixerDescriptor(name: "identity", axes: .hidden, isLinear: true, isInvertible: true)
 
-    /// The identity mixer.
+    /// The identity mixer (stateless: every instance is the same map).
     public init() {}
 
     /// Returns `input` unchanged.

@@ -117,16 +117,10 @@ public final class LearnedBasisMixer: TokenMixer, DenseReferenceProviding, Senda
         self.basis = basis
         self.axes = axes
         self.scale = scale
-        let t = axes.includesSequence
-            ? try SeparableMatrixMixing.requiredLength(sequenceLength, axis: "sequence", symbol: "T", mixer: "learned-basis", axes: axes)
-            : nil
-        let c = axes.includesHidden
-            ? try SeparableMatrixMixing.requiredLength(hiddenSize, axis: "hidden", symbol: "C", mixer: "learned-basis", axes: axes)
-            : nil
-        var configuration = [
-            "axes": axes.rawValue, "basis": basis.rawValue, "scale": scale.rawValue, "trainable": String(trainable),
-        ]
-        if let seed { configuration["seed"] = String(seed) }
+        let (t, c) = try SeparableMatrixMixing.mixedLengths(
+            sequenceLength: sequenceLength, hiddenSize: hiddenSize, axes: axes, mixer: "learned-basis")
+        let configuration = SeparableMatrixMixing.configuration(
+            axes: axes, seed: seed, ["basis": basis.rawValue, "scale": scale.rawValue, "trainable": String(trainable)])
         let location = "mixer learned-basis(" + configuration.keys.sorted().map { "\($0)=\(configuration[$0]!)" }.joined(separator: ", ") + ")"
         guard basis.hasUnnormalizedForm || scale == .ortho else {
             throw MixLabError(
@@ -135,13 +129,13 @@ public final class LearnedBasisMixer: TokenMixer, DenseReferenceProviding, Senda
                 fix: "use scale=ortho (\(basis.rawValue) is orthonormal by construction); backward and forward apply to dft, dct and hadamard")
         }
         for (n, axis, symbol) in [(t, "sequence length", "T"), (c, "hidden size", "C")] {
-            if let n, basis.requiresPowerOfTwo, !BasisMatrix.isPowerOfTwo(n) {
+            if let n, basis.requiresPowerOfTwo, !PowerOfTwo.contains(n) {
                 let anyLength = Basis.allCases.filter { !$0.requiresPowerOfTwo }.map(\.rawValue).joined(separator: ", ")
                 throw MixLabError(
                     .unsupportedLength,
                     what: "basis=\(basis.rawValue) needs a power-of-two \(axis), but \(symbol) = \(n)",
                     location: location,
-                    fix: "pad to \(LengthRequirement.powerOfTwo.paddedLength(for: n)!), or choose a basis that fits any length: \(anyLength)")
+                    fix: "pad to \(PowerOfTwo.atLeast(n)), or choose a basis that fits any length: \(anyLength)")
             }
         }
         var sequenceRandom = random.derived(31)
@@ -154,10 +148,7 @@ public final class LearnedBasisMixer: TokenMixer, DenseReferenceProviding, Senda
             let values = try Self.matrix(basis, length: n, scale: scale, random: &hiddenRandom)
             return Parameter(name: "hidden_basis", value: try Tensor(shape: [n, n], values: values.map { Float($0) }), isTrainable: trainable)
         }
-        descriptor = MixerDescriptor(
-            name: "learned-basis", axes: axes, isLinear: true,
-            sequenceLength: SeparableMatrixMixing.requirement(t), hiddenSize: SeparableMatrixMixing.requirement(c),
-            configuration: configuration)
+        descriptor = SeparableMatrixMixing.descriptor(name: "learned-basis", axes: axes, t: t, c: c, configuration: configuration)
     }
 
     /// The initial n×n matrix of `basis` in Double, row-major (what the parameters start from, before
@@ -210,18 +201,18 @@ extension LearnedBasisMixer {
             MixerConfigurationKey(
                 "basis", default: "dft", allowed: Basis.allCases.map(\.rawValue).joined(separator: "|"),
                 summary: "initial basis family"),
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to mix"),
+            MixerConfigurationKey.axes(summary: "axes to mix"),
             MixerConfigurationKey(
                 "scale", default: "ortho", allowed: "ortho|backward|forward",
                 summary: "normalisation (backward/forward: dft, dct, hadamard only)"),
             MixerConfigurationKey("trainable", default: "true", allowed: "true|false", summary: "false freezes the matrices"),
-            MixerConfigurationKey("seed", default: "layer", allowed: "0…2^63−1", summary: "random-orthogonal seed (default: the layer's generator)"),
+            SeparableMatrixMixing.seedKey(summary: "random-orthogonal seed (default: the layer's generator)"),
         ]
     ) { configuration, context in
         let (random, seed) = try SeparableMatrixMixing.random(configuration, context: context, mixer: "learned-basis")
         return try LearnedBasisMixer(
             basis: try configuration.option("basis", default: Basis.dft, mixer: "learned-basis"),
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "learned-basis"),
+            axes: try configuration.axes(mixer: "learned-basis"),
             sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize,
             scale: try configuration.option("scale", default: Normalization.ortho, mixer: "learned-basis"),
             trainable: try configuration.boolean("trainable", default: true, mixer: "learned-basis"),

@@ -18,7 +18,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
         guard length >= 1 else { return false }
         switch self {
         case .any: return true
-        case .powerOfTwo: return length & (length - 1) == 0
+        case .powerOfTwo: return PowerOfTwo.contains(length)
         case .exactly(let n): return length == n
         case .multiple(let m): return length % m == 0
         case .atLeast(let n): return length >= n
@@ -30,10 +30,7 @@ public enum LengthRequirement: Sendable, Equatable, CustomStringConvertible {
         let n = max(length, 1)
         switch self {
         case .any: return n
-        case .powerOfTwo:
-            var p = 1
-            while p < n { p <<= 1 }
-            return p
+        case .powerOfTwo: return PowerOfTwo.atLeast(n)
         case .exactly(let required): return required >= n ? required : nil
         case .multiple(let m): return (n + m - 1) / m * m
         case .atLeast(let minimum): return max(n, minimum)

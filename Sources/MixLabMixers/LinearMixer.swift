@@ -54,10 +54,8 @@ public final class LinearMixer: TokenMixer, DenseReferenceProviding, Sendable {
         axes: MixingAxes = .both, sequenceLength: Int?, hiddenSize: Int?, random: SeededRandom, seed: Int? = nil
     ) throws {
         self.axes = axes
-        let t = axes.includesSequence
-            ? try SeparableMatrixMixing.requiredLength(sequenceLength, axis: "sequence", symbol: "T", mixer: "linear", axes: axes) : nil
-        let c = axes.includesHidden
-            ? try SeparableMatrixMixing.requiredLength(hiddenSize, axis: "hidden", symbol: "C", mixer: "linear", axes: axes) : nil
+        let (t, c) = try SeparableMatrixMixing.mixedLengths(
+            sequenceLength: sequenceLength, hiddenSize: hiddenSize, axes: axes, mixer: "linear")
         var sequenceRandom = random.derived(11)
         var hiddenRandom = random.derived(12)
         let sigma = Self.initialStandardDeviation
@@ -67,12 +65,8 @@ public final class LinearMixer: TokenMixer, DenseReferenceProviding, Sendable {
         hiddenWeight = c.map {
             Parameter(name: "hidden_weight", value: Tensor.normal([$0, $0], standardDeviation: sigma, using: &hiddenRandom))
         }
-        var configuration = ["axes": axes.rawValue]
-        if let seed { configuration["seed"] = String(seed) }
-        descriptor = MixerDescriptor(
-            name: "linear", axes: axes, isLinear: true,
-            sequenceLength: SeparableMatrixMixing.requirement(t), hiddenSize: SeparableMatrixMixing.requirement(c),
-            configuration: configuration)
+        descriptor = SeparableMatrixMixing.descriptor(
+            name: "linear", axes: axes, t: t, c: c, configuration: SeparableMatrixMixing.configuration(axes: axes, seed: seed))
     }
 
     /// `W_seq·X_b·W_hiddenᵀ` for `input` `(B, T, C)`; keeps the input, the weights and `X·W_hiddenᵀ`.
@@ -99,13 +93,13 @@ extension LinearMixer {
         name: "linear",
         summary: "FNet's Linear baseline: learned W_seq·X·W_hiddenᵀ (T×T and C×C, init normal 0.02; fixed T, C)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to mix"),
-            MixerConfigurationKey("seed", default: "layer", allowed: "0…2^63−1", summary: "initialisation seed (default: the layer's generator)"),
+            MixerConfigurationKey.axes(summary: "axes to mix"),
+            SeparableMatrixMixing.seedKey(summary: "initialisation seed (default: the layer's generator)"),
         ]
     ) { configuration, context in
         let (random, seed) = try SeparableMatrixMixing.random(configuration, context: context, mixer: "linear")
         return try LinearMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "linear"),
+            axes: try configuration.axes(mixer: "linear"),
             sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize, random: random, seed: seed)
     }
 }

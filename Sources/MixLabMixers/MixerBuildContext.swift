@@ -9,7 +9,7 @@ public struct MixerBuildContext: Sendable {
     /// The source of randomness for initialisation (derive per layer).
     public var random: SeededRandom
 
-    /// A build context.
+    /// A build context; leave a length nil when the caller does not know it (mixers that need it throw).
     public init(sequenceLength: Int? = nil, hiddenSize: Int? = nil, random: SeededRandom = SeededRandom(seed: 0)) {
         self.sequenceLength = sequenceLength
         self.hiddenSize = hiddenSize

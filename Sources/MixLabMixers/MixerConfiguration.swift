@@ -3,7 +3,7 @@ import MixLabCore
 /// A mixer's settings as `key = value` strings (from the command line, a study file or code), with
 /// typed accessors whose errors name the mixer, the key and what is allowed.
 public struct MixerConfiguration: Sendable, Equatable {
-    /// The raw settings.
+    /// The raw settings, `key → value` as written; the typed accessors parse and check them.
     public var values: [String: String]
 
     /// Settings from a dictionary.
@@ -34,6 +34,14 @@ public struct MixerConfiguration: Sendable, Equatable {
     ) throws -> Option where Option.RawValue == String {
         let allowed = Option.allCases.map(\.rawValue)
         return Option(rawValue: try choice(key, default: defaultValue.rawValue, allowed: allowed, mixer: mixer))!
+    }
+
+    /// The `axes` setting (`sequence`, `hidden` or `both`; `both` when absent), declared by
+    /// `MixerConfigurationKey.axes(summary:)`.
+    ///
+    /// - Throws: `MixLabError.invalidConfigValue` naming the mixer and the allowed values.
+    public func axes(mixer: String) throws -> MixingAxes {
+        try option("axes", default: MixingAxes.both, mixer: mixer)
     }
 
     /// The value of `key` as an integer in `range`, or `defaultValue`.

@@ -52,4 +52,14 @@ public struct MixerConfigurationKey: Sendable, Equatable {
         self.allowed = allowed
         self.summary = summary
     }
+
+    /// The `axes` key of a mixer that transforms the sequence, the hidden axis or both: default `both`,
+    /// allowed `sequence|hidden|both` (read it with `MixerConfiguration.axes(mixer:)`).
+    ///
+    /// `summary` says what the mixer does along them, e.g. `axes to transform` or `axes to mix`.
+    public static func axes(summary: String = "axes to transform") -> MixerConfigurationKey {
+        MixerConfigurationKey(
+            "axes", default: MixingAxes.both.rawValue, allowed: MixingAxes.allCases.map(\.rawValue).joined(separator: "|"),
+            summary: summary)
+    }
 }

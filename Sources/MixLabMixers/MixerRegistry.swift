@@ -19,7 +19,7 @@ public final class MixerRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var byName: [String: MixerRegistration] = [:]
 
-    /// An empty registry.
+    /// An empty registry, without MixLab's own mixers (`shared` has them), e.g. for tests of registration.
     public init() {}
 
     /// Every registration, sorted by name.

@@ -2,7 +2,7 @@ import MixLabCore
 
 /// What a forward pass keeps for its backward pass: saved tensors, in an order the mixer defines.
 public struct MixerResiduals: Sendable {
-    /// The saved tensors.
+    /// The saved tensors, in an order only the mixer that saved them interprets.
     public var tensors: [Tensor]
 
     /// Residuals holding `tensors`.

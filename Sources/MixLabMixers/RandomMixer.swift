@@ -47,20 +47,14 @@ public final class RandomMixer: FixedLinearMixer, DenseReferenceProviding, Senda
         axes: MixingAxes = .both, sequenceLength: Int?, hiddenSize: Int?, random: SeededRandom, seed: Int? = nil
     ) throws {
         self.axes = axes
-        let t = axes.includesSequence
-            ? try SeparableMatrixMixing.requiredLength(sequenceLength, axis: "sequence", symbol: "T", mixer: "random", axes: axes) : nil
-        let c = axes.includesHidden
-            ? try SeparableMatrixMixing.requiredLength(hiddenSize, axis: "hidden", symbol: "C", mixer: "random", axes: axes) : nil
+        let (t, c) = try SeparableMatrixMixing.mixedLengths(
+            sequenceLength: sequenceLength, hiddenSize: hiddenSize, axes: axes, mixer: "random")
         var sequenceRandom = random.derived(21)
         var hiddenRandom = random.derived(22)
         sequenceMatrix = t.map { Tensor.normal([$0, $0], standardDeviation: Float(1 / Double($0).squareRoot()), using: &sequenceRandom) }
         hiddenMatrix = c.map { Tensor.normal([$0, $0], standardDeviation: Float(1 / Double($0).squareRoot()), using: &hiddenRandom) }
-        var configuration = ["axes": axes.rawValue]
-        if let seed { configuration["seed"] = String(seed) }
-        descriptor = MixerDescriptor(
-            name: "random", axes: axes, isLinear: true,
-            sequenceLength: SeparableMatrixMixing.requirement(t), hiddenSize: SeparableMatrixMixing.requirement(c),
-            configuration: configuration)
+        descriptor = SeparableMatrixMixing.descriptor(
+            name: "random", axes: axes, t: t, c: c, configuration: SeparableMatrixMixing.configuration(axes: axes, seed: seed))
     }
 
     /// `R_T·X_b·R_Cᵀ` for `input` `(B, T, C)`.
@@ -92,13 +86,13 @@ extension RandomMixer {
         name: "random",
         summary: "FNet's Random baseline: fixed seeded LeCun-normal R_T·X·R_Cᵀ, not trained (fixed T, C)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to mix"),
-            MixerConfigurationKey("seed", default: "layer", allowed: "0…2^63−1", summary: "draw seed (default: the layer's generator)"),
+            MixerConfigurationKey.axes(summary: "axes to mix"),
+            SeparableMatrixMixing.seedKey(summary: "draw seed (default: the layer's generator)"),
         ]
     ) { configuration, context in
         let (random, seed) = try SeparableMatrixMixing.random(configuration, context: context, mixer: "random")
         return try RandomMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: "random"),
+            axes: try configuration.axes(mixer: "random"),
             sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize, random: random, seed: seed)
     }
 }

@@ -29,6 +29,39 @@ enum SeparableMatrixMixing {
         return length
     }
 
+    /// The lengths of the mixed axes: `(T, C)` from the build context, nil for an axis that is not
+    /// mixed, each checked by `requiredLength`.
+    static func mixedLengths(
+        sequenceLength: Int?, hiddenSize: Int?, axes: MixingAxes, mixer: String
+    ) throws -> (t: Int?, c: Int?) {
+        let t = axes.includesSequence
+            ? try requiredLength(sequenceLength, axis: "sequence", symbol: "T", mixer: mixer, axes: axes) : nil
+        let c = axes.includesHidden
+            ? try requiredLength(hiddenSize, axis: "hidden", symbol: "C", mixer: mixer, axes: axes) : nil
+        return (t, c)
+    }
+
+    /// The resolved settings for the descriptor: `axes`, `seed` when the caller derived the generator from
+    /// one, and the mixer's own `settings`.
+    static func configuration(axes: MixingAxes, seed: Int?, _ settings: [String: String] = [:]) -> [String: String] {
+        var configuration = settings
+        configuration["axes"] = axes.rawValue
+        if let seed { configuration["seed"] = String(seed) }
+        return configuration
+    }
+
+    /// The descriptor of a matrix mixer: linear, exactly T (C) on a mixed sequence (hidden) axis.
+    static func descriptor(name: String, axes: MixingAxes, t: Int?, c: Int?, configuration: [String: String]) -> MixerDescriptor {
+        MixerDescriptor(
+            name: name, axes: axes, isLinear: true, sequenceLength: requirement(t), hiddenSize: requirement(c),
+            configuration: configuration)
+    }
+
+    /// The registry's `seed` key: a number, or `layer` (the default) for the build context's generator.
+    static func seedKey(summary: String) -> MixerConfigurationKey {
+        MixerConfigurationKey("seed", default: "layer", allowed: "0…2^63−1", summary: summary)
+    }
+
     /// The base generator: `SeededRandom(seed:)` when the `seed` key is set to a number, else (absent or
     /// `layer`, the documented default) the build context's.
     static func random(_ configuration: MixerConfiguration, context: MixerBuildContext, mixer: String) throws -> (SeededRandom, seed: Int?) {

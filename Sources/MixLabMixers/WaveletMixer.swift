@@ -61,8 +61,7 @@ public final class WaveletMixer: TokenMixer, InvertibleMixer, @unchecked Sendabl
     /// Name `wavelet`, axes, linear, invertible, power-of-two lengths and the resolved configuration.
     public let descriptor: MixerDescriptor
 
-    private let lock = NSLock()
-    private var kernels: [[Int]: WaveletFilterBank] = [:]
+    private let kernels = KernelCache<[Int], WaveletFilterBank>()
 
     /// The wavelet family.
     public var family: WaveletFamily { filters.family }
@@ -173,12 +172,10 @@ public final class WaveletMixer: TokenMixer, InvertibleMixer, @unchecked Sendabl
 
     /// The levels along an axis of `length`: `levels` or log₂(length), after checking both.
     private func levelCount(_ length: Int, axis: String) throws -> Int {
-        guard length >= 1, length & (length - 1) == 0 else {
-            var next = 1
-            while next < length { next <<= 1 }
+        guard PowerOfTwo.contains(length) else {
             throw MixLabError(
                 .unsupportedLength, what: "\(axis) \(length) is not a power of two", location: descriptor.summary,
-                fix: "pad the input to \(next) (GSL's wavelet transforms are periodic on powers of two)")
+                fix: "pad the input to \(PowerOfTwo.atLeast(length)) (GSL's wavelet transforms are periodic on powers of two)")
         }
         let maximum = length.trailingZeroBitCount
         guard let levels else { return maximum }
@@ -201,25 +198,15 @@ public final class WaveletMixer: TokenMixer, InvertibleMixer, @unchecked Sendabl
         let (t, c) = (input.shape[1], input.shape[2])
         let sequenceLevels = axes.includesSequence ? try levelCount(t, axis: "sequence length T") : 0
         let hiddenLevels = axes.includesHidden ? try levelCount(c, axis: "hidden size C") : 0
-        return lock.withLock {
-            if let cached = kernels[[t, c]] { return cached }
-            let made = WaveletFilterBank(
+        return kernels.kernel(for: [t, c]) {
+            WaveletFilterBank(
                 filters: filters, sequenceLength: t, hiddenSize: c, axes: axes,
                 sequenceLevels: sequenceLevels, hiddenLevels: hiddenLevels)
-            kernels[[t, c]] = made
-            return made
         }
     }
 
     private func run(_ bank: WaveletFilterBank, _ input: Tensor, _ direction: WaveletFilterBank.Direction) -> Tensor {
-        var output = Tensor(uninitialized: input.shape)
-        guard input.shape[0] > 0 else { return output }
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                bank.apply(x.baseAddress!, y.baseAddress!, batch: input.shape[0], direction: direction)
-            }
-        }
-        return output
+        mapExamples(input) { x, y, batch in bank.apply(x, y, batch: batch, direction: direction) }
     }
 
     // MARK: Gains
@@ -327,7 +314,7 @@ extension WaveletMixer {
         name: "wavelet",
         summary: "periodic multi-level DWT with GSL's filters (Haar, Daubechies, B-spline), optional subband gains",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
             MixerConfigurationKey(
                 "family", default: "haar", allowed: WaveletFamily.allCases.map(\.rawValue).joined(separator: "|"),
                 summary: "GSL wavelet family"),
@@ -359,7 +346,7 @@ extension WaveletMixer {
             levels = try configuration.integer("levels", default: 1, in: 1...30, mixer: location)
         }
         return try WaveletMixer(
-            axes: try configuration.option("axes", default: MixingAxes.both, mixer: location),
+            axes: try configuration.axes(mixer: location),
             family: family, member: member, levels: levels,
             learnsGains: try configuration.boolean("gains", default: false, mixer: location),
             sequenceLength: context.sequenceLength, hiddenSize: context.hiddenSize)

@@ -7,16 +7,25 @@ public enum Pooling: String, Sendable, CaseIterable, Codable {
     case first
     /// LRA: the mean of the hidden states over non-padding tokens.
     case mean
+    /// GPT-style, for causal mixers: the hidden state of each example's last non-padding token (the only
+    /// position that has seen the whole sequence), with no pooler.
+    case last
 }
 
 /// Sequence classification: pooling, then `classifier` (`Dense(H → K)`).
 ///
-/// `first`: `logits = W_c·tanh(W_p·h[·,0] + b_p) + b_c`; `mean`: `logits = W_c·(Σ_t m_t h_t / Σ_t m_t) + b_c`
-/// with the padding mask `m` (all ones when absent).
+/// `first`: `logits = W_c·tanh(W_p·h[·,0] + b_p) + b_c`; `mean`: `logits = W_c·(Σ_t m_t h_t / Σ_t m_t) + b_c`;
+/// `last`: `logits = W_c·h[·,ℓ] + b_c` with `ℓ = max{t : m_t = 1}`, the last non-padding token (T − 1 without
+/// a mask), as HuggingFace's `GPT2ForSequenceClassification` pools. `m` is the padding mask (all ones when
+/// absent); an example with no real token pools to zeros under `mean` and `last`.
+///
+/// Each pooling is a fixed weighting `pooled_b = Σ_t w_{b,t} h_{b,t}` (one-hot for `first` and `last`), so
+/// backward scatters `w_{b,t}·dpooled_b` to the hidden states: O(B·H) for `first`/`last`, O(B·T·H) for `mean`.
 public final class SequenceClassificationHead: @unchecked Sendable {
-    /// How `(B, T, H)` hidden states become `(B, H)`: the first token through the pooler, or the masked mean.
+    /// How `(B, T, H)` hidden states become `(B, H)`: the first token through the pooler, the masked mean,
+    /// or the last non-padding token.
     public let pooling: Pooling
-    /// The pooler `Dense(H → H)` before the tanh (`fnet.pooler.dense`) for `first` pooling; nil for `mean`.
+    /// The pooler `Dense(H → H)` before the tanh (`fnet.pooler.dense`) for `first` pooling; nil for `mean` and `last`.
     public let pooler: Dense?
     /// The output layer `Dense(H → K)` (`classifier`).
     public let classifier: Dense
@@ -60,6 +69,9 @@ public final class SequenceClassificationHead: @unchecked Sendable {
                 var count: Float = 0
                 for position in 0..<t { count += paddingMask?[example, position] ?? 1 }
                 for position in 0..<t { weights[example * t + position] = (paddingMask?[example, position] ?? 1) / max(count, 1) }
+            case .last:
+                let last = (0..<t).last { (paddingMask?[example, $0] ?? 1) != 0 }
+                if let last { weights[example * t + last] = 1 }
             }
         }
         var pooled = Tensor(zeros: [b, h])

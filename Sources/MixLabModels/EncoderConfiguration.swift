@@ -10,9 +10,9 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
     public var vocabularySize = 256
     /// E: the embedding width before the projection to H (FNet's `hidden_mapping_in`).
     public var embeddingSize = 128
-    /// H.
+    /// H: the hidden size, the width of every token's representation between blocks.
     public var hiddenSize = 128
-    /// L.
+    /// L: the number of encoder blocks.
     public var layers = 2
     /// F: the feed-forward width.
     public var intermediateSize = 512
@@ -43,7 +43,7 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
     /// The ε of every LayerNorm (> 0).
     public var layerNormEpsilon: Float = 1e-12
 
-    /// The defaults.
+    /// The defaults: a small post-LN FNet (H = 128, L = 2, F = 512) with the `fourier` mixer.
     public init() {}
 
     /// Throws the first invalid value, naming the key and what is allowed.

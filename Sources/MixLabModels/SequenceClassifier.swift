@@ -14,7 +14,8 @@ public final class SequenceClassifier: @unchecked Sendable {
     /// Cross-entropy over the `(B, K)` logits, with the given label smoothing.
     public let loss: CrossEntropy
     /// Whether, with `first` pooling, the last block computes only the pooled position (true by
-    /// default; `mean` pooling reads every position and ignores it).
+    /// default; `mean` and `last` pooling read every position, or a different one per example, and
+    /// ignore it: the last block then computes all T positions).
     ///
     /// The head reads `h[·, 0]` only, so the last block's feed-forward layers, layer norms and dropout
     /// (and, for attention, a `FirstPositionsMixer`, its queries) run on one position instead of T; its
@@ -54,7 +55,8 @@ public final class SequenceClassifier: @unchecked Sendable {
     }
 
     /// The positions of the last block the head needs: 1 with `first` pooling (unless
-    /// `computesOnlyPooledPosition` is off), all of them otherwise.
+    /// `computesOnlyPooledPosition` is off), all of them otherwise (`last` reads position ℓ_b ≤ T − 1,
+    /// which a first-positions pass would have to extend to every position before it anyway).
     private var pooledPositions: Int? {
         head.pooling == .first && computesOnlyPooledPosition ? 1 : nil
     }

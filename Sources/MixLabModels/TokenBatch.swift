@@ -2,9 +2,9 @@ import MixLabCore
 
 /// A batch of token sequences of equal length: ids, optional token types, and the padding mask.
 public struct TokenBatch: Sendable {
-    /// B.
+    /// B: the number of examples (rows of `tokens`).
     public let batchSize: Int
-    /// T.
+    /// T: the padded length every example shares.
     public let sequenceLength: Int
     /// Token ids, row-major `(B, T)`.
     public let tokens: [Int32]

@@ -17,7 +17,7 @@ public final class TokenClassifier: @unchecked Sendable {
     public let head: TokenClassificationHead
     /// Cross-entropy over scored tokens.
     public let loss: CrossEntropy
-    /// K.
+    /// K: the number of classes each token is scored over.
     public let classes: Int
 
     /// What backward needs from one forward pass.

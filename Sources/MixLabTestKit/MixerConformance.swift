@@ -164,12 +164,15 @@ private final class Run {
     func checkDeterminism(_ mixer: any TokenMixer, _ x: Tensor, _ y: Tensor, _ residuals: MixerResiduals, _ shape: [Int]) {
         checksRun.insert(.determinism)
         guard let (again, _) = attempt(.determinism, shape, { try mixer.forward(x, context: context) }) else { return }
-        if again != y { fail(.determinism, shape, "two forward passes differ by \(again.maxAbsDifference(y))") }
+        if again != y {
+            fail(.determinism, shape, "two forward passes differ by \(again.maxAbsDifference(y)) (determinism requires bitwise equality)")
+        }
         let g = normal(shape)
         let first = attempt(.determinism, shape) { try mixer.backward(g, residuals: residuals, context: context) }
         let second = attempt(.determinism, shape) { try mixer.backward(g, residuals: residuals, context: context) }
         if let first, let second, first != second {
-            fail(.determinism, shape, "two backward passes differ by \(first.maxAbsDifference(second))")
+            fail(.determinism, shape,
+                 "two backward passes differ by \(first.maxAbsDifference(second)) (determinism requires bitwise equality)")
         }
         zeroGradients(mixer)
     }
@@ -185,7 +188,8 @@ private final class Run {
             let inBatch = Tensor(shape: [1, t, c]) { y[flat: b * example + $0] }
             let error = relativeDifference(alone, inBatch)
             if error > options.tolerance {
-                fail(.batchIndependence, shape, "example \(b) mixed alone differs from the batch result (relative \(error))")
+                fail(.batchIndependence, shape,
+                     "example \(b) mixed alone differs from the batch result: \(exceeds(error, .batchIndependence))")
                 return
             }
         }
@@ -196,7 +200,9 @@ private final class Run {
         guard let (y2, _) = attempt(.batchIndependence, shape, { try mixer.forward(changed, context: context) }) else { return }
         let scale = leakScale(y, y2)
         for i in example..<x.count where Double(abs(y2[flat: i] - y[flat: i])) > options.tolerance * scale {
-            fail(.batchIndependence, shape, "changing example 0 changed output \(Shape.describe(y.multiIndex(ofFlat: i)))")
+            let difference = Double(abs(y2[flat: i] - y[flat: i]))
+            fail(.batchIndependence, shape, "changing example 0 changed output \(Shape.describe(y.multiIndex(ofFlat: i))): "
+                + exceeds(absolute: difference, scale: scale, .batchIndependence))
             return
         }
     }
@@ -220,9 +226,11 @@ private final class Run {
         for tt in 0..<t {
             for cc in 0..<c where (axes == .hidden ? tt != t0 : cc != c0)
                 && Double(abs(y2[0, tt, cc] - y[0, tt, cc])) > options.tolerance * scale {
+                let difference = Double(abs(y2[0, tt, cc] - y[0, tt, cc]))
                 fail(.axisLocality, shape,
                      "declares axes=\(axes.rawValue) but output [0, \(tt), \(cc)] depends on "
-                        + (axes == .hidden ? "token \(t0)" : "feature \(c0)"))
+                        + (axes == .hidden ? "token \(t0)" : "feature \(c0)") + ": "
+                        + exceeds(absolute: difference, scale: scale, .axisLocality))
                 return
             }
         }
@@ -238,7 +246,7 @@ private final class Run {
         else { return }
         let error = relativeDifference(fuv, alpha * fu + beta * fv)
         if error > options.tolerance {
-            fail(.linearity, shape, "f(αu + βv) differs from αf(u) + βf(v) by relative \(error)")
+            fail(.linearity, shape, "f(αu + βv) differs from αf(u) + βf(v): \(exceeds(error, .linearity))")
         }
     }
 
@@ -253,7 +261,7 @@ private final class Run {
         let scale = max(ax.norm * g.norm, x.norm * atg.norm, 1e-30)
         let error = abs(lhs - rhs) / scale
         if error > options.tolerance {
-            fail(.adjoint, shape, "⟨A·x, g⟩ = \(lhs) but ⟨x, Aᵀ·g⟩ = \(rhs) (relative \(error)): backward is not the adjoint")
+            fail(.adjoint, shape, "⟨A·x, g⟩ = \(lhs) but ⟨x, Aᵀ·g⟩ = \(rhs), \(exceeds(error, .adjoint)): backward is not the adjoint")
         }
     }
 
@@ -283,7 +291,7 @@ private final class Run {
             let error = gradientError(numeric: numeric, analytic: analytic, scale: gx.norm * d.norm)
             if error > options.gradientTolerance {
                 fail(.inputGradient, shape,
-                     "vector–Jacobian product \(analytic) vs central difference \(numeric) (relative \(error))")
+                     "vector–Jacobian product \(analytic) vs central difference \(numeric.value): \(exceeds(error, .inputGradient))")
                 return
             }
         }
@@ -314,7 +322,8 @@ private final class Run {
             let error = gradientError(numeric: numeric, analytic: analytic, scale: gradient.norm * d.norm)
             if error > options.gradientTolerance {
                 fail(.parameterGradient, shape,
-                     "parameter '\(parameter.name)': gradient·d = \(analytic) vs central difference \(numeric) (relative \(error))")
+                     "parameter '\(parameter.name)': gradient·d = \(analytic) vs central difference \(numeric.value): "
+                        + exceeds(error, .parameterGradient))
             }
         }
         zeroGradients(mixer)
@@ -338,7 +347,8 @@ private final class Run {
             let error = relativeDifference(parameter.gradient, start[index] + single[index])
             if error > options.tolerance {
                 fail(.gradientAccumulation, shape,
-                     "parameter '\(parameter.name)': backward overwrote its gradient instead of adding to it (relative \(error))")
+                     "parameter '\(parameter.name)': backward overwrote its gradient instead of adding to it: "
+                        + exceeds(error, .gradientAccumulation))
             }
         }
         zeroGradients(mixer)
@@ -366,7 +376,7 @@ private final class Run {
             let outputError = relativeDifference(partialOutput, expected)
             if outputError > options.tolerance {
                 fail(.firstPositions, shape, "forward(firstPositions: \(positions)) differs from the first \(positions) "
-                    + "positions of forward by relative \(outputError) (shape \(Shape.describe(partialOutput.shape)))")
+                    + "positions of forward (shape \(Shape.describe(partialOutput.shape))): \(exceeds(outputError, .firstPositions))")
                 continue
             }
             let g = normal(expected.shape)
@@ -383,13 +393,13 @@ private final class Run {
             let inputError = relativeDifference(partialGradient, fullGradient)
             if inputError > options.tolerance {
                 fail(.firstPositions, shape, "backward(firstPositions:) with \(positions) positions differs from the full "
-                    + "backward of the zero-padded gradient by relative \(inputError)")
+                    + "backward of the zero-padded gradient: \(exceeds(inputError, .firstPositions))")
             }
             for (parameter, partialParameterGradient) in zip(mixer.parameters, partialParameterGradients) {
                 let error = relativeDifference(partialParameterGradient, parameter.gradient)
                 if error > options.tolerance {
                     fail(.firstPositions, shape, "parameter '\(parameter.name)': its gradient from backward(firstPositions:) "
-                        + "with \(positions) positions differs from the full backward's by relative \(error)")
+                        + "with \(positions) positions differs from the full backward's: \(exceeds(error, .firstPositions))")
                 }
             }
             zeroGradients(mixer)
@@ -410,7 +420,7 @@ private final class Run {
         guard let back = attempt(.inverse, shape, { try invertible.inverse(y) }) else { return }
         let error = relativeDifference(back, x)
         if error > options.tolerance {
-            fail(.inverse, shape, "inverse(forward(x)) differs from x by relative \(error)")
+            fail(.inverse, shape, "inverse(forward(x)) differs from x: \(exceeds(error, .inverse))")
         }
     }
 
@@ -434,7 +444,8 @@ private final class Run {
         }
         guard let (restored, _) = attempt(.parameterRoundTrip, shape, { try mixer.forward(x, context: context) }) else { return }
         if restored != y {
-            fail(.parameterRoundTrip, shape, "output after reloading saved parameters differs by \(restored.maxAbsDifference(y))")
+            fail(.parameterRoundTrip, shape, "output after reloading saved parameters differs by \(restored.maxAbsDifference(y)) "
+                + "(parameterRoundTrip requires bitwise equality)")
         }
         if let first = parameters.first {
             do {
@@ -473,6 +484,30 @@ private final class Run {
     /// the largest output.
     func leakScale(_ a: Tensor, _ b: Tensor) -> Double {
         max(Double(a.maxAbs), Double(b.maxAbs), 1e-6)
+    }
+
+    /// What a failed comparison prints: the error, the tolerance it exceeded and where that tolerance is
+    /// set, e.g. `relative error 0.031 > tolerance 0.0001 (linearity, ConformanceOptions.tolerance)`.
+    func exceeds(_ error: Double, _ check: ConformanceCheck) -> String {
+        "relative error \(error) > tolerance \(tolerance(for: check)) (\(check.rawValue), ConformanceOptions.\(toleranceName(for: check)))"
+    }
+
+    /// What a failed leak check prints: how far an output that must not change moved, against the bound
+    /// `tolerance × scale` it was compared with.
+    func exceeds(absolute difference: Double, scale: Double, _ check: ConformanceCheck) -> String {
+        "absolute change \(difference) > tolerance \(options.tolerance) × largest output \(scale) "
+            + "(\(check.rawValue), ConformanceOptions.tolerance)"
+    }
+
+    /// The tolerance `check` compares with: `gradientTolerance` for the finite-difference checks,
+    /// `tolerance` otherwise.
+    func tolerance(for check: ConformanceCheck) -> Double {
+        toleranceName(for: check) == "gradientTolerance" ? options.gradientTolerance : options.tolerance
+    }
+
+    /// The name of the `ConformanceOptions` property that sets the tolerance of `check`.
+    func toleranceName(for check: ConformanceCheck) -> String {
+        check == .inputGradient || check == .parameterGradient ? "gradientTolerance" : "tolerance"
     }
 
     /// `max|a − b| / max(max|b|, 1e-6)`.

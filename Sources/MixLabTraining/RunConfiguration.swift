@@ -116,7 +116,7 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         .init("activation", default: "tanh", allowed: "tanh|erf", summary: "GELU form"),
         .init("dropout", default: "0.1", allowed: "0…<1", summary: "dropout probability"),
         .init("layer-norm-eps", default: "1e-12", allowed: "> 0", summary: "LayerNorm epsilon"),
-        .init("pooling", default: "mean", allowed: "first|mean", summary: "sequence-classification pooling"),
+        .init("pooling", default: "mean", allowed: "first|mean|last", summary: "sequence-classification pooling"),
         .init("batch", default: "32", allowed: "≥ 1", summary: "examples per step"),
         .init("steps", default: "1000", allowed: "≥ 1", summary: "training steps"),
         .init("lr", default: "1e-3", allowed: "> 0", summary: "peak learning rate"),

@@ -85,7 +85,7 @@ import Testing
                 ("chebyshev", try BasisMatrix.chebyshev(n)), ("identity", BasisMatrix.identity(n)),
                 ("random-orthogonal", try BasisMatrix.randomOrthogonal(n, random: &random)),
             ]
-            if BasisMatrix.isPowerOfTwo(n) {
+            if PowerOfTwo.contains(n) {
                 families += [("hadamard", try BasisMatrix.hadamard(n)), ("wavelet", try BasisMatrix.haarWavelet(n))]
             }
             for (name, m) in families {

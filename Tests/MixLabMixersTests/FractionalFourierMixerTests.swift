@@ -101,7 +101,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func matchesNumpyGoldenValues(_ learnable: Bool) throws {
-        let fixture = try loadFixture("fractional", as: MixerFixture.self)
+        let fixture = try loadFixture("fractional_fourier", as: MixerFixture.self)
         #expect(fixture.cases.count >= 100)
         #expect(fixture.cases.contains { $0.reference.contains("norm='ortho'") && $0.sequence_order == 1 })
         for golden in fixture.cases {
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func matricesMatchNumpy() throws {
-        let fixture = try loadFixture("fractional-matrices", as: MatrixFixture.self)
+        let fixture = try loadFixture("fractional_fourier_matrices", as: MatrixFixture.self)
         #expect(fixture.cases.count >= 30)
         for golden in fixture.cases {
             let basis = try FractionalFourierBasis.shared(length: golden.length)

@@ -45,6 +45,33 @@ import Testing
         #expect(report.failed(expected), "\(name): expected a \(expected) issue, got:\n\(report)")
     }
 
+    /// Every failure that reports an error also reports the tolerance it was compared with, the option
+    /// that sets it and the check, so a reader can tell a near miss from a broken rule.
+    @Test func failuresNameTheToleranceTheyExceeded() {
+        let options = ConformanceOptions(tolerance: 3e-5, gradientTolerance: 7e-3)
+        let cases: [(ConformanceCheck, String, @Sendable (Int, Int) -> any TokenMixer)] = [
+            (.adjoint, "tolerance \(options.tolerance)", { _, _ in MissingTransposeMixer() }),
+            (.batchIndependence, "tolerance \(options.tolerance)", { _, _ in BatchLeakMixer() }),
+            (.axisLocality, "tolerance \(options.tolerance)", { _, _ in WrongAxisMixer() }),
+            (.linearity, "tolerance \(options.tolerance)", { _, _ in FalselyLinearMixer() }),
+            (.inverse, "tolerance \(options.tolerance)", { _, _ in WrongInverseMixer() }),
+            (.gradientAccumulation, "tolerance \(options.tolerance)", { _, c in GainMixer(hiddenSize: c, bug: .overwritesGradient) }),
+            (.parameterGradient, "tolerance \(options.gradientTolerance)", { _, c in GainMixer(hiddenSize: c, bug: .wrongParameterGradient) }),
+            (.inputGradient, "tolerance \(options.gradientTolerance)", { _, c in GainMixer(hiddenSize: c, bug: .wrongInputGradient) }),
+            (.firstPositions, "tolerance \(options.tolerance)", { _, _ in MeanShiftMixer(bug: .returnsLastPositions) }),
+        ]
+        for (check, tolerance, make) in cases {
+            let report = MixerConformance.check(options: options, makeMixer: make)
+            let issues = report.issues.filter { $0.check == check }
+            #expect(!issues.isEmpty, "\(check): expected an issue, got:\n\(report)")
+            for issue in issues where issue.message.contains("error") || issue.message.contains("change") {
+                #expect(issue.message.contains(tolerance), "\(check): \(issue.message)")
+                #expect(issue.message.contains(check.rawValue), "\(check): \(issue.message)")
+                #expect(issue.message.contains("ConformanceOptions."), "\(check): \(issue.message)")
+            }
+        }
+    }
+
     @Test func reportsErrorsThrownByTheMixerInsteadOfStopping() {
         final class ThrowingMixer: FixedLinearMixer, @unchecked Sendable {
             let descriptor = MixerDescriptor(name: "throwing", axes: .hidden, isLinear: true)

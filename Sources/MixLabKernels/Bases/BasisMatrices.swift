@@ -243,18 +243,13 @@ public enum BasisMatrix {
         return q
     }
 
-    /// Whether n is a power of two (1, 2, 4, …).
-    public static func isPowerOfTwo(_ n: Int) -> Bool {
-        n >= 1 && n & (n - 1) == 0
-    }
-
     // MARK: Helpers
 
     private static func requirePowerOfTwo(_ n: Int, family: String) throws {
-        guard isPowerOfTwo(n) else {
+        guard PowerOfTwo.contains(n) else {
             throw MixLabError(
                 .unsupportedLength, what: "length \(n) is not a power of two", location: "BasisMatrix.\(family)",
-                fix: "use a power of two (\(nextPowerOfTwo(n)) is the next one)")
+                fix: "use a power of two (\(PowerOfTwo.atLeast(n)) is the next one)")
         }
     }
 
@@ -285,11 +280,4 @@ public enum BasisMatrix {
     private static func norm(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
         dot(a, a, n).squareRoot()
     }
-}
-
-/// The smallest power of two at least n.
-private func nextPowerOfTwo(_ n: Int) -> Int {
-    var p = 1
-    while p < n { p <<= 1 }
-    return p
 }

@@ -7,7 +7,7 @@ extension DenseReference {
     /// Sequency order sorts the rows by their number of sign changes (row k then has k of them),
     /// independently of the bit-reversed Gray-code formula the fast kernel uses.
     public static func hadamardMatrix(_ n: Int, order: HadamardOrder) -> [Double] {
-        precondition(n >= 1 && n & (n - 1) == 0, "DenseReference.hadamardMatrix: \(n) is not a power of two")
+        precondition(PowerOfTwo.contains(n), "DenseReference.hadamardMatrix: \(n) is not a power of two")
         var h: [Double] = [1]
         var m = 1
         while m < n {

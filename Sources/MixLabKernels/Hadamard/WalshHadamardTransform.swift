@@ -74,11 +74,9 @@ public final class WalshHadamardTransform: @unchecked Sendable {
         stripWidth = min(budget, 256, (hiddenSize + 15) / 16 * 16)
     }
 
-    /// The smallest power of two ≥ n.
+    /// The smallest power of two ≥ n (`PowerOfTwo.atLeast`).
     public static func nextPowerOfTwo(_ n: Int) -> Int {
-        var p = 1
-        while p < n { p <<= 1 }
-        return p
+        PowerOfTwo.atLeast(n)
     }
 
     /// The natural index of sequency row k, for k < n (n a power of two): `bitreverse(gray(k))`.

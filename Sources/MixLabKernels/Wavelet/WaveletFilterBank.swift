@@ -73,9 +73,9 @@ public final class WaveletFilterBank: @unchecked Sendable {
         precondition(sequenceLength >= 1 && hiddenSize >= 1, "WaveletFilterBank: empty example")
         precondition(axes.includesSequence || sequenceLevels == 0, "WaveletFilterBank: sequence not transformed")
         precondition(axes.includesHidden || hiddenLevels == 0, "WaveletFilterBank: hidden not transformed")
-        precondition(sequenceLevels == 0 || (sequenceLength & (sequenceLength - 1) == 0
+        precondition(sequenceLevels == 0 || (PowerOfTwo.contains(sequenceLength)
             && sequenceLength >> sequenceLevels >= 1), "WaveletFilterBank: bad sequence levels")
-        precondition(hiddenLevels == 0 || (hiddenSize & (hiddenSize - 1) == 0
+        precondition(hiddenLevels == 0 || (PowerOfTwo.contains(hiddenSize)
             && hiddenSize >> hiddenLevels >= 1), "WaveletFilterBank: bad hidden levels")
         self.filters = filters
         self.sequenceLength = sequenceLength

@@ -34,24 +34,22 @@ import MixLabKernels
 /// - Lengths: any T and C ≥ 1. For FNet along one axis without padding use `fourier` with
 ///   `axes=sequence|hidden`.
 /// - Complexity: O(B·T·C·log(T·C)) — FFTs over the padded example (`PaddedRealFourierFFT`), 4·T·C points
-///   for `both` (2·T·C for one axis): four times FNet's transform size. Unlike FNet's half-redundant `Re(F)` output (output
-///   k equals output n − k), this output is (nearly) full rank, so no FFT route reaches FNet's cost.
-///   Measured with FFTW 3.3.10, one thread, one example: FNet's r2c 0.21 ms against 0.91 ms for the padded
-///   r2c at 512×256, and 2.1 ms against 21 ms at 4096×256 (the strided column pass of length 2T dominates).
-///   The same operator written as DCT-I/DST-I products (`A X A − S X S` via FFTW's REDFT00/RODFT00) measured
-///   1.04 ms per term at 512×256: slower.
+///   for `both` (2·T·C for one axis): four times FNet's transform size, and the strided column pass of
+///   length 2T dominates for long sequences. Unlike FNet's half-redundant `Re(F)` output (output k equals
+///   output n − k), this output is (nearly) full rank, so no FFT route reaches FNet's cost; writing the
+///   operator as DCT-I/DST-I products (`A X A − S X S` via FFTW's REDFT00/RODFT00) needs two real-to-real
+///   transforms per term, without SIMD codelets, and is no faster.
 ///
 /// References: J. Lee-Thorp et al., "FNet: Mixing Tokens with Fourier Transforms", NAACL 2022
 /// (arXiv 2105.03824); A. V. Oppenheim, R. W. Schafer, "Discrete-Time Signal Processing", 3rd ed., §8.7
 /// (linear convolution with the DFT by zero padding).
-public final class PaddedFourierMixer: FixedLinearMixer, @unchecked Sendable {
+public final class FourierPaddedMixer: FixedLinearMixer, @unchecked Sendable {
     /// The transformed (padded) axes.
     public let axes: MixingAxes
     /// Name, axes, linearity, invertibility and accepted lengths.
     public let descriptor: MixerDescriptor
 
-    private let lock = NSLock()
-    private var kernels: [[Int]: PaddedRealFourierFFT] = [:]
+    private let kernels = KernelCache<[Int], PaddedRealFourierFFT>()
 
     /// The padded FNet mixer along `axes`.
     public init(axes: MixingAxes = .both) {
@@ -59,27 +57,12 @@ public final class PaddedFourierMixer: FixedLinearMixer, @unchecked Sendable {
         descriptor = MixerDescriptor(name: "fourier-padded", axes: axes, isLinear: true, configuration: ["axes": axes.rawValue])
     }
 
-    private func kernel(sequenceLength t: Int, hiddenSize c: Int) throws -> PaddedRealFourierFFT {
-        try lock.withLock {
-            if let cached = kernels[[t, c]] { return cached }
-            let made = try PaddedRealFourierFFT(sequenceLength: t, hiddenSize: c, axes: axes)
-            kernels[[t, c]] = made
-            return made
-        }
-    }
-
     /// `Re(M_T · X · M_C)` (or one axis) for `input` of shape `(B, T, C)`.
     public func apply(_ input: Tensor) throws -> Tensor {
         try descriptor.validate(input)
-        let (batch, t, c) = (input.shape[0], input.shape[1], input.shape[2])
-        let kernel = try kernel(sequenceLength: t, hiddenSize: c)
-        var output = Tensor(uninitialized: input.shape)
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                kernel.apply(x.baseAddress!, y.baseAddress!, batch: batch)
-            }
-        }
-        return output
+        let (t, c) = (input.shape[1], input.shape[2])
+        let kernel = try kernels.kernel(for: [t, c]) { try PaddedRealFourierFFT(sequenceLength: t, hiddenSize: c, axes: axes) }
+        return mapExamples(input) { x, y, batch in kernel.apply(x, y, batch: batch) }
     }
 
     /// The adjoint, which equals `apply` (the map is self-adjoint).
@@ -88,7 +71,7 @@ public final class PaddedFourierMixer: FixedLinearMixer, @unchecked Sendable {
     }
 }
 
-extension PaddedFourierMixer: DenseReferenceProviding {
+extension FourierPaddedMixer: DenseReferenceProviding {
     /// `Re(M_T · X · M_C)` with explicit cropped DFT matrices (`DenseReference.partsOfDFT`, padding 2).
     public func denseReference(_ input: Tensor) throws -> [Double] {
         try descriptor.validate(input)
@@ -96,15 +79,15 @@ extension PaddedFourierMixer: DenseReferenceProviding {
     }
 }
 
-extension PaddedFourierMixer {
+extension FourierPaddedMixer {
     /// The registry entry: `fourier-padded` with key `axes`.
     public static let registration = MixerRegistration(
         name: "fourier-padded",
         summary: "FNet on zero-padded input: Re(F_2T·X̃·F_2C) cropped to (T, C), no wrap-around",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to pad and transform"),
+            MixerConfigurationKey.axes(summary: "axes to pad and transform"),
         ]
     ) { configuration, _ in
-        PaddedFourierMixer(axes: try configuration.option("axes", default: MixingAxes.both, mixer: "fourier-padded"))
+        FourierPaddedMixer(axes: try configuration.axes(mixer: "fourier-padded"))
     }
 }

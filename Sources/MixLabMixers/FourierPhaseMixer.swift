@@ -41,7 +41,7 @@ import MixLabKernels
 /// References: J. Lee-Thorp et al., "FNet: Mixing Tokens with Fourier Transforms", NAACL 2022
 /// (arXiv 2105.03824), §3 (keeping only the real part), and its Hartley ablation; R. N. Bracewell,
 /// "The Hartley Transform", 1986.
-public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
+public final class FourierPhaseMixer: TokenMixer, @unchecked Sendable {
     /// The transformed axes.
     public let axes: MixingAxes
     /// The hidden size C the weights were built for.
@@ -56,8 +56,7 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
     /// `real_weight`, `imag_weight`.
     public var parameters: [Parameter] { [realWeight, imaginaryWeight] }
 
-    private let lock = NSLock()
-    private var kernels: [Int: PhaseFourierFFT] = [:]
+    private let kernels = KernelCache<Int, PhaseFourierFFT>()
 
     /// The mixer for hidden size `hiddenSize`, starting as FNet (`α = 1`, `β = 0`).
     ///
@@ -78,12 +77,7 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
     }
 
     private func kernel(sequenceLength t: Int) throws -> PhaseFourierFFT {
-        try lock.withLock {
-            if let cached = kernels[t] { return cached }
-            let made = try PhaseFourierFFT(sequenceLength: t, hiddenSize: hiddenSize, axes: axes)
-            kernels[t] = made
-            return made
-        }
+        try kernels.kernel(for: t) { try PhaseFourierFFT(sequenceLength: t, hiddenSize: hiddenSize, axes: axes) }
     }
 
     /// Checks that the weights still have shape `[C]` (their values may be replaced directly).
@@ -103,8 +97,7 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
         let (batch, t) = (input.shape[0], input.shape[1])
         let kernel = try kernel(sequenceLength: t)
         var output = Tensor(uninitialized: input.shape)
-        // A fresh tensor owns its storage alone: the kernel may write through its pointer.
-        let spectra = context.isTraining ? Tensor(uninitialized: [batch, kernel.transform.spectrumStride]) : nil
+        let spectra = SpectrumResiduals.spectra(batch: batch, stride: kernel.transform.spectrumStride, context: context)
         withExtendedLifetime(spectra) {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in
@@ -118,29 +111,18 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
                 }
             }
         }
-        return (output, MixerResiduals(spectra.map { [input, $0] } ?? [input]))
+        return (output, SpectrumResiduals.residuals(input: input, spectra: spectra))
     }
 
     /// `R(α ⊙ G) + I(β ⊙ G)`; adds `∂ℓ/∂α` and `∂ℓ/∂β` into the parameters' gradients.
     public func backward(_ outputGradient: Tensor, residuals: MixerResiduals, context: MixerContext) throws -> Tensor {
-        guard let input = residuals.tensors.first, residuals.tensors.count <= 2, input.shape == outputGradient.shape else {
-            throw MixLabError(
-                .invalidArgument,
-                what: "the output gradient \(Shape.describe(outputGradient.shape)) does not match the residuals given",
-                location: "\(descriptor.summary) backward",
-                fix: "pass the residuals returned by the forward pass that produced this output")
-        }
+        let input = try SpectrumResiduals.input(from: residuals, matching: outputGradient, descriptor: descriptor)
         try descriptor.validate(outputGradient)
         try checkParameterShapes()
         let (batch, t) = (input.shape[0], input.shape[1])
         let kernel = try kernel(sequenceLength: t)
-        let spectra = residuals.tensors.count == 2 ? residuals.tensors[1] : nil
-        if let spectra, spectra.shape != [batch, kernel.transform.spectrumStride] {
-            throw MixLabError.shapeMismatch(
-                expected: Shape.describe([batch, kernel.transform.spectrumStride]), found: spectra.shape,
-                location: "\(descriptor.summary) backward residuals",
-                fix: "pass the residuals returned by this mixer's forward pass")
-        }
+        let spectra = try SpectrumResiduals.spectra(
+            from: residuals, batch: batch, stride: kernel.transform.spectrumStride, descriptor: descriptor)
         var inputGradient = Tensor(uninitialized: input.shape)
         var weightGradients = [Float](repeating: 0, count: 2 * hiddenSize)
         let c = hiddenSize
@@ -174,7 +156,7 @@ public final class PhaseFourierMixer: TokenMixer, @unchecked Sendable {
     }
 }
 
-extension PhaseFourierMixer: DenseReferenceProviding {
+extension FourierPhaseMixer: DenseReferenceProviding {
     /// `α ⊙ Re(F_T X F_C) + β ⊙ Im(F_T X F_C)` with explicit DFT matrices (`DenseReference.partsOfDFT`).
     public func denseReference(_ input: Tensor) throws -> [Double] {
         try descriptor.validate(input)
@@ -185,16 +167,16 @@ extension PhaseFourierMixer: DenseReferenceProviding {
     }
 }
 
-extension PhaseFourierMixer {
+extension FourierPhaseMixer {
     /// The registry entry: `fourier-phase` with key `axes`; C comes from the build context.
     public static let registration = MixerRegistration(
         name: "fourier-phase",
         summary: "FNet keeping the phase: α ⊙ Re(F_T·X·F_C) + β ⊙ Im(…), α, β learned per feature (needs C)",
         keys: [
-            MixerConfigurationKey("axes", default: "both", allowed: "sequence|hidden|both", summary: "axes to transform"),
+            MixerConfigurationKey.axes(),
         ]
     ) { configuration, context in
-        let axes = try configuration.option("axes", default: MixingAxes.both, mixer: "fourier-phase")
+        let axes = try configuration.axes(mixer: "fourier-phase")
         guard let c = context.hiddenSize else {
             throw MixLabError(
                 .invalidArgument,
@@ -202,6 +184,6 @@ extension PhaseFourierMixer {
                 location: "mixer fourier-phase",
                 fix: "pass MixerBuildContext(hiddenSize: C) (the encoder and `mixlab bench` do)")
         }
-        return try PhaseFourierMixer(hiddenSize: c, axes: axes)
+        return try FourierPhaseMixer(hiddenSize: c, axes: axes)
     }
 }

@@ -5,12 +5,12 @@ import MixLabMixers
 import MixLabTestKit
 import Testing
 
-@Suite struct PaddedFourierMixerTests {
+@Suite struct FourierPaddedMixerTests {
     // The conformance kit comes first, for every axes choice; the adjoint test checks that the map is
     // self-adjoint (backward applies the same kernel).
     @Test(arguments: MixingAxes.allCases)
     func conformsToTheMixerContract(_ axes: MixingAxes) {
-        let report = MixerConformance.check { _, _ in PaddedFourierMixer(axes: axes) }
+        let report = MixerConformance.check { _, _ in FourierPaddedMixer(axes: axes) }
         #expect(report.passed, "\(report)")
         #expect(report.checksRun.isSuperset(of: [.adjoint, .linearity, .inputGradient, .batchIndependence]))
     }
@@ -30,7 +30,7 @@ import Testing
         let fixture = try loadFixture("fourier_padded", as: Fixture.self)
         #expect(fixture.cases.count == 21)
         for golden in fixture.cases {
-            let mixer = PaddedFourierMixer(axes: try MixingAxes(parsing: golden.axes, location: "fixture"))
+            let mixer = FourierPaddedMixer(axes: try MixingAxes(parsing: golden.axes, location: "fixture"))
             let y = try mixer.apply(try Tensor(shape: golden.shape, values: golden.input))
             let (error, scale) = GlobalFilterMixerTests.maxError(y.values, golden.output)
             #expect(error <= 2e-6 * scale * Double(golden.shape[1] * golden.shape[2]).squareRoot(),
@@ -40,7 +40,7 @@ import Testing
 
     @Test(arguments: MixingAxes.allCases)
     func fastPathMatchesTheDenseReference(_ axes: MixingAxes) throws {
-        let mixer = PaddedFourierMixer(axes: axes)
+        let mixer = FourierPaddedMixer(axes: axes)
         for shape in [[3, 32, 24], [2, 33, 20], [1, 24, 17]] {
             var random = SeededRandom(seed: 4)
             let x = Tensor.normal(shape, using: &random)
@@ -59,7 +59,7 @@ import Testing
         x[0, t - 1, 0] = -1
         let fnet = try FourierMixer(axes: .sequence, path: .fft).apply(x)
         #expect(fnet.maxAbs < 1e-6)
-        let padded = try PaddedFourierMixer(axes: .sequence).apply(x)
+        let padded = try FourierPaddedMixer(axes: .sequence).apply(x)
         for k in 0..<t {
             let expected = cos(Double.pi * Double(k) / Double(t)) - cos(Double.pi * Double((t - 1) * k) / Double(t))
             #expect(abs(Double(padded[0, k, 0]) - expected) < 1e-6, "k = \(k)")
@@ -90,7 +90,7 @@ import Testing
             return e.code == .unknownConfigKey && e.what.contains("pad") && e.fix.contains("axes")
         }
         #expect {
-            _ = try PaddedFourierMixer().forward(Tensor(zeros: [4, 8]), context: .inference)
+            _ = try FourierPaddedMixer().forward(Tensor(zeros: [4, 8]), context: .inference)
         } throws: { error in
             let e = error as! MixLabError
             return e.code == .shapeMismatch && e.location.contains("fourier-padded") && e.fix.contains("[1, T, C]")

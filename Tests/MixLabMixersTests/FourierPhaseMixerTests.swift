@@ -5,10 +5,10 @@ import MixLabMixers
 import MixLabTestKit
 import Testing
 
-@Suite struct PhaseFourierMixerTests {
+@Suite struct FourierPhaseMixerTests {
     /// The mixer with random weights, so that both the real and the imaginary parts matter.
-    static func mixer(hiddenSize c: Int, axes: MixingAxes, seed: UInt64) throws -> PhaseFourierMixer {
-        let mixer = try PhaseFourierMixer(hiddenSize: c, axes: axes)
+    static func mixer(hiddenSize c: Int, axes: MixingAxes, seed: UInt64) throws -> FourierPhaseMixer {
+        let mixer = try FourierPhaseMixer(hiddenSize: c, axes: axes)
         var random = SeededRandom(seed: seed)
         try mixer.realWeight.load(Tensor.normal([c], using: &random))
         try mixer.imaginaryWeight.load(Tensor.normal([c], using: &random))
@@ -20,7 +20,7 @@ import Testing
     @Test(arguments: MixingAxes.allCases, [false, true])
     func conformsToTheMixerContract(_ axes: MixingAxes, _ randomWeights: Bool) {
         let report = MixerConformance.check { _, c in
-            randomWeights ? try Self.mixer(hiddenSize: c, axes: axes, seed: UInt64(c)) : try PhaseFourierMixer(hiddenSize: c, axes: axes)
+            randomWeights ? try Self.mixer(hiddenSize: c, axes: axes, seed: UInt64(c)) : try FourierPhaseMixer(hiddenSize: c, axes: axes)
         }
         #expect(report.passed, "\(report)")
         var required: Set<ConformanceCheck> = [
@@ -52,9 +52,9 @@ import Testing
         try loadFixture("fourier_phase", as: Fixture.self)
     }
 
-    static func mixer(for golden: Fixture.Case) throws -> PhaseFourierMixer {
+    static func mixer(for golden: Fixture.Case) throws -> FourierPhaseMixer {
         let c = golden.shape[2]
-        let mixer = try PhaseFourierMixer(hiddenSize: c, axes: try MixingAxes(parsing: golden.axes, location: "fixture"))
+        let mixer = try FourierPhaseMixer(hiddenSize: c, axes: try MixingAxes(parsing: golden.axes, location: "fixture"))
         try mixer.realWeight.load(try Tensor(shape: [c], values: golden.real_weight))
         try mixer.imaginaryWeight.load(try Tensor(shape: [c], values: golden.imag_weight))
         return mixer
@@ -114,7 +114,7 @@ import Testing
 
     @Test(arguments: MixingAxes.allCases)
     func startsAsFNet(_ axes: MixingAxes) throws {
-        let mixer = try PhaseFourierMixer(hiddenSize: 12, axes: axes)
+        let mixer = try FourierPhaseMixer(hiddenSize: 12, axes: axes)
         #expect(mixer.parameters.map(\.name) == ["real_weight", "imag_weight"])
         #expect(mixer.realWeight.value.values == [Float](repeating: 1, count: 12))
         #expect(mixer.imaginaryWeight.value.values == [Float](repeating: 0, count: 12))
@@ -128,7 +128,7 @@ import Testing
     /// `α = 1, β = −1` is FNet's 2-D Hartley variant: the kernel `cas(2π(jk/T + ml/C))`.
     @Test func minusOneImaginaryWeightIsTheTwoDimensionalHartleyTransform() throws {
         let (t, c) = (6, 5)
-        let mixer = try PhaseFourierMixer(hiddenSize: c)
+        let mixer = try FourierPhaseMixer(hiddenSize: c)
         try mixer.imaginaryWeight.load(Tensor(shape: [c], repeating: -1))
         var random = SeededRandom(seed: 6)
         let x = Tensor.normal([1, t, c], using: &random)
@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test func rejectsOtherHiddenSizesAndBadWeights() throws {
-        let mixer = try PhaseFourierMixer(hiddenSize: 8)
+        let mixer = try FourierPhaseMixer(hiddenSize: 8)
         #expect {
             _ = try mixer.forward(Tensor(zeros: [1, 4, 6]), context: .inference)
         } throws: { error in
@@ -201,7 +201,7 @@ import Testing
             return e.code == .shapeMismatch && e.location.contains("imag_weight") && e.what.contains("[8]")
         }
         #expect {
-            _ = try PhaseFourierMixer(hiddenSize: 0)
+            _ = try FourierPhaseMixer(hiddenSize: 0)
         } throws: { error in
             let e = error as! MixLabError
             return e.code == .invalidArgument && e.what.contains("hidden size 0")
