@@ -63,7 +63,7 @@ import Testing
         #expect(report.passed, "\(report)")
     }
 
-    // MARK: Golden values from numpy (Scripts/fixtures/fractional.py)
+    // MARK: Golden values from numpy (Scripts/fixtures/fractional_fourier.py)
 
     struct MixerFixture: Decodable {
         struct Case: Decodable {
