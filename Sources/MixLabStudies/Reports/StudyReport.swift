@@ -306,6 +306,9 @@ public struct StudyReport: Sendable {
                     row.append(String(format: "%.3g", adjusted))
                     row.append(minimumDetectableDifference(comparison).map { format($0.value, metric) } ?? "–")
                     row.append(seedsCell(comparison, adjusted: adjusted))
+                } else if let base = baselineGroup(for: group), let a = summary(group, metric), let b = summary(base, metric), a.mean > 0, b.mean > 0 {
+                    // Too few seeds for a test: the difference and the ratio of the means, without intervals.
+                    row += [signed(a.mean - b.mean, metric), "\(percent(a.mean / b.mean)) %", "–", "–", "–", "–", "–"]
                 } else {
                     row += ["–", "–", "–", "–", "–", "–", "–"]
                 }
@@ -387,7 +390,8 @@ public struct StudyReport: Sendable {
             let series = names.map { name in
                 SVGLinePlot.Series(name: name, points: lines[name]!.compactMap { group in
                     guard let x = Double(group.values[xKey]!), let s = summary(group, metric) else { return nil }
-                    return SVGLinePlot.Point(x: x, y: s.mean, low: s.interval?.lowerBound, high: s.interval?.upperBound)
+                    let band = interval(group, metric)
+                    return SVGLinePlot.Point(x: x, y: s.mean, low: band?.lowerBound, high: band?.upperBound)
                 })
             }
             let scale: SVGLinePlot.Scale = logarithmic ? .logarithmic : .linear
@@ -422,9 +426,11 @@ public struct StudyReport: Sendable {
             comparison += ", with the smallest variance the shared evaluation set can add to a difference of accuracies "
                 + "(|Δ|(1 − |Δ|)/m for m scored labels: the models disagree on at least m|Δ| of them) and the seeds' degrees of freedom, so p is never below the classic test's"
         }
-        comparison += "; p (Holm): adjusted by Holm's step-down method over all \(comparisons.count) comparisons of this table (family-wise error rate \(alpha))."
-        lines.append(comparison)
         let found = comparisons
+        comparison += found.isEmpty
+            ? "; no configuration has two seeds on each side, so the table has no intervals, tests or effect sizes for the differences."
+            : "; p (Holm): adjusted by Holm's step-down method over all \(found.count) comparisons of this table (family-wise error rate \(alpha))."
+        lines.append(comparison)
         let mdds = found.compactMap { minimumDetectableDifference($0.comparison)?.value }.sorted()
         let seedCounts = Set(found.map(\.comparison.seeds)).sorted()
         if let low = mdds.first, let high = mdds.last {
