@@ -94,6 +94,30 @@ private func studyRecords() -> [RunRecord] {
         #expect(report.statisticsNotes.joined().contains("minimum detectable difference"))
     }
 
+    /// Fourteen mixers in one panel are split into small multiples that each repeat the baseline and
+    /// stay within the palette; the curves carry interval bands.
+    @Test func crowdedLearningCurvesBecomeSmallMultiplesWithBands() throws {
+        var records: [RunRecord] = []
+        for index in 0..<14 {
+            for seed in 0..<3 {
+                records.append(record(mixer: index == 0 ? "attention" : "mixer-\(index)", length: 64, seed: UInt64(seed),
+                                      accuracy: 0.5 + Double(index) / 100 + Double(seed) / 200))
+            }
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let curves = try StudyReport(records: records, options: options).learningCurves
+        #expect(curves.map(\.name) == ["learning-curves-part-1", "learning-curves-part-2"])
+        for (_, plot) in curves {
+            #expect(plot.series.count <= SVGLinePlot.maximumDistinctSeries)
+            #expect(plot.series.first?.name == "mixer=attention")
+            #expect(plot.bands)
+            #expect(plot.svg.contains("<polygon"))
+            #expect(!plot.svg.contains("stroke-dasharray"))  // no colour reused
+        }
+        #expect(Set(curves.flatMap { $0.plot.series.map(\.name) }).count == 14)
+    }
+
     /// Accuracy intervals respect [0, 1] and widen with a small test set; cost intervals stay positive.
     @Test func intervalsFollowTheMetricsScale() throws {
         var records = studyRecords()

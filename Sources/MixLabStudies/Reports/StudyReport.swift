@@ -353,27 +353,63 @@ public struct StudyReport: Sendable {
         String(format: "%.\(metric.decimals)f", value)
     }
 
-    /// Validation accuracy against the step, averaged over seeds: one plot per task when the task
-    /// varies, one line per configuration.
+    /// Validation accuracy against the step, averaged over seeds, with its interval as a band (a
+    /// `ProportionInterval` over the seeds with the validation set's size): one plot per task when the
+    /// task varies, one line per configuration. A panel with more configurations than a reader can
+    /// tell apart by colour is split into small multiples (`-part-1`, `-part-2`, …) of at most
+    /// `SVGLinePlot.maximumDistinctSeries` lines, each repeating the baseline configuration as the common
+    /// reference when the panel has exactly one.
     public var learningCurves: [(name: String, plot: SVGLinePlot)] {
         let panelKey = displayKeys.contains("task") ? "task" : nil
         let panels = panelKey.map { key in Array(Set(groups.compactMap { $0.values[key] })).sorted() } ?? [""]
         let seriesKeys = displayKeys.filter { $0 != panelKey }
-        return panels.map { panel in
+        return panels.flatMap { panel -> [(name: String, plot: SVGLinePlot)] in
             let members = groups.filter { panelKey == nil || $0.values[panelKey!] == panel }
             let series = members.map { group -> SVGLinePlot.Series in
-                var bySteps: [Int: [Double]] = [:]
-                for run in group.runs.values {
-                    for point in run.curve { if let accuracy = point.validation?.accuracy { bySteps[point.step, default: []].append(accuracy) } }
+                var bySteps: [Int: [UInt64: Double]] = [:]
+                var sizes: [Int: Int] = [:]
+                for (seed, run) in group.runs {
+                    for point in run.curve {
+                        guard let validation = point.validation else { continue }
+                        bySteps[point.step, default: [:]][seed] = validation.accuracy
+                        let size = min(validation.count, run.splitSizes?["validation"] ?? validation.count)
+                        if size > 0 { sizes[point.step] = min(size, sizes[point.step] ?? size) }
+                    }
                 }
-                let points = bySteps.keys.sorted().map { step in
-                    SVGLinePlot.Point(x: Double(step), y: bySteps[step]!.reduce(0, +) / Double(bySteps[step]!.count))
+                let points = bySteps.keys.sorted().map { step -> SVGLinePlot.Point in
+                    let values = bySteps[step]!.keys.sorted().map { bySteps[step]![$0]! }
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    let band = ProportionInterval(values, evaluationSize: sizes[step], confidence: options.confidence)?.interval
+                    return SVGLinePlot.Point(x: Double(step), y: mean, low: band?.lowerBound, high: band?.upperBound)
                 }
                 return SVGLinePlot.Series(name: group.label(seriesKeys), points: points)
             }
-            let title = panel.isEmpty ? "Validation accuracy during training" : "Validation accuracy during training: \(panel)"
-            let name = panel.isEmpty ? "learning-curves" : "learning-curves-\(Self.fileSafe(panel))"
-            return (name, SVGLinePlot(title: title, xLabel: "step", yLabel: "validation accuracy (mean over seeds)", series: series))
+            let isBaseline = members.map { group in options.baseline.map { group.values[$0.key] == $0.value } ?? false }
+            var reference = zip(series, isBaseline).filter(\.1).map(\.0)
+            var others = zip(series, isBaseline).filter { !$0.1 }.map(\.0)
+            if reference.count != 1 { (reference, others) = ([], series) }  // repeat a single baseline line only
+            let capacity = SVGLinePlot.maximumDistinctSeries - reference.count
+            let parts: [[SVGLinePlot.Series]]
+            if series.count <= SVGLinePlot.maximumDistinctSeries {
+                parts = [series]
+            } else {
+                let count = (others.count + capacity - 1) / capacity
+                let size = (others.count + count - 1) / count  // balanced parts
+                parts = stride(from: 0, to: others.count, by: size).map { reference + others[$0..<min($0 + size, others.count)] }
+            }
+            let level = Int((options.confidence * 100).rounded())
+            return parts.enumerated().map { index, part in
+                var title = panel.isEmpty ? "Validation accuracy during training" : "Validation accuracy during training: \(panel)"
+                var name = panel.isEmpty ? "learning-curves" : "learning-curves-\(Self.fileSafe(panel))"
+                if parts.count > 1 {
+                    title += " (\(index + 1) of \(parts.count))"
+                    name += "-part-\(index + 1)"
+                }
+                var plot = SVGLinePlot(title: title, xLabel: "step",
+                                       yLabel: "validation accuracy (mean over seeds, \(level) % band)", series: part)
+                plot.bands = true
+                return (name, plot)
+            }
         }
     }
 
