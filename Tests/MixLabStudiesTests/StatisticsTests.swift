@@ -22,6 +22,62 @@ private struct ComparisonCase: Decodable {
     let welchDf: Double
 }
 
+private struct ProportionCase: Decodable {
+    let values: [Double]
+    let m: Int?
+    let confidence: Double
+    let low: Double
+    let high: Double
+    let df: Double
+}
+
+private struct LogScaleCase: Decodable {
+    let values: [Double]
+    let geometricMean: Double
+    let low: Double
+    let high: Double
+}
+
+private struct HolmCase: Decodable {
+    let p: [Double]
+    let adjusted: [Double]
+}
+
+private struct EffectCase: Decodable {
+    struct Expected: Decodable {
+        let t: Double
+        let df: Double
+        let p: Double
+        let low: Double
+        let high: Double
+        let effect: Double
+        let ratioLow: Double
+        let ratioHigh: Double
+    }
+    let a: [Double]
+    let b: [Double]
+    let m: Int?
+    let paired: Expected
+    let welch: Expected
+}
+
+private struct MDDCase: Decodable {
+    let n: Int
+    let sigma: Double
+    let alpha: Double
+    let power: Double
+    let mdd: Double
+    let exact: Double
+}
+
+private struct SeedsNeededCase: Decodable {
+    let difference: Double
+    let sigma: Double
+    let evaluationVariance: Double
+    let alpha: Double
+    let needed: Int
+}
+
 private struct Document<Case: Decodable>: Decodable {
     let cases: [Case]
 }
@@ -61,6 +117,134 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         }
     }
 
+    /// The logit interval with the evaluation set's term against an independent numpy computation.
+    @Test func proportionIntervalsMatchNumpy() throws {
+        for c in try loadFixture("statistics-proportion", as: Document<ProportionCase>.self).cases {
+            let found = try #require(ProportionInterval(c.values, evaluationSize: c.m, confidence: c.confidence))
+            let interval = try #require(found.interval, "\(c.values)")
+            #expect(close(interval.lowerBound, c.low, 1e-9), "\(c.values) m=\(String(describing: c.m))")
+            #expect(close(interval.upperBound, c.high, 1e-9), "\(c.values) m=\(String(describing: c.m))")
+            #expect(close(found.degreesOfFreedom, c.df, 1e-9), "\(c.values)")
+            #expect(interval.lowerBound >= 0 && interval.upperBound <= 1)
+            #expect(interval.contains(found.mean))
+        }
+    }
+
+    /// The tracker's example: a t interval [0.415, 1.105]-like result stays inside [0, 1], and the same
+    /// seeds on 200 examples give a wider interval than on 10,000.
+    @Test func proportionIntervalsAreBoundedAndCountTheTestSet() throws {
+        let values = [0.55, 0.99, 0.97]
+        let t = try #require(SampleSummary(values)?.interval)
+        #expect(t.upperBound > 1)
+        let bounded = try #require(ProportionInterval(values, evaluationSize: 1000)?.interval)
+        #expect(bounded.lowerBound > 0 && bounded.upperBound < 1)
+        let agreeing = [0.61, 0.612, 0.608]
+        let small = try #require(ProportionInterval(agreeing, evaluationSize: 200)?.interval)
+        let large = try #require(ProportionInterval(agreeing, evaluationSize: 10_000)?.interval)
+        #expect(small.upperBound - small.lowerBound > 3 * (large.upperBound - large.lowerBound))
+        // More seeds do not remove the test set's share.
+        let many = try #require(ProportionInterval(Array(repeating: agreeing, count: 30).flatMap { $0 }, evaluationSize: 200)?.interval)
+        #expect(many.upperBound - many.lowerBound > 0.1)
+    }
+
+    @Test func proportionEdgeCasesGiveNoNaN() throws {
+        for (values, m) in [([1.0, 1.0, 1.0], 1000), ([0.0], 50), ([0.0, 0.0], 1), ([1.0], 1), ([0.5, 0.5], 10)] as [([Double], Int)] {
+            let found = try #require(ProportionInterval(values, evaluationSize: m))
+            let interval = try #require(found.interval)
+            #expect(interval.lowerBound.isFinite && interval.upperBound.isFinite, "\(values) m=\(m)")
+            #expect(interval.lowerBound >= 0 && interval.upperBound <= 1 && interval.contains(found.mean), "\(values) m=\(m)")
+            #expect(found.degreesOfFreedom.isFinite && found.degreesOfFreedom > 0)
+        }
+        #expect(try #require(ProportionInterval([0.7], evaluationSize: nil)).interval == nil)  // one seed, no test set
+        #expect(try #require(ProportionInterval([0.7], evaluationSize: 500)).includesSeedSpread == false)
+        #expect(try #require(ProportionInterval([1, 1], evaluationSize: nil)).interval == 1...1)
+        // Bad input.
+        #expect(ProportionInterval([], evaluationSize: 100) == nil)
+        #expect(ProportionInterval([0.5, 1.2], evaluationSize: 100) == nil)
+        #expect(ProportionInterval([0.5, -0.1], evaluationSize: 100) == nil)
+        #expect(ProportionInterval([0.5, .nan], evaluationSize: 100) == nil)
+        #expect(ProportionInterval([0.5, 0.6], evaluationSize: 0) == nil)
+        for confidence in [0, 1, -0.5, 1.5, .nan] {
+            #expect(ProportionInterval([0.5, 0.6], evaluationSize: 100, confidence: confidence) == nil)
+            #expect(SampleSummary([0.5, 0.6], confidence: confidence) == nil)
+            #expect(LogScaleInterval([5, 6], confidence: confidence) == nil)
+            #expect(MeanComparison([0: 0.5, 1: 0.7], against: [0: 0.4, 1: 0.5], confidence: confidence) == nil)
+            #expect(RatioInterval([0: 0.5, 1: 0.7], against: [0: 0.4, 1: 0.5], confidence: confidence) == nil)
+        }
+    }
+
+    @Test func logScaleIntervalsMatchScipy() throws {
+        for c in try loadFixture("statistics-log-scale", as: Document<LogScaleCase>.self, snakeCaseKeys: true).cases {
+            let found = try #require(LogScaleInterval(c.values))
+            #expect(close(found.geometricMean, c.geometricMean))
+            let interval = try #require(found.interval)
+            #expect(close(interval.lowerBound, c.low, 1e-9) && close(interval.upperBound, c.high, 1e-9), "\(c.values)")
+            #expect(interval.lowerBound > 0)
+        }
+        #expect(LogScaleInterval([5])?.interval == nil)
+        #expect(LogScaleInterval([5, 5])?.interval == 5...5)
+        #expect(LogScaleInterval([5, 0]) == nil)
+        #expect(LogScaleInterval([]) == nil)
+    }
+
+    @Test func holmMatchesStatsmodels() throws {
+        for c in try loadFixture("statistics-holm", as: Document<HolmCase>.self).cases {
+            let adjusted = try #require(HolmAdjustment.adjusted(c.p))
+            #expect(adjusted.count == c.adjusted.count)
+            for (found, expected) in zip(adjusted, c.adjusted) { #expect(close(found, expected, 1e-12), "\(c.p)") }
+        }
+        #expect(HolmAdjustment.adjusted([]) == [])
+        #expect(HolmAdjustment.adjusted([0.1, 1.5]) == nil)
+        #expect(HolmAdjustment.adjusted([0.1, .nan]) == nil)
+        #expect(HolmAdjustment.adjusted([-0.01]) == nil)
+    }
+
+    /// Difference intervals, effect sizes and ratio intervals, with and without the evaluation set's term.
+    @Test func effectSizesAndRatiosMatchScipy() throws {
+        for c in try loadFixture("statistics-effect", as: Document<EffectCase>.self, snakeCaseKeys: true).cases {
+            let a = Dictionary(uniqueKeysWithValues: c.a.enumerated().map { (UInt64($0.offset), $0.element) })
+            let b = Dictionary(uniqueKeysWithValues: c.b.enumerated().map { (UInt64($0.offset), $0.element) })
+            let shifted = Dictionary(uniqueKeysWithValues: b.map { ($0.key + 100, $0.value) })
+            for (other, expected, kind) in [(b, c.paired, MeanComparison.Kind.paired), (shifted, c.welch, .welch)] {
+                let found = try #require(MeanComparison(a, against: other, evaluationSize: c.m))
+                #expect(found.kind == kind)
+                #expect(close(found.t, expected.t, 1e-9), "\(kind) \(c.a)")
+                #expect(close(found.degreesOfFreedom, expected.df, 1e-9), "\(kind) \(c.a)")
+                #expect(close(found.pValue, expected.p, 1e-8), "\(kind) \(c.a)")
+                #expect(close(found.differenceInterval.lowerBound, expected.low, 1e-9), "\(kind) \(c.a)")
+                #expect(close(found.differenceInterval.upperBound, expected.high, 1e-9), "\(kind) \(c.a)")
+                #expect(close(try #require(found.effectSize), expected.effect, 1e-9), "\(kind) \(c.a)")
+                let ratio = try #require(RatioInterval(a, against: other, evaluationVariance: found.evaluationVariance))
+                #expect(close(ratio.interval.lowerBound, expected.ratioLow, 1e-9), "\(kind) \(c.a)")
+                #expect(close(ratio.interval.upperBound, expected.ratioHigh, 1e-9), "\(kind) \(c.a)")
+                // The evaluation set's term only ever raises p above the classic test's.
+                if c.m != nil, let classic = MeanComparison(a, against: other) { #expect(found.pValue >= classic.pValue) }
+            }
+        }
+    }
+
+    @Test func minimumDetectableDifferencesMatchScipy() throws {
+        for c in try loadFixture("statistics-mdd", as: Document<MDDCase>.self).cases {
+            let found = try #require(MinimumDetectableDifference(spread: c.sigma, seeds: c.n, alpha: c.alpha, power: c.power))
+            #expect(close(found.value, c.mdd, 1e-9), "n=\(c.n)")
+            // The approximation against statsmodels' exact non-central-t solution: at most 5.2 % low (n = 3).
+            #expect(found.value <= c.exact * 1.001 && found.value >= c.exact * 0.948, "n=\(c.n)")
+        }
+        for c in try loadFixture("statistics-seeds-needed", as: Document<SeedsNeededCase>.self, snakeCaseKeys: true).cases {
+            let found = try #require(MinimumDetectableDifference.seedsNeeded(
+                for: c.difference, spread: c.sigma, evaluationVariance: c.evaluationVariance, alpha: c.alpha))
+            let expected: MinimumDetectableDifference.SeedsNeeded = c.needed > 0 ? .seeds(c.needed)
+                : c.needed == 0 ? .largerEvaluationSet : .moreThan(-c.needed)
+            #expect(found == expected, "Δ=\(c.difference) σ=\(c.sigma)")
+        }
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 1) == nil)
+        #expect(MinimumDetectableDifference(spread: -0.1, seeds: 3) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, alpha: 0) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, power: 1) == nil)
+        #expect(MinimumDetectableDifference.seedsNeeded(for: .nan, spread: 0.1) == nil)
+        #expect(MinimumDetectableDifference.seedsNeeded(for: 0.1, spread: 0) == .seeds(2))
+    }
+
     @Test func degenerateSamples() throws {
         #expect(SampleSummary([]) == nil)
         #expect(SampleSummary([1, .nan]) == nil)
@@ -68,5 +252,13 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         #expect(single.mean == 0.5 && single.standardDeviation == nil && single.interval == nil)
         #expect(MeanComparison([0: 0.5], against: [0: 0.4]) == nil)  // one seed: no test
         #expect(MeanComparison([0: 0.5, 1: 0.6], against: [0: 0.4, 1: 0.5]) == nil)  // constant difference
+        // A constant difference on a shared evaluation set is still uncertain: the set's term remains.
+        let constant = try #require(MeanComparison([0: 0.5, 1: 0.6], against: [0: 0.4, 1: 0.5], evaluationSize: 200))
+        #expect(constant.effectSize == nil && constant.pValue > 0 && constant.pValue < 1)
+        #expect(MeanComparison([0: 0.5, 1: 0.5], against: [0: 0.5, 1: 0.5], evaluationSize: 200) == nil)  // identical
+        #expect(MeanComparison([0: 0.5, 1: .nan], against: [0: 0.4, 1: 0.5]) == nil)
+        #expect(MeanComparison([0: 0.5, 1: 0.7], against: [0: 0.4, 1: 0.5], evaluationSize: 0) == nil)
+        #expect(RatioInterval([0: 0.5], against: [0: 0.4]) == nil)  // one seed
+        #expect(RatioInterval([0: 0, 1: 0], against: [0: 0.4, 1: 0.5]) == nil)  // a zero mean
     }
 }

@@ -63,15 +63,76 @@ private func studyRecords() -> [RunRecord] {
         let fourier = try #require(report.groups.first { $0.values["mixer"] == "fourier" })
         let comparison = try #require(report.comparison(fourier))
         #expect(comparison.kind == .paired)
-        // Differences per seed: −0.04, −0.03, −0.05 → mean −0.04, sd 0.01, t = −0.04 / (0.01/√3).
+        // Differences per seed: −0.04, −0.03, −0.05 → mean −0.04, sd 0.01; the 100 test examples add
+        // the smallest variance a difference of 0.04 can have on them, 0.04 · 0.96 / 100; ν stays 2.
         #expect(abs(comparison.difference + 0.04) < 1e-12)
-        #expect(abs(comparison.t + 0.04 / (0.01 / 3.0.squareRoot())) < 1e-9)
+        #expect(abs(comparison.t + 0.04 / (0.01 * 0.01 / 3 + 0.04 * 0.96 / 100).squareRoot()) < 1e-9)
+        #expect(comparison.degreesOfFreedom == 2)
         #expect(report.comparison(report.groups[0]) == nil)  // the baseline itself
         let table = report.table
         #expect(table.header.contains("Δ vs mixer=attention"))
+        #expect(table.header.contains("p (Holm)"))
         let row = try #require(table.rows.first { $0.contains("fourier") })
-        #expect(row.contains("-0.040"))
+        #expect(row.contains { $0.hasPrefix("-0.040 [") })
         #expect(row.contains { $0.hasSuffix("(paired)") })
+        #expect(row.contains { $0.hasPrefix("d_z -4.0") })  // −0.04 / 0.01
+    }
+
+    /// Holm's adjustment runs over every comparison of the table, in the table's row order.
+    @Test func tablesAdjustTheirPValuesByHolm() throws {
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let report = try StudyReport(records: studyRecords(), options: options)
+        let comparisons = report.comparisons
+        #expect(comparisons.count == 2)  // fourier at lengths 64 and 128
+        let expected = try #require(HolmAdjustment.adjusted(comparisons.map(\.comparison.pValue)))
+        #expect(comparisons.map(\.holm) == expected)
+        let column = try #require(report.table.header.firstIndex(of: "p (Holm)"))
+        let cells = report.table.rows.map { $0[column] }.filter { $0 != "–" }
+        #expect(cells == expected.map { String(format: "%.3g", $0) })
+        #expect(report.statisticsNotes.joined().contains("Holm"))
+        #expect(report.statisticsNotes.joined().contains("minimum detectable difference"))
+    }
+
+    /// Fourteen mixers in one panel are split into small multiples that each repeat the baseline and
+    /// stay within the palette; the curves carry interval bands.
+    @Test func crowdedLearningCurvesBecomeSmallMultiplesWithBands() throws {
+        var records: [RunRecord] = []
+        for index in 0..<14 {
+            for seed in 0..<3 {
+                records.append(record(mixer: index == 0 ? "attention" : "mixer-\(index)", length: 64, seed: UInt64(seed),
+                                      accuracy: 0.5 + Double(index) / 100 + Double(seed) / 200))
+            }
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let curves = try StudyReport(records: records, options: options).learningCurves
+        #expect(curves.map(\.name) == ["learning-curves-part-1", "learning-curves-part-2"])
+        for (_, plot) in curves {
+            #expect(plot.series.count <= SVGLinePlot.maximumDistinctSeries)
+            #expect(plot.series.first?.name == "mixer=attention")
+            #expect(plot.bands)
+            #expect(plot.svg.contains("<polygon"))
+            #expect(!plot.svg.contains("stroke-dasharray"))  // no colour reused
+        }
+        #expect(Set(curves.flatMap { $0.plot.series.map(\.name) }).count == 14)
+    }
+
+    /// Accuracy intervals respect [0, 1] and widen with a small test set; cost intervals stay positive.
+    @Test func intervalsFollowTheMetricsScale() throws {
+        var records = studyRecords()
+        for index in records.indices where records[index].settings["mixer"] == "fourier" {
+            let seed = Int(records[index].settings["seed"]!)!
+            records[index].test?.accuracy = [0.999, 0.96, 1.0][seed]
+        }
+        let report = try StudyReport(records: records)
+        let fourier = try #require(report.groups.first { $0.values["mixer"] == "fourier" })
+        let t = try #require(report.summary(fourier, .testAccuracy)?.interval)
+        #expect(t.upperBound > 1)  // Student's interval runs past 1
+        let bounded = try #require(report.interval(fourier, .testAccuracy))
+        #expect(bounded.upperBound <= 1 && bounded.lowerBound > 0)
+        let cost = try #require(report.interval(fourier, .stepMilliseconds))
+        #expect(cost.lowerBound > 0)
     }
 
     @Test func settingsAttachedToTheBaselineDoNotBlockTheMatch() throws {

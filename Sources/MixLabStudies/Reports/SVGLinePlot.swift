@@ -7,8 +7,10 @@ import MixLabTraining
 ///
 /// Output is a pure function of the plot (fixed layout, fixed palette, numbers printed with fixed
 /// precision), so a report re-made from the same results is byte-identical. The palette is Okabe and
-/// Ito's colour-blind-safe set; series beyond eight reuse colours with dashed lines. Points with a
-/// non-finite coordinate, or a non-positive one on a log axis, are left out.
+/// Ito's colour-blind-safe set; series beyond eight reuse colours with dashed lines (callers keep to
+/// `maximumDistinctSeries` per plot, splitting into small multiples). With `bands`, each series' intervals
+/// are drawn as a translucent band around its line instead of error bars. Points with a non-finite
+/// coordinate, or a non-positive one on a log axis, are left out.
 public struct SVGLinePlot: Sendable {
     /// One point; `low`/`high` draw a vertical error bar.
     public struct Point: Sendable, Equatable {
@@ -64,6 +66,11 @@ public struct SVGLinePlot: Sendable {
     public var yScale: Scale
     /// The lines, drawn and listed in the legend in this order.
     public var series: [Series]
+    /// Whether intervals are drawn as bands around the lines (true) or as error bars (false).
+    public var bands = false
+
+    /// The most series one plot tells apart by colour alone (the palette's size).
+    public static let maximumDistinctSeries = 8
 
     /// A plot from its parts.
     public init(title: String, xLabel: String, yLabel: String, xScale: Scale = .linear, yScale: Scale = .linear, series: [Series]) {
@@ -122,12 +129,22 @@ public struct SVGLinePlot: Sendable {
         for (index, s) in drawn.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             let dash = index >= Self.palette.count ? " stroke-dasharray=\"6 3\"" : ""
+            if bands {
+                let banded = s.points.filter { point in
+                    guard let low = point.low, let high = point.high else { return false }
+                    return low.isFinite && high.isFinite && (yScale == .linear || low > 0)
+                }
+                if banded.count >= 2 {
+                    let outline = banded.map { "\(f(px($0.x))),\(f(py($0.high!)))" } + banded.reversed().map { "\(f(px($0.x))),\(f(py($0.low!)))" }
+                    out.append("<polygon points=\"\(outline.joined(separator: " "))\" fill=\"\(colour)\" fill-opacity=\"0.15\" stroke=\"none\"/>")
+                }
+            }
             if s.points.count >= 2 {
                 let path = s.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
                 out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\"\(dash)/>")
             }
             for point in s.points {
-                if let low = point.low, let high = point.high, yScale == .linear || low > 0 {
+                if !bands, let low = point.low, let high = point.high, yScale == .linear || low > 0 {
                     out.append("<line x1=\"\(f(px(point.x)))\" y1=\"\(f(py(low)))\" x2=\"\(f(px(point.x)))\" y2=\"\(f(py(high)))\" stroke=\"\(colour)\"/>")
                 }
                 out.append("<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"\(colour)\"/>")

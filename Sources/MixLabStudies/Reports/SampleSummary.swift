@@ -45,16 +45,25 @@ public struct SampleSummary: Sendable, Equatable {
 }
 
 /// The Student t distribution, from GSL.
+///
+/// Degrees of freedom above 10⁷ (and infinite ones, which a Welch–Satterthwaite sum of a zero-spread
+/// term can produce) use the standard normal distribution, the limit, to which the t distribution is
+/// then equal to better than 10⁻⁷.
 public enum StudentT {
+    /// Above this, the normal limit is used.
+    static let normalLimit = 1e7
+
     /// The quantile `t` with `P(T ≤ t) = probability` for `degreesOfFreedom` ν > 0.
     public static func quantile(_ probability: Double, degreesOfFreedom: Double) -> Double {
         GSL.prepare()
+        if degreesOfFreedom > normalLimit { return gsl_cdf_ugaussian_Pinv(probability) }
         return gsl_cdf_tdist_Pinv(probability, degreesOfFreedom)
     }
 
     /// The two-sided p-value of a t statistic: `P(|T| ≥ |t|) = 2 · Q(|t|)`.
     public static func twoSidedPValue(_ t: Double, degreesOfFreedom: Double) -> Double {
         GSL.prepare()
+        if degreesOfFreedom > normalLimit { return min(1, 2 * gsl_cdf_ugaussian_Q(abs(t))) }
         return min(1, 2 * gsl_cdf_tdist_Q(abs(t), degreesOfFreedom))
     }
 }

@@ -7,10 +7,18 @@ import MixLabTraining
 ///
 /// Runs are grouped by every setting that varies across the records except `seed` (and `threads`,
 /// which changes speed, not results); each group is one configuration measured on several seeds. For
-/// each group the report gives the mean, the sample standard deviation and a Student-t confidence
-/// interval of the chosen metric (`SampleSummary`), and, when a baseline is named (e.g.
-/// `mixer=attention`), the difference to the group that differs only in that key, with a paired t-test
-/// over shared seeds or Welch's test otherwise (`MeanComparison`; no multiple-comparison correction).
+/// each group the report gives the mean, the sample standard deviation and a confidence interval of the
+/// chosen metric, chosen by the metric's `ReportMetric.Scale`: for proportions (accuracy, macro-F1) a
+/// logit-scale interval that includes the evaluation set's sampling error (`ProportionInterval`), for
+/// positive costs a log-scale interval (`LogScaleInterval`), otherwise Student's (`SampleSummary`).
+///
+/// When a baseline is named (e.g. `mixer=attention`), each configuration is compared with the group
+/// that differs only in that key (`MeanComparison`: paired by seed over shared seeds, Welch otherwise;
+/// for accuracies with the evaluation set's lower-bound variance): the difference with its interval,
+/// the ratio to the baseline with its interval (`RatioInterval`), an effect size (Cohen's `d_z` or
+/// Hedges' `g`), the p-value and its Holm adjustment over every comparison of the table
+/// (`HolmAdjustment`), the minimum detectable difference for the study's seeds and the seeds the
+/// observed difference would need (`MinimumDetectableDifference`).
 ///
 /// Everything is a pure function of the records and the options: groups are ordered by their settings
 /// (numbers numerically, in the order of `keyOrder`), so a report re-made from the same results file is
@@ -158,7 +166,35 @@ public struct StudyReport: Sendable {
 
     /// The summary of `metric` over a group's seeds (nil when no run has the metric).
     public func summary(_ group: Group, _ metric: ReportMetric) -> SampleSummary? {
-        SampleSummary(group.runs.keys.sorted().compactMap { group.runs[$0].flatMap(metric.value) }, confidence: options.confidence)
+        SampleSummary(values(group, metric), confidence: options.confidence)
+    }
+
+    /// The values of `metric` in a group's runs, in seed order.
+    func values(_ group: Group, _ metric: ReportMetric) -> [Double] {
+        group.runs.keys.sorted().compactMap { group.runs[$0].flatMap(metric.value) }
+    }
+
+    /// The smallest evaluation set of `metric` among a group's runs (nil when a run does not say).
+    func evaluationSize(_ group: Group, _ metric: ReportMetric) -> Int? {
+        let sizes = group.runs.values.map { metric.evaluationSize(in: $0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else { return nil }
+        return sizes.compactMap { $0 }.min()
+    }
+
+    /// The confidence interval of `metric` over a group's seeds, by the metric's scale: a
+    /// `ProportionInterval` (with the evaluation set's size) for proportions, a `LogScaleInterval` for
+    /// positive costs, a Student-t `SampleSummary` interval otherwise. Nil when there is none (no runs
+    /// with the metric, or one run of a metric without an evaluation set).
+    public func interval(_ group: Group, _ metric: ReportMetric) -> ClosedRange<Double>? {
+        let values = values(group, metric)
+        switch metric.scale {
+        case .proportion:
+            return ProportionInterval(values, evaluationSize: evaluationSize(group, metric), confidence: options.confidence)?.interval
+        case .positive:
+            return LogScaleInterval(values, confidence: options.confidence)?.interval
+        case .real:
+            return SampleSummary(values, confidence: options.confidence)?.interval
+        }
     }
 
     /// The baseline group for `group`: the baseline configuration with the same values of the keys
@@ -177,11 +213,63 @@ public struct StudyReport: Sendable {
         return baselines.first { candidate in conditions.allSatisfy { candidate.values[$0] == group.values[$0] } }
     }
 
-    /// The comparison of `group` with its baseline on the report's metric.
+    /// The comparison of `group` with its baseline on the report's metric; for accuracies, with the
+    /// evaluation set's lower-bound variance (both sides evaluated on the same set; its size is the
+    /// smaller count of scored labels of the two).
     public func comparison(_ group: Group) -> MeanComparison? {
         guard let base = baselineGroup(for: group) else { return nil }
-        func values(_ g: Group) -> [UInt64: Double] { g.runs.compactMapValues(options.metric.value) }
-        return MeanComparison(values(group), against: values(base))
+        return MeanComparison(metricValues(group), against: metricValues(base), confidence: options.confidence,
+                              evaluationSize: sharedEvaluationSize(group, base))
+    }
+
+    /// The ratio of `group`'s mean to its baseline's, with its interval (nil without a baseline or with
+    /// a non-positive mean).
+    public func ratio(_ group: Group) -> RatioInterval? {
+        guard let base = baselineGroup(for: group) else { return nil }
+        let comparison = comparison(group)
+        return RatioInterval(metricValues(group), against: metricValues(base), confidence: options.confidence,
+                             evaluationVariance: comparison?.evaluationVariance ?? 0)
+    }
+
+    /// Every comparison of the table with its Holm-adjusted p-value, in group order (the family is
+    /// every row that has a comparison).
+    public var comparisons: [(group: Group, comparison: MeanComparison, holm: Double)] {
+        let found = groups.compactMap { group in comparison(group).map { (group, $0) } }
+        let adjusted = HolmAdjustment.adjusted(found.map(\.1.pValue)) ?? found.map { _ in 1 }
+        return zip(found, adjusted).map { ($0.0, $0.1, $1) }
+    }
+
+    /// The minimum detectable difference of a comparison (paired t-test at the report's α = 1 − confidence,
+    /// power 0.8, from the observed spread; nil with fewer than two seeds).
+    public func minimumDetectableDifference(_ comparison: MeanComparison) -> MinimumDetectableDifference? {
+        MinimumDetectableDifference(spread: comparison.spread, seeds: comparison.seeds, alpha: 1 - options.confidence, power: Self.power)
+    }
+
+    /// The seeds a comparison's observed difference would need for a paired t-test to detect it with
+    /// power 0.8 at the table's Bonferroni level `(1 − confidence)/k` (k comparisons: the level Holm's
+    /// method applies to the smallest p-value, so a difference that reaches it survives the adjustment),
+    /// the evaluation set's variance included.
+    public func seedsNeeded(_ comparison: MeanComparison) -> MinimumDetectableDifference.SeedsNeeded? {
+        MinimumDetectableDifference.seedsNeeded(
+            for: comparison.difference, spread: comparison.spread, evaluationVariance: comparison.evaluationVariance,
+            alpha: (1 - options.confidence) / Double(max(comparisonCount, 1)), power: Self.power)
+    }
+
+    /// The number of comparisons in the table (the Holm family).
+    public var comparisonCount: Int { groups.reduce(0) { $0 + (comparison($1) == nil ? 0 : 1) } }
+
+    /// The power the report's seed counts are judged against.
+    public static let power = 0.8
+
+    private func metricValues(_ group: Group) -> [UInt64: Double] { group.runs.compactMapValues(options.metric.value) }
+
+    /// The evaluation-set size of a comparison of accuracies (nil for other metrics: the lower bound
+    /// holds for means of per-example outcomes only).
+    private func sharedEvaluationSize(_ group: Group, _ base: Group) -> Int? {
+        guard options.metric == .testAccuracy || options.metric == .bestValidationAccuracy else { return nil }
+        let counts = (Array(group.runs.values) + Array(base.runs.values)).map { options.metric.scoredCount(in: $0) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 != nil }) else { return nil }
+        return counts.compactMap { $0 }.min()
     }
 
     /// The results table: one row per configuration.
@@ -189,9 +277,14 @@ public struct StudyReport: Sendable {
         let metric = options.metric
         let level = Int((options.confidence * 100).rounded())
         var header = displayKeys + ["seeds", "\(metric.title) (mean ± sd)", "\(level) % CI"]
-        if let baseline = options.baseline { header += ["Δ vs \(baseline.key)=\(baseline.value)", "p"] }
+        if let baseline = options.baseline {
+            header += ["Δ vs \(baseline.key)=\(baseline.value)", "% of \(baseline.key)=\(baseline.value)",
+                       "effect size", "p", "p (Holm)", "MDD", "seeds needed"]
+        }
         header += ["step (ms)", "peak memory (MiB)"]
         let firstNumeric = displayKeys.count
+        var holm: [[String: String]: Double] = [:]
+        for entry in comparisons { holm[entry.group.values] = entry.holm }
         let rows = groups.map { group -> [String] in
             var row = displayKeys.map { group.values[$0] ?? "" }
             row.append("\(group.runs.count)")
@@ -199,13 +292,25 @@ public struct StudyReport: Sendable {
             row.append(main.map { s in
                 s.standardDeviation.map { "\(format(s.mean, metric)) ± \(format($0, metric))" } ?? format(s.mean, metric)
             } ?? "–")
-            row.append(main?.interval.map { "[\(format($0.lowerBound, metric)), \(format($0.upperBound, metric))]" } ?? "–")
+            row.append(interval(group, metric).map { "[\(format($0.lowerBound, metric)), \(format($0.upperBound, metric))]" } ?? "–")
             if options.baseline != nil {
                 if let comparison = comparison(group) {
-                    row.append((comparison.difference >= 0 ? "+" : "-") + format(abs(comparison.difference), metric))
+                    let interval = comparison.differenceInterval
+                    row.append("\(signed(comparison.difference, metric)) [\(signed(interval.lowerBound, metric)), \(signed(interval.upperBound, metric))]")
+                    row.append(ratio(group).map { r in
+                        "\(percent(r.ratio)) % [\(percent(r.interval.lowerBound)), \(percent(r.interval.upperBound))]"
+                    } ?? "–")
+                    row.append(comparison.effectSize.map { (comparison.kind == .paired ? "d_z " : "g ") + signed($0, decimals: 1) } ?? "–")
                     row.append(String(format: "%.3g", comparison.pValue) + " (\(comparison.kind.rawValue))")
+                    let adjusted = holm[group.values] ?? 1
+                    row.append(String(format: "%.3g", adjusted))
+                    row.append(minimumDetectableDifference(comparison).map { format($0.value, metric) } ?? "–")
+                    row.append(seedsCell(comparison, adjusted: adjusted))
+                } else if let base = baselineGroup(for: group), let a = summary(group, metric), let b = summary(base, metric), a.mean > 0, b.mean > 0 {
+                    // Too few seeds for a test: the difference and the ratio of the means, without intervals.
+                    row += [signed(a.mean - b.mean, metric), "\(percent(a.mean / b.mean)) %", "–", "–", "–", "–", "–"]
                 } else {
-                    row += ["–", "–"]
+                    row += ["–", "–", "–", "–", "–", "–", "–"]
                 }
             }
             row.append(summary(group, .stepMilliseconds).map { format($0.mean, .stepMilliseconds) } ?? "–")
@@ -215,31 +320,96 @@ public struct StudyReport: Sendable {
         return ReportTable(header: header, rows: rows, numericColumns: Set(firstNumeric..<header.count))
     }
 
+    /// The seeds a difference needs, flagged with ⚑ when it is not established (Holm-adjusted p ≥ α)
+    /// and the study has fewer seeds than it needs.
+    private func seedsCell(_ comparison: MeanComparison, adjusted: Double) -> String {
+        guard let needed = seedsNeeded(comparison) else { return "–" }
+        let established = adjusted < 1 - options.confidence
+        let text: String
+        let short: Bool
+        switch needed {
+        case .seeds(let n): (text, short) = ("\(n)", n > comparison.seeds)
+        case .moreThan(let n): (text, short) = ("> \(n)", true)
+        case .largerEvaluationSet: (text, short) = ("larger test set", true)
+        }
+        return !established && short ? text + " ⚑" : text
+    }
+
+    private func signed(_ value: Double, _ metric: ReportMetric) -> String {
+        signed(value, decimals: metric.decimals)
+    }
+
+    private func signed(_ value: Double, decimals: Int) -> String {
+        let text = String(format: "%.\(decimals)f", abs(value))
+        return (value < 0 && Double(text) != 0 ? "-" : "+") + text
+    }
+
+    private func percent(_ ratio: Double) -> String {
+        let value = 100 * ratio
+        return String(format: value >= 999.5 ? "%.0f" : value >= 9.995 ? "%.1f" : "%.2f", value)
+    }
+
     private func format(_ value: Double, _ metric: ReportMetric) -> String {
         String(format: "%.\(metric.decimals)f", value)
     }
 
-    /// Validation accuracy against the step, averaged over seeds: one plot per task when the task
-    /// varies, one line per configuration.
+    /// Validation accuracy against the step, averaged over seeds, with its interval as a band (a
+    /// `ProportionInterval` over the seeds with the validation set's size): one plot per task when the
+    /// task varies, one line per configuration. A panel with more configurations than a reader can
+    /// tell apart by colour is split into small multiples (`-part-1`, `-part-2`, …) of at most
+    /// `SVGLinePlot.maximumDistinctSeries` lines, each repeating the baseline configuration as the common
+    /// reference when the panel has exactly one.
     public var learningCurves: [(name: String, plot: SVGLinePlot)] {
         let panelKey = displayKeys.contains("task") ? "task" : nil
         let panels = panelKey.map { key in Array(Set(groups.compactMap { $0.values[key] })).sorted() } ?? [""]
         let seriesKeys = displayKeys.filter { $0 != panelKey }
-        return panels.map { panel in
+        return panels.flatMap { panel -> [(name: String, plot: SVGLinePlot)] in
             let members = groups.filter { panelKey == nil || $0.values[panelKey!] == panel }
             let series = members.map { group -> SVGLinePlot.Series in
-                var bySteps: [Int: [Double]] = [:]
-                for run in group.runs.values {
-                    for point in run.curve { if let accuracy = point.validation?.accuracy { bySteps[point.step, default: []].append(accuracy) } }
+                var bySteps: [Int: [UInt64: Double]] = [:]
+                var sizes: [Int: Int] = [:]
+                for (seed, run) in group.runs {
+                    for point in run.curve {
+                        guard let validation = point.validation else { continue }
+                        bySteps[point.step, default: [:]][seed] = validation.accuracy
+                        let size = min(validation.count, run.splitSizes?["validation"] ?? validation.count)
+                        if size > 0 { sizes[point.step] = min(size, sizes[point.step] ?? size) }
+                    }
                 }
-                let points = bySteps.keys.sorted().map { step in
-                    SVGLinePlot.Point(x: Double(step), y: bySteps[step]!.reduce(0, +) / Double(bySteps[step]!.count))
+                let points = bySteps.keys.sorted().map { step -> SVGLinePlot.Point in
+                    let values = bySteps[step]!.keys.sorted().map { bySteps[step]![$0]! }
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    let band = ProportionInterval(values, evaluationSize: sizes[step], confidence: options.confidence)?.interval
+                    return SVGLinePlot.Point(x: Double(step), y: mean, low: band?.lowerBound, high: band?.upperBound)
                 }
                 return SVGLinePlot.Series(name: group.label(seriesKeys), points: points)
             }
-            let title = panel.isEmpty ? "Validation accuracy during training" : "Validation accuracy during training: \(panel)"
-            let name = panel.isEmpty ? "learning-curves" : "learning-curves-\(Self.fileSafe(panel))"
-            return (name, SVGLinePlot(title: title, xLabel: "step", yLabel: "validation accuracy (mean over seeds)", series: series))
+            let isBaseline = members.map { group in options.baseline.map { group.values[$0.key] == $0.value } ?? false }
+            var reference = zip(series, isBaseline).filter(\.1).map(\.0)
+            var others = zip(series, isBaseline).filter { !$0.1 }.map(\.0)
+            if reference.count != 1 { (reference, others) = ([], series) }  // repeat a single baseline line only
+            let capacity = SVGLinePlot.maximumDistinctSeries - reference.count
+            let parts: [[SVGLinePlot.Series]]
+            if series.count <= SVGLinePlot.maximumDistinctSeries {
+                parts = [series]
+            } else {
+                let count = (others.count + capacity - 1) / capacity
+                let size = (others.count + count - 1) / count  // balanced parts
+                parts = stride(from: 0, to: others.count, by: size).map { reference + others[$0..<min($0 + size, others.count)] }
+            }
+            let level = Int((options.confidence * 100).rounded())
+            return parts.enumerated().map { index, part in
+                var title = panel.isEmpty ? "Validation accuracy during training" : "Validation accuracy during training: \(panel)"
+                var name = panel.isEmpty ? "learning-curves" : "learning-curves-\(Self.fileSafe(panel))"
+                if parts.count > 1 {
+                    title += " (\(index + 1) of \(parts.count))"
+                    name += "-part-\(index + 1)"
+                }
+                var plot = SVGLinePlot(title: title, xLabel: "step",
+                                       yLabel: "validation accuracy (mean over seeds, \(level) % band)", series: part)
+                plot.bands = true
+                return (name, plot)
+            }
         }
     }
 
@@ -256,7 +426,8 @@ public struct StudyReport: Sendable {
             let series = names.map { name in
                 SVGLinePlot.Series(name: name, points: lines[name]!.compactMap { group in
                     guard let x = Double(group.values[xKey]!), let s = summary(group, metric) else { return nil }
-                    return SVGLinePlot.Point(x: x, y: s.mean, low: s.interval?.lowerBound, high: s.interval?.upperBound)
+                    let band = interval(group, metric)
+                    return SVGLinePlot.Point(x: x, y: s.mean, low: band?.lowerBound, high: band?.upperBound)
                 })
             }
             let scale: SVGLinePlot.Scale = logarithmic ? .logarithmic : .linear
@@ -273,6 +444,56 @@ public struct StudyReport: Sendable {
 
     static func fileSafe(_ text: String) -> String {
         String(text.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
+    /// The sentences under the table that say how its statistics were computed, including the minimum
+    /// detectable difference for the study's seeds.
+    public var statisticsNotes: [String] {
+        let level = Int((options.confidence * 100).rounded())
+        let metric = options.metric
+        var lines = ["Mean ± sample standard deviation over seeds. \(level) % CI: " + intervalNote(metric)]
+        guard let baseline = options.baseline else { return lines }
+        let alpha = String(format: "%g", 1 - options.confidence)
+        var comparison = "Δ: difference of means to the configuration with \(baseline.key)=\(baseline.value) and the same other settings, "
+            + "[with its \(level) % CI]; % of \(baseline.key)=\(baseline.value): the ratio of the means [with a \(level) % delta-method CI on the log ratio]; "
+            + "effect size: Cohen's d_z (mean difference over the standard deviation of the per-seed differences) when paired, Hedges' g otherwise; "
+            + "p: two-sided t-test, paired by seed when both sides share their seeds, Welch otherwise"
+        if metric == .testAccuracy || metric == .bestValidationAccuracy {
+            comparison += ", with the smallest variance the shared evaluation set can add to a difference of accuracies "
+                + "(|Δ|(1 − |Δ|)/m for m scored labels: the models disagree on at least m|Δ| of them) and the seeds' degrees of freedom, so p is never below the classic test's"
+        }
+        let found = comparisons
+        comparison += found.isEmpty
+            ? "; no configuration has two seeds on each side, so the table has no intervals, tests or effect sizes for the differences."
+            : "; p (Holm): adjusted by Holm's step-down method over all \(found.count) comparisons of this table (family-wise error rate \(alpha))."
+        lines.append(comparison)
+        let mdds = found.compactMap { minimumDetectableDifference($0.comparison)?.value }.sorted()
+        let seedCounts = Set(found.map(\.comparison.seeds)).sorted()
+        if let low = mdds.first, let high = mdds.last {
+            let median = mdds.count % 2 == 1 ? mdds[mdds.count / 2] : (mdds[mdds.count / 2 - 1] + mdds[mdds.count / 2]) / 2
+            let flagged = found.filter { seedsCell($0.comparison, adjusted: $0.holm).hasSuffix("⚑") }.count
+            lines.append("MDD: the minimum detectable difference with the study's \(seedCounts.map(String.init).joined(separator: "/")) seeds "
+                + "(paired t-test, α = \(alpha), power \(String(format: "%g", Self.power)), from the observed spread of the differences): "
+                + "median \(format(median, metric)), from \(format(low, metric)) to \(format(high, metric)) across the rows; "
+                + "a smaller difference is likely to go undetected. Seeds needed: how many seeds the observed difference needs for "
+                + "power \(String(format: "%g", Self.power)) at the Bonferroni level α/\(found.count), which survives Holm's adjustment "
+                + "(the evaluation set's variance included; \"larger test set\": no number of seeds suffices); "
+                + "⚑ marks the \(flagged) of \(found.count) differences not established after Holm's adjustment that would need more seeds than the study has.")
+        }
+        return lines
+    }
+
+    private func intervalNote(_ metric: ReportMetric) -> String {
+        switch metric.scale {
+        case .proportion:
+            return "on the logit scale (delta method, empirical-logit correction at 0 and 1), including the evaluation set's own "
+                + "sampling error p(1 − p)/m for its m examples, which more seeds do not reduce, added to the seeds' variance s²/n "
+                + "(Welch–Satterthwaite degrees of freedom); it stays inside [0, 1], and with one seed it covers the evaluation set's error alone."
+        case .positive:
+            return "on the log scale (Student-t interval of the mean log, exponentiated): an interval of the geometric mean, always positive."
+        case .real:
+            return "Student-t interval of the mean."
+        }
     }
 
     /// How the results were produced: commits, machines, threads, builds, as Markdown lines.
@@ -322,11 +543,7 @@ public struct StudyReport: Sendable {
             lines.append("Settings that go with a value: " + attachedSettings.map { "\($0.value): \($0.settings)" }.joined(separator: "; ") + ".")
             lines.append("")
         }
-        lines.append("Mean ± sample standard deviation over seeds; \(Int((options.confidence * 100).rounded())) % Student-t confidence interval of the mean.")
-        if let baseline = options.baseline {
-            lines.append("Δ: difference of means to the configuration with \(baseline.key)=\(baseline.value) and the same other settings; "
-                + "p: two-sided t-test, paired by seed when both sides share their seeds, Welch otherwise; no correction for multiple comparisons.")
-        }
+        lines += statisticsNotes
         lines.append("Step time: median training step of each run (forward, loss, backward, optimiser), mean over seeds.")
         if !plots.isEmpty {
             lines += ["", "## Plots", ""] + plots.map { "![\($0.plot.title)](\($0.name).svg)" }
