@@ -9,8 +9,11 @@ struct StudyReportCommand: ParsableCommand {
         abstract: "Aggregate a study's results over seeds into Markdown, LaTeX and CSV tables and SVG plots.",
         discussion: """
             Runs are grouped by every setting that varies except seed; each group gets the mean, standard
-            deviation and a Student-t confidence interval of the metric, and, with a baseline, the difference
-            to the baseline configuration with a paired (same seeds) or Welch t-test. The study file's
+            deviation and a confidence interval of the metric that stays in its range (accuracies: on the
+            logit scale, with the test set's own sampling error; times and memory: on the log scale), and,
+            with a baseline, the difference to the baseline configuration with a paired (same seeds) or
+            Welch t-test, Holm-adjusted p-values, an effect size, the ratio to the baseline and the minimum
+            detectable difference for the number of seeds. The study file's
             `report:` section sets the defaults (metric, baseline, x, confidence); these options override it.
             Writes report.md, table.md, table.tex, table.csv and SVG plots into --out (default: report/
             beside the study file) and prints the Markdown table. The same results give the same files.
