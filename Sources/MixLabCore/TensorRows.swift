@@ -13,7 +13,10 @@ extension Tensor {
         precondition(range.lowerBound >= 0 && range.upperBound <= count / width,
                      "Tensor.rows: rows \(range) outside 0..<\(count / width)")
         var block = Tensor(uninitialized: [range.count, width])
-        block.storage.pointer.update(from: storage.pointer + range.lowerBound * width, count: range.count * width)
+        let source = storage.pointer + range.lowerBound * width
+        block.withUnsafeMutableBufferPointer { values in
+            values.baseAddress!.update(from: source, count: range.count * width)
+        }
         return block
     }
 
