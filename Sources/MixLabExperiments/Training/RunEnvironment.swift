@@ -17,13 +17,16 @@ extension RunRecord.Environment {
     /// - system: `PRETTY_NAME` of `/etc/os-release` and the kernel release (`uname -r`).
     /// - build: `debug` when this module was compiled with `DEBUG` defined (SwiftPM's debug
     ///   configuration), `release` otherwise.
+    /// - kernels: `KernelInstructionSets.current.summary`, e.g. `Swift loops: x86-64 baseline (SSE2);
+    ///   C kernels: AVX-512F (run-time dispatch)`.
     public static func current(threads: Int) -> RunRecord.Environment {
         let blas = BLAS.status
         return RunRecord.Environment(
             commit: sourceCommit(), mixlabVersion: MixLabVersion.current, swiftVersion: compilerVersion,
             cpu: CPUDescription.current.model, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads,
             blasCore: blas.available ? blas.coreName : "unavailable", fftwVersion: FFTWPlanner.version,
-            system: systemDescription(), build: buildConfiguration)
+            system: systemDescription(), build: buildConfiguration,
+            kernels: KernelInstructionSets.current.summary)
     }
 
     /// The Swift compiler version this module was built with (major.minor).
