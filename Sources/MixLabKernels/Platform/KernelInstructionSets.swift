@@ -39,6 +39,7 @@ public struct KernelInstructionSets: Sendable, Equatable {
             }
         }
 
+        /// Lower levels first.
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
 
         init(_ level: Int32) { self = Level(rawValue: Int(level)) ?? .portable }
