@@ -8,6 +8,17 @@
 // Only explicit multiply-adds (VK_FMA) fuse: every variant's arithmetic is exactly what is written.
 #pragma clang fp contract(off)
 
+// Lane lists of the shuffles, per width: even and odd lanes of two vectors, and one vector reversed.
+#define VK_EVEN_16 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define VK_ODD_16 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define VK_REVERSED_16 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0
+#define VK_EVEN_8 0, 2, 4, 6, 8, 10, 12, 14
+#define VK_ODD_8 1, 3, 5, 7, 9, 11, 13, 15
+#define VK_REVERSED_8 7, 6, 5, 4, 3, 2, 1, 0
+#define VK_EVEN_4 0, 2, 4, 6
+#define VK_ODD_4 1, 3, 5, 7
+#define VK_REVERSED_4 3, 2, 1, 0
+
 #define VK_EXP_LOW (-87.33654f)
 #define VK_EXP_HIGH (88.72283f)
 
@@ -22,11 +33,17 @@
 #define VK_FMA(a, b, c) __builtin_elementwise_fma((a), (b), (c))
 #define VK_LEVEL MIXLAB_ISA_AVX512F
 #define VK_W 16
+#define VK_EVEN_LANES VK_EVEN_16
+#define VK_ODD_LANES VK_ODD_16
+#define VK_REVERSED_LANES VK_REVERSED_16
 #include "VectorKernelsBody.h"
 #undef VK
 #undef VK_FMA
 #undef VK_LEVEL
 #undef VK_W
+#undef VK_EVEN_LANES
+#undef VK_ODD_LANES
+#undef VK_REVERSED_LANES
 #pragma clang attribute pop
 
 // AVX2 + FMA
@@ -35,11 +52,17 @@
 #define VK_FMA(a, b, c) __builtin_elementwise_fma((a), (b), (c))
 #define VK_LEVEL MIXLAB_ISA_AVX2_FMA
 #define VK_W 8
+#define VK_EVEN_LANES VK_EVEN_8
+#define VK_ODD_LANES VK_ODD_8
+#define VK_REVERSED_LANES VK_REVERSED_8
 #include "VectorKernelsBody.h"
 #undef VK
 #undef VK_FMA
 #undef VK_LEVEL
 #undef VK_W
+#undef VK_EVEN_LANES
+#undef VK_ODD_LANES
+#undef VK_REVERSED_LANES
 #pragma clang attribute pop
 
 #endif
@@ -53,11 +76,17 @@
 #define VK_LEVEL MIXLAB_ISA_PORTABLE
 #endif
 #define VK_W 4
+#define VK_EVEN_LANES VK_EVEN_4
+#define VK_ODD_LANES VK_ODD_4
+#define VK_REVERSED_LANES VK_REVERSED_4
 #include "VectorKernelsBody.h"
 #undef VK
 #undef VK_FMA
 #undef VK_LEVEL
 #undef VK_W
+#undef VK_EVEN_LANES
+#undef VK_ODD_LANES
+#undef VK_REVERSED_LANES
 
 // MARK: Choice
 
@@ -128,3 +157,13 @@ void mixlab_softmax_recompute_row(float *s, ptrdiff_t n, const float *bias, cons
     chosen()->softmax_recompute_row(s, n, bias, statistics);
 }
 void mixlab_softmax_gradient_row(const float *p, float *g, ptrdiff_t n) { chosen()->softmax_gradient_row(p, g, n); }
+void mixlab_dct_gather_reordered(const float *x, const float *f, float s, float *v, ptrdiff_t n) {
+    chosen()->dct_gather_reordered(x, f, s, v, n);
+}
+void mixlab_dct_output_row(
+    const float *z, float alphaRe, float alphaIm, const float *mirror, float betaRe, float betaIm,
+    const float *firstRe, const float *firstIm, const float *secondRe, const float *secondIm, float *y,
+    ptrdiff_t n, ptrdiff_t half
+) {
+    chosen()->dct_output_row(z, alphaRe, alphaIm, mirror, betaRe, betaIm, firstRe, firstIm, secondRe, secondIm, y, n, half);
+}

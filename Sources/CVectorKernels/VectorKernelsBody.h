@@ -263,6 +263,77 @@ static void VK(softmax_gradient_row)(const float *p, float *g, ptrdiff_t n) {
     for (; i < n; i++) g[i] = p[i] * (g[i] - dot);
 }
 
+// MARK: DCT rows (Makhoul's reordering and combination; see CosineTransformFFT.swift)
+
+/// The even and odd floats of the 2·VK_W floats at `p` (real and imaginary parts of VK_W complex numbers).
+static inline __attribute__((always_inline)) void VK(deinterleave)(const float *p, VK(f) *even, VK(f) *odd) {
+    const VK(f) a = VK(load)(p), b = VK(load)(p + VK_W);
+    *even = __builtin_shufflevector(a, b, VK_EVEN_LANES);
+    *odd = __builtin_shufflevector(a, b, VK_ODD_LANES);
+}
+
+static inline __attribute__((always_inline)) VK(f) VK(reversed)(VK(f) v) {
+    return __builtin_shufflevector(v, v, VK_REVERSED_LANES);
+}
+
+static void VK(dct_gather_reordered)(const float *x, const float *f, float s, float *v, ptrdiff_t n) {
+    const VK(f) scale = VK_SPLAT(s);
+    ptrdiff_t m = 0;
+    for (; 2 * m + 2 * VK_W <= n; m += VK_W) {
+        VK(f) xe, xo, fe, fo;
+        VK(deinterleave)(x + 2 * m, &xe, &xo);
+        VK(deinterleave)(f + 2 * m, &fe, &fo);
+        VK(store)(v + m, scale * fe * xe);
+        VK(store)(v + n - m - VK_W, VK(reversed)(scale * fo * xo));  // x[2m+1+2j] → v[n−1−m−j]
+    }
+    for (; 2 * m < n; m++) {
+        v[m] = s * f[2 * m] * x[2 * m];
+        if (2 * m + 1 < n) v[n - 1 - m] = s * f[2 * m + 1] * x[2 * m + 1];
+    }
+}
+
+static void VK(dct_output_row)(
+    const float *z, float alphaRe, float alphaIm, const float *mirror, float betaRe, float betaIm,
+    const float *firstRe, const float *firstIm, const float *secondRe, const float *secondIm, float *y,
+    ptrdiff_t n, ptrdiff_t half
+) {
+#define VK_COMBINED(l, re, im)                                                         \
+    VK(f) re, im;                                                                      \
+    do {                                                                               \
+        VK(f) zr, zi, mr, mi;                                                          \
+        VK(deinterleave)(z + 2 * (l), &zr, &zi);                                       \
+        VK(deinterleave)(mirror + 2 * (l), &mr, &mi);                                  \
+        re = alphaRe * zr - alphaIm * zi + betaRe * mr - betaIm * mi;                  \
+        im = alphaRe * zi + alphaIm * zr + betaRe * mi + betaIm * mr;                  \
+    } while (0)
+#define VK_COMBINED_SCALAR(l, re, im)                                                  \
+    const float zr_ = z[2 * (l)], zi_ = z[2 * (l) + 1];                               \
+    const float mr_ = mirror[2 * (l)], mi_ = mirror[2 * (l) + 1];                     \
+    const float re = alphaRe * zr_ - alphaIm * zi_ + betaRe * mr_ - betaIm * mi_;     \
+    const float im = alphaRe * zi_ + alphaIm * zr_ + betaRe * mi_ + betaIm * mr_
+    ptrdiff_t l = 0;
+    for (; l + VK_W <= half; l += VK_W) {
+        VK_COMBINED(l, re, im);
+        VK(store)(y + l, VK(load)(firstRe + l) * re - VK(load)(firstIm + l) * im);
+    }
+    for (; l < half; l++) {
+        VK_COMBINED_SCALAR(l, re, im);
+        y[l] = firstRe[l] * re - firstIm[l] * im;
+    }
+    const ptrdiff_t mirrored = n - half;
+    for (l = 1; l + VK_W - 1 <= mirrored; l += VK_W) {
+        VK_COMBINED(l, re, im);
+        const VK(f) v = VK(load)(secondRe + l) * im + VK(load)(secondIm + l) * re;
+        VK(store)(y + n - l - (VK_W - 1), VK(reversed)(v));  // y[n − (l + j)] for j = 0…VK_W−1
+    }
+    for (; l <= mirrored; l++) {
+        VK_COMBINED_SCALAR(l, re, im);
+        y[n - l] = secondRe[l] * im + secondIm[l] * re;
+    }
+#undef VK_COMBINED
+#undef VK_COMBINED_SCALAR
+}
+
 static const mixlab_vector_kernels VK(table) = {
     .level = VK_LEVEL,
     .exp = VK(exp),
@@ -273,6 +344,8 @@ static const mixlab_vector_kernels VK(table) = {
     .softmax_row = VK(softmax_row),
     .softmax_recompute_row = VK(softmax_recompute_row),
     .softmax_gradient_row = VK(softmax_gradient_row),
+    .dct_gather_reordered = VK(dct_gather_reordered),
+    .dct_output_row = VK(dct_output_row),
 };
 
 #undef VK_SPLAT

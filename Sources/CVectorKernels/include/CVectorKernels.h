@@ -1,16 +1,17 @@
-// MixLab's transcendental elementwise kernels (exp, tanh, GELU, softmax rows), compiled once per
-// instruction set and chosen at run time.
+// MixLab's elementwise kernels where the instruction set matters most (exp, tanh, GELU, softmax rows,
+// the fast DCT's row passes), compiled once per instruction set and chosen at run time.
 //
 // Swift has no per-function target attributes, and SwiftPM passes no `-target-cpu` to a package's
 // dependencies, so MixLab's own Swift loops compile for the baseline of the platform (SSE2 on x86-64:
 // no fused multiply-add, 128-bit vectors). These kernels are the loops where that costs most. They are
-// written once (VectorKernelsBody.h, on 16-lane clang vectors) and compiled three times on x86-64:
-// AVX-512F (with FMA), AVX2 + FMA, and the baseline; the first call picks the best variant this CPU
+// written once (VectorKernelsBody.h, on clang vectors of the variant's register width: 16, 8 or 4
+// lanes) and compiled three times on x86-64: AVX-512F (with FMA), AVX2 + FMA, and the baseline; the first call picks the best variant this CPU
 // supports (`__builtin_cpu_supports`) and every later call uses it, so a process, and every process
 // on the same machine, computes bitwise the same results. Elsewhere only the baseline variant exists.
 //
-// The variants differ in rounding only: the FMA variants fuse the multiply-adds of the polynomial
-// evaluation, the baseline rounds the product first.
+// The variants differ in rounding only: the FMA variants fuse the multiply-adds of `exp`'s range
+// reduction and polynomial, the baseline rounds each product first; and the sums over a softmax row
+// keep one partial sum per lane of the variant's width. No kernel allocates memory. O(n) each.
 #ifndef MIXLAB_CVECTORKERNELS_H
 #define MIXLAB_CVECTORKERNELS_H
 
@@ -62,6 +63,11 @@ typedef struct {
     void (*softmax_row)(float *s, ptrdiff_t n, const float *bias, float *statistics);
     void (*softmax_recompute_row)(float *s, ptrdiff_t n, const float *bias, const float *statistics);
     void (*softmax_gradient_row)(const float *p, float *g, ptrdiff_t n);
+    void (*dct_gather_reordered)(const float *x, const float *f, float s, float *v, ptrdiff_t n);
+    void (*dct_output_row)(
+        const float *z, float alphaRe, float alphaIm, const float *mirror, float betaRe, float betaIm,
+        const float *firstRe, const float *firstIm, const float *secondRe, const float *secondIm, float *y,
+        ptrdiff_t n, ptrdiff_t half);
 } mixlab_vector_kernels;
 
 /// The variant of `level`, or NULL when this CPU (or platform) does not support it.
@@ -95,5 +101,17 @@ void mixlab_softmax_recompute_row(float *s, ptrdiff_t n, const float *bias, cons
 
 /// In place `g ← p ⊙ (g − Σ p ⊙ g)`: the softmax backward for one row.
 void mixlab_softmax_gradient_row(const float *p, float *g, ptrdiff_t n);
+
+/// Makhoul's reordering of one row of `n` floats, scaled: `v[m] = s·f[2m]·x[2m]`,
+/// `v[n−1−m] = s·f[2m+1]·x[2m+1]` (each product as `(s·f)·x`).
+void mixlab_dct_gather_reordered(const float *x, const float *f, float s, float *v, ptrdiff_t n);
+
+/// One output row of the fast DCT-II: `A = α·z + β·mirror` (interleaved complex, `half` values), then
+/// `y[l] = Re(first[l]·A[l])` for `l < half` and `y[n−l] = Im(second[l]·A[l])` for `1 ≤ l ≤ n − half`
+/// (`first`, `second` as split real and imaginary parts).
+void mixlab_dct_output_row(
+    const float *z, float alphaRe, float alphaIm, const float *mirror, float betaRe, float betaIm,
+    const float *firstRe, const float *firstIm, const float *secondRe, const float *secondIm, float *y,
+    ptrdiff_t n, ptrdiff_t half);
 
 #endif
