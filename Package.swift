@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // prctl(PR_SET_PDEATHSIG) for the training processes a study starts (prctl is variadic).
         .target(name: "CProcessControl"),
-        // exp, tanh, GELU and softmax rows compiled for AVX-512F, AVX2+FMA and the baseline, chosen at run
+        // exp, tanh, GELU, softmax rows and DCT row passes compiled for AVX-512F, AVX2+FMA and the baseline, chosen at run
         // time: fast in a plain `swift build` of a dependant, which compiles Swift for the baseline only.
         .target(name: "CVectorKernels"),
 

@@ -11,7 +11,8 @@ import CVectorKernels
 ///   header of `CVectorKernels`: the Swift compiler's clang importer is given the same target CPU, so
 ///   the header's `__AVX512F__`/`__AVX2__`/`__FMA__` checks see what the Swift code of this module
 ///   was compiled for.
-/// - **C kernels** (`exp`, `tanh`, GELU, softmax rows: `VectorExponential`, `VectorMath`, attention)
+/// - **C kernels** (`exp`, `tanh`, GELU, softmax rows, the fast DCT's row passes: `VectorExponential`,
+///   `VectorMath`, attention, `CosineTransformFFT`)
 ///   are compiled for AVX-512F, AVX2 + FMA and the baseline; the first call picks the best variant the
 ///   CPU supports and the process keeps it (`MIXLAB_KERNEL_ISA=x86-64|avx2|avx512f` lowers the choice,
 ///   for comparisons). Same machine, same variant: results stay bitwise reproducible.
