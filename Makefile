@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test test-slurm notebooks demo doctor bench crossover fixtures docs clean
+.PHONY: all deps build release test test-slurm notebooks demo doctor bench bench-plain-build crossover fixtures docs clean
 
 all: release
 
@@ -58,6 +58,34 @@ bench: release
 	$(MIXLAB) bench mixer fourier --shape 32,512,256
 	$(MIXLAB) bench mixer fourier --shape 8,4096,256
 	$(MIXLAB) bench mixer fourier --shape 32,128,768
+
+# A package that depends on MixLab built the plain way (`swift build -c release`: SwiftPM passes no
+# -target-cpu to dependencies, so MixLab's Swift loops compile for the baseline) against `make release`'s
+# mixlab. Each benchmark runs on both binaries in turn (alternating which goes first), ROUNDS times (timings on a shared machine are
+# noisy: compare ratios, not times); prints the median over rounds of each binary's median and the ratio.
+PLAIN = Examples/SmoothingMixer/.build/release/mixlab-smoothing
+ROUNDS ?= 5
+COMPARED = \
+	"mixer fourier --shape 32,512,256" "mixer wavelet --shape 32,512,256" "mixer dct --shape 32,512,256" \
+	"train --mixer fourier --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 512" \
+	"train --mixer fourier --vocab 8192 --hidden 256 --layers 4 --ffn 1024 --batch 16 --seq 512" \
+	"infer --mixer fourier --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 1024" \
+	"infer --mixer attention --vocab 256 --hidden 128 --layers 2 --ffn 512 --batch 32 --seq 1024"
+bench-plain-build: release
+	cd Examples/SmoothingMixer && $(SWIFT) build -c release
+	@$(PLAIN) doctor | grep '^kernels'
+	@rm -f .build/plain-build.tsv
+	@for round in $$(seq $(ROUNDS)); do for bench in $(COMPARED); do \
+	  order="native plain"; [ $$((round % 2)) = 0 ] && order="plain native"; for kind in $$order; do \
+	  binary=$(MIXLAB); [ $$kind = plain ] && binary=$(PLAIN); \
+	  $$binary bench $$bench --runs 10 --json | sed -n 's/.*"median_ms":\([0-9.]*\).*"pass":"\([^"]*\)".*/\2 \1/p' | \
+	  while read pass ms; do printf '%s (%s)\t%s\t%s\n' "$$bench" "$$pass" $$kind $$ms >> .build/plain-build.tsv; done; \
+	done; done; echo "round $$round of $(ROUNDS) done"; done
+	@sort -t '	' -k1,1 -k2,2 -k3,3g .build/plain-build.tsv | awk -F '\t' ' \
+	  { key = $$1 SUBSEP $$2; v[key, ++n[key]] = $$3; names[$$1] = 1 } \
+	  END { for (key in n) { m = n[key]; med[key] = m % 2 ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2 } \
+	        for (b in names) printf "%-100s native %8.1f ms  plain %8.1f ms  plain/native %.2f\n", b, \
+	          med[b, "native"], med[b, "plain"], med[b, "plain"] / med[b, "native"] }' | sort
 
 crossover: release
 	$(MIXLAB) bench crossover

@@ -44,9 +44,12 @@ let package = Package(
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // prctl(PR_SET_PDEATHSIG) for the training processes a study starts (prctl is variadic).
         .target(name: "CProcessControl"),
+        // exp, tanh, GELU, softmax rows and DCT row passes compiled for AVX-512F, AVX2+FMA and the baseline, chosen at run
+        // time: fast in a plain `swift build` of a dependant, which compiles Swift for the baseline only.
+        .target(name: "CVectorKernels"),
 
         .target(name: "MixLabCore"),
-        .target(name: "MixLabKernels", dependencies: ["MixLabCore", "CFFTW", "CGSL", "COpenBLAS"]),
+        .target(name: "MixLabKernels", dependencies: ["MixLabCore", "CFFTW", "CGSL", "COpenBLAS", "CVectorKernels"]),
         .target(name: "MixLabMixers", dependencies: ["MixLabCore", "MixLabKernels"]),
         .target(name: "MixLabModels", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers"]),
         .target(name: "MixLabTestKit", dependencies: ["MixLabCore", "MixLabMixers"]),
@@ -93,7 +96,7 @@ let package = Package(
         .executableTarget(name: "mixlab", dependencies: ["MixLabCommandLine"]),
 
         .testTarget(name: "MixLabCoreTests", dependencies: ["MixLabCore"]),
-        .testTarget(name: "MixLabKernelsTests", dependencies: ["MixLabKernels"]),
+        .testTarget(name: "MixLabKernelsTests", dependencies: ["MixLabKernels", "CVectorKernels"]),
         .testTarget(
             name: "MixLabMixersTests",
             dependencies: ["MixLabMixers", "MixLabTestKit"],

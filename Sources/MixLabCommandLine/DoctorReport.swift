@@ -29,6 +29,14 @@ struct DoctorReport {
         report.facts.append(Fact(name: "mixlab", value: MixLabVersion.current))
         report.facts.append(Fact(name: "cpu", value: "\(cpu.model) (\(ProcessInfo.processInfo.activeProcessorCount) cores)"))
         report.facts.append(Fact(name: "cpu features", value: cpu.simdFeatures.isEmpty ? "none detected" : cpu.simdFeatures.joined(separator: " ")))
+        let instructionSets = KernelInstructionSets.current
+        report.facts.append(Fact(name: "kernels", value: instructionSets.summary))
+        if instructionSets.swiftLoopsBelowCPU {
+            report.facts.append(Fact(
+                name: "build flags",
+                value: "Swift loops use less than this CPU's \(instructionSets.cpu.name); `-Xswiftc -target-cpu "
+                    + "-Xswiftc native` (as `make release`) compiles them for it (the README's build-flags note)"))
+        }
         report.facts.append(Fact(name: "threads", value: "\(Parallelism.threads) (MIXLAB_THREADS or --threads to change)"))
         report.facts.append(Fact(name: "fftw", value: "\(FFTWPlanner.version) (single precision, threads; planner effort \(FFTWPlanner.shared.effort.rawValue))"))
         report.facts.append(Fact(name: "gsl", value: GSL.version))

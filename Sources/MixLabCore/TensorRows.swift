@@ -12,8 +12,11 @@ extension Tensor {
         precondition(width > 0 && count % width == 0, "Tensor.rows: width \(width) does not divide \(count) values")
         precondition(range.lowerBound >= 0 && range.upperBound <= count / width,
                      "Tensor.rows: rows \(range) outside 0..<\(count / width)")
-        let block = Tensor(uninitialized: [range.count, width])
-        block.storage.pointer.update(from: storage.pointer + range.lowerBound * width, count: range.count * width)
+        var block = Tensor(uninitialized: [range.count, width])
+        let source = storage.pointer + range.lowerBound * width
+        block.withUnsafeMutableBufferPointer { values in
+            values.baseAddress!.update(from: source, count: range.count * width)
+        }
         return block
     }
 

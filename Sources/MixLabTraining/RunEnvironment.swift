@@ -19,6 +19,8 @@ extension RunRecord.Environment {
     /// - system: `PRETTY_NAME` of `/etc/os-release` and the kernel release (`uname -r`).
     /// - build: `debug` when this module was compiled with `DEBUG` defined (SwiftPM's debug
     ///   configuration), `release` otherwise.
+    /// - kernels: `KernelInstructionSets.current.summary`, e.g. `Swift loops: x86-64 baseline (SSE2);
+    ///   C kernels: AVX-512F (run-time dispatch)`.
     /// - externalMixers: of `mixers`, those whose registration's source file lies outside MixLab's
     ///   package, with the package folder holding that file and its commit (as for MixLab's own).
     public static func current(threads: Int, mixers: [MixerRegistration] = []) -> RunRecord.Environment {
@@ -27,7 +29,8 @@ extension RunRecord.Environment {
             commit: sourceCommit(), mixlabVersion: MixLabVersion.current, swiftVersion: compilerVersion,
             cpu: CPUDescription.current.model, cores: ProcessInfo.processInfo.activeProcessorCount, threads: threads,
             blasCore: blas.available ? blas.coreName : "unavailable", fftwVersion: FFTWPlanner.version,
-            system: systemDescription(), build: buildConfiguration)
+            system: systemDescription(), build: buildConfiguration,
+            kernels: KernelInstructionSets.current.summary)
         let external = externalMixers(mixers)
         if !external.isEmpty { environment.externalMixers = external }
         return environment

@@ -72,6 +72,10 @@ public struct RunRecord: Sendable, Equatable, Codable {
         public var system: String
         /// The build configuration (`release` or `debug`).
         public var build: String
+        /// The instruction sets of the kernels (`KernelInstructionSets.summary`): what the Swift loops
+        /// were compiled for and which C kernel variant ran; `unknown` in records written before it was
+        /// recorded.
+        public var kernels: String
         /// The run's mixers that were registered outside MixLab, with their package and its commit
         /// (nil or empty when every mixer is MixLab's own).
         public var externalMixers: [ExternalMixer]?
@@ -79,7 +83,7 @@ public struct RunRecord: Sendable, Equatable, Codable {
         /// An environment from its parts.
         public init(
             commit: String, mixlabVersion: String, swiftVersion: String, cpu: String, cores: Int, threads: Int,
-            blasCore: String, fftwVersion: String, system: String, build: String
+            blasCore: String, fftwVersion: String, system: String, build: String, kernels: String = "unknown"
         ) {
             self.commit = commit
             self.mixlabVersion = mixlabVersion
@@ -91,6 +95,24 @@ public struct RunRecord: Sendable, Equatable, Codable {
             self.fftwVersion = fftwVersion
             self.system = system
             self.build = build
+            self.kernels = kernels
+        }
+
+        /// Decodes an environment; `kernels` and `externalMixers` may be absent (records of earlier versions).
+        public init(from decoder: any Decoder) throws {
+            let values = try decoder.container(keyedBy: CodingKeys.self)
+            commit = try values.decode(String.self, forKey: .commit)
+            mixlabVersion = try values.decode(String.self, forKey: .mixlabVersion)
+            swiftVersion = try values.decode(String.self, forKey: .swiftVersion)
+            cpu = try values.decode(String.self, forKey: .cpu)
+            cores = try values.decode(Int.self, forKey: .cores)
+            threads = try values.decode(Int.self, forKey: .threads)
+            blasCore = try values.decode(String.self, forKey: .blasCore)
+            fftwVersion = try values.decode(String.self, forKey: .fftwVersion)
+            system = try values.decode(String.self, forKey: .system)
+            build = try values.decode(String.self, forKey: .build)
+            kernels = try values.decodeIfPresent(String.self, forKey: .kernels) ?? "unknown"
+            externalMixers = try values.decodeIfPresent([ExternalMixer].self, forKey: .externalMixers)
         }
     }
 

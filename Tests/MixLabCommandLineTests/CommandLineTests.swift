@@ -89,8 +89,11 @@ import Testing
     @Test func reportsVersionsKernelsAndThreads() {
         let report = DoctorReport.gather()
         let names = Set(report.facts.map(\.name))
-        #expect(names.isSuperset(of: ["fftw", "gsl", "openblas", "blas kernels", "threads", "cpu features"]))
+        #expect(names.isSuperset(of: ["fftw", "gsl", "openblas", "blas kernels", "threads", "cpu features", "kernels"]))
         #expect(report.rendered.contains("fftw-3"))
+        let kernels = report.facts.first { $0.name == "kernels" }?.value
+        #expect(kernels == KernelInstructionSets.current.summary)
+        #expect(kernels?.contains("Swift loops: ") == true && kernels?.contains("C kernels: ") == true)
     }
 }
 

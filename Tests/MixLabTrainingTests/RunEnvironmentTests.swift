@@ -58,6 +58,10 @@ import Testing
         let builtIn = try MixerRegistry.shared.registration(named: "fourier")
         #expect(RunRecord.Environment.externalMixers([builtIn]).isEmpty)
         #expect(RunRecord.Environment.current(threads: 1, mixers: [builtIn]).externalMixers == nil)
-        #expect(RunRecord.Environment.current(threads: 1, mixers: [outside]).externalMixers?.map(\.mixer) == ["outside"])
+        let environment = RunRecord.Environment.current(threads: 1, mixers: [outside])
+        #expect(environment.externalMixers?.map(\.mixer) == ["outside"])
+        // The record keeps them through JSON.
+        let decoded = try JSONDecoder().decode(RunRecord.Environment.self, from: JSONEncoder().encode(environment))
+        #expect(decoded == environment)
     }
 }

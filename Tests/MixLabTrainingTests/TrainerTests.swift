@@ -90,6 +90,7 @@ enum TrainerTestSupport {
         #expect(record.environment.threads == Parallelism.threads && record.environment.mixlabVersion == MixLabVersion.current)
         #expect(!record.environment.cpu.isEmpty && record.environment.fftwVersion.hasPrefix("fftw-"))
         #expect(record.environment.build == "debug" || record.environment.build == "release")
+        #expect(record.environment.kernels == KernelInstructionSets.current.summary)
         #expect(!record.startedAt.isEmpty && record.finishedAt >= record.startedAt)
         #expect(throws: MixLabError.self) { try trainer.run() }
     }
@@ -113,6 +114,20 @@ enum TrainerTestSupport {
             }
             #expect(validation.count == scored)
         }
+    }
+
+    @Test func environmentsOfEarlierRecordsDecodeWithUnknownKernels() throws {
+        let environment = RunRecord.Environment(
+            commit: "c", mixlabVersion: "0.1.0", swiftVersion: "6.3", cpu: "cpu", cores: 2, threads: 2,
+            blasCore: "Haswell", fftwVersion: "fftw-3.3.10", system: "Linux", build: "release",
+            kernels: "Swift loops: x86-64 baseline (SSE2); C kernels: AVX2+FMA (run-time dispatch)")
+        let encoded = try JSONEncoder().encode(environment)
+        #expect(try JSONDecoder().decode(RunRecord.Environment.self, from: encoded) == environment)
+        var fields = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        fields["kernels"] = nil
+        let earlier = try JSONDecoder().decode(
+            RunRecord.Environment.self, from: try JSONSerialization.data(withJSONObject: fields))
+        #expect(earlier.kernels == "unknown" && earlier.blasCore == "Haswell")
     }
 
     @Test func modelChoiceFollowsTheLabelsAndTheVocabulary() {

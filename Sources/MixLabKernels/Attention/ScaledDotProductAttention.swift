@@ -1,3 +1,4 @@
+import CVectorKernels
 import MixLabCore
 
 /// Multi-head scaled dot-product self-attention on projected queries, keys and values, forward and
@@ -275,20 +276,7 @@ public struct ScaledDotProductAttention: Sendable {
 
 }
 
-// MARK: Row kernels (SIMD, 16 lanes)
-
-/// The first `n` (< 16) values of `p`, padded with `fill`.
-@inline(__always)
-private func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float) -> SIMD16<Float> {
-    var v = SIMD16<Float>(repeating: fill)
-    for lane in 0..<n { v[lane] = p[lane] }
-    return v
-}
-
-@inline(__always)
-private func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    for lane in 0..<n { p[lane] = v[lane] }
-}
+// MARK: Row kernels (C, chosen per instruction set)
 
 /// In place: `s ← softmax(s + bias)`; writes the row maximum and the reciprocal of the sum to
 /// `statistics[0...1]`. A row without any finite score (every key padded) becomes zeros, with
@@ -297,63 +285,7 @@ private func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, 
 private func softmaxRow(
     _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafeMutablePointer<Float>
 ) {
-    // Pass 1: add the mask, find the maximum.
-    var maxima = SIMD16<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 16 <= n {
-        var x = load16(s + i)
-        if let bias {
-            x += load16(bias + i)
-            store16(x, s + i)
-        }
-        maxima = maxima.replacing(with: x, where: x .> maxima)
-        i += 16
-    }
-    let tail = n - i
-    if tail > 0 {
-        var x = loadPartial(s + i, tail, fill: -.infinity)
-        if let bias {
-            x += loadPartial(bias + i, tail, fill: 0)
-            storePartial(x, s + i, tail)
-        }
-        maxima = maxima.replacing(with: x, where: x .> maxima)
-    }
-    let maximum = maxima.max()
-    guard maximum > -.infinity else {
-        s.update(repeating: 0, count: n)
-        statistics[0] = 0
-        statistics[1] = 0
-        return
-    }
-    // Pass 2: exponentials and their sum.
-    let m = SIMD16<Float>(repeating: maximum)
-    var sums = SIMD16<Float>(repeating: 0)
-    i = 0
-    while i + 16 <= n {
-        let e = VectorExponential.exp(load16(s + i) - m)
-        store16(e, s + i)
-        sums += e
-        i += 16
-    }
-    if tail > 0 {
-        let e = VectorExponential.exp(loadPartial(s + i, tail, fill: -.infinity) - m)  // padding lanes give 0
-        storePartial(e, s + i, tail)
-        sums += e
-    }
-    let inverse = 1 / sums.sum()
-    // Pass 3: normalise.
-    let scale = SIMD16<Float>(repeating: inverse)
-    i = 0
-    while i + 16 <= n {
-        store16(load16(s + i) * scale, s + i)
-        i += 16
-    }
-    while i < n {
-        s[i] *= inverse
-        i += 1
-    }
-    statistics[0] = maximum
-    statistics[1] = inverse
+    mixlab_softmax_row(s, n, bias, statistics)
 }
 
 /// In place: `s ← exp(s + bias − max) · inverse` from the statistics `softmaxRow` wrote: bitwise the
@@ -362,52 +294,11 @@ private func softmaxRow(
 private func recomputeRow(
     _ s: UnsafeMutablePointer<Float>, count n: Int, bias: UnsafePointer<Float>?, statistics: UnsafePointer<Float>
 ) {
-    let m = SIMD16<Float>(repeating: statistics[0])
-    let scale = SIMD16<Float>(repeating: statistics[1])
-    var i = 0
-    while i + 16 <= n {
-        var x = load16(s + i)
-        if let bias { x += load16(bias + i) }
-        store16(VectorExponential.exp(x - m) * scale, s + i)
-        i += 16
-    }
-    let tail = n - i
-    if tail > 0 {
-        var x = loadPartial(s + i, tail, fill: 0)
-        if let bias { x += loadPartial(bias + i, tail, fill: 0) }
-        storePartial(VectorExponential.exp(x - m) * scale, s + i, tail)
-    }
+    mixlab_softmax_recompute_row(s, n, bias, statistics)
 }
 
 /// In place on `g`: `g ← p ⊙ (g − Σ p ⊙ g)`, the softmax backward for one row.
 @inline(__always)
 private func softmaxGradientRow(_ p: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, count n: Int) {
-    let rowDot = dotProduct(p, g, count: n)
-    let D = SIMD16<Float>(repeating: rowDot)
-    var i = 0
-    while i + 16 <= n {
-        store16(load16(p + i) * (load16(g + i) - D), g + i)
-        i += 16
-    }
-    while i < n {
-        g[i] = p[i] * (g[i] - rowDot)
-        i += 1
-    }
-}
-
-/// `Σ a[i]·b[i]` for `i < n`, in Float with 16 partial sums.
-@inline(__always)
-private func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    var sums = SIMD16<Float>(repeating: 0)
-    var i = 0
-    while i + 16 <= n {
-        sums += load16(a + i) * load16(b + i)
-        i += 16
-    }
-    var total = sums.sum()
-    while i < n {
-        total += a[i] * b[i]
-        i += 1
-    }
-    return total
+    mixlab_softmax_gradient_row(p, g, n)
 }

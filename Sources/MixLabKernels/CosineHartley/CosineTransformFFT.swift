@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import MixLabCore
 
@@ -339,25 +340,14 @@ private struct ColumnTables {
     let secondRe: UnsafePointer<Float>, secondIm: UnsafePointer<Float>
 }
 
-/// `v = reorder(s·f ⊙ x)` for one row of `n` floats: `v[m] = x[2m]`, `v[n−1−m] = x[2m+1]`.
+/// `v = reorder(s·f ⊙ x)` for one row of `n` floats: `v[m] = x[2m]`, `v[n−1−m] = x[2m+1]` (in the C
+/// kernels, compiled per instruction set: the shuffles spill on the baseline's 128-bit vectors).
 @inline(__always)
 private func gatherReordered(
     _ x: UnsafePointer<Float>, scale f: UnsafePointer<Float>, times s: Float, to v: UnsafeMutablePointer<Float>,
     count n: Int
 ) {
-        let scale = SIMD16<Float>(repeating: s)
-    var m = 0
-    while 2 * m + 32 <= n {
-        let ((xe, xo), (fe, fo)) = (deinterleave16(x + 2 * m), deinterleave16(f + 2 * m))
-        store16(scale * fe * xe, v + m)
-        store16(reversed16(scale * fo * xo), v + n - m - 16)  // x[2m+1+2j] → v[n−1−m−j]
-        m += 16
-    }
-    while 2 * m < n {
-        v[m] = s * f[2 * m] * x[2 * m]
-        if 2 * m + 1 < n { v[n - 1 - m] = s * f[2 * m + 1] * x[2 * m + 1] }
-        m += 1
-    }
+    mixlab_dct_gather_reordered(x, f, s, v, n)
 }
 
 /// The inverse of `gatherReordered`, scaled: `x[2m] = s·f[2m]·v[m]`, `x[2m+1] = s·f[2m+1]·v[n−1−m]`.
@@ -385,47 +375,17 @@ private func scatterReordered(
 /// One output row of the forward transform: `A = α·z + β·mirror` (complex, `half` values), then
 /// `y[l] = Re(first[l]·A[l])` for `l < half` and `y[n−l] = Im(second[l]·A[l])` for `1 ≤ l ≤ n − half`.
 ///
-/// Two loops (direct, then mirrored outputs) each form `A` from the rows, which the first loop left in
-/// L1: cheaper than picking lanes out of vectors where the two ranges overlap a block.
+/// In the C kernels (compiled per instruction set): two loops (direct, then mirrored outputs) each form
+/// `A` from the rows, which the first loop left in L1 — cheaper than picking lanes out of vectors where
+/// the two ranges overlap a block.
 @inline(__always)
 private func cosineOutputRow(
     _ z: UnsafePointer<Float>, _ alpha: ComplexFloat, _ mirror: UnsafePointer<Float>, _ beta: ComplexFloat,
     _ tables: ColumnTables, to y: UnsafeMutablePointer<Float>, count n: Int, half: Int
 ) {
-    @inline(__always) func combined(_ l: Int) -> (re: SIMD16<Float>, im: SIMD16<Float>) {
-        let ((zr, zi), (mr, mi)) = (deinterleave16(z + 2 * l), deinterleave16(mirror + 2 * l))
-        return (alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi,
-                alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr)
-    }
-    @inline(__always) func combined(scalar l: Int) -> (re: Float, im: Float) {
-        let (zr, zi, mr, mi) = (z[2 * l], z[2 * l + 1], mirror[2 * l], mirror[2 * l + 1])
-        return (alpha.re * zr - alpha.im * zi + beta.re * mr - beta.im * mi,
-                alpha.re * zi + alpha.im * zr + beta.re * mi + beta.im * mr)
-    }
-    var l = 0
-    while l + 16 <= half {
-        let a = combined(l)
-        store16(load16(tables.firstRe + l) * a.re - load16(tables.firstIm + l) * a.im, y + l)
-        l += 16
-    }
-    while l < half {
-        let a = combined(scalar: l)
-        y[l] = tables.firstRe[l] * a.re - tables.firstIm[l] * a.im
-        l += 1
-    }
-    let mirrored = n - half
-    l = 1
-    while l + 15 <= mirrored {
-        let a = combined(l)
-        let v = load16(tables.secondRe + l) * a.im + load16(tables.secondIm + l) * a.re
-        store16(reversed16(v), y + n - l - 15)  // y[n − (l + j)] for j = 0…15
-        l += 16
-    }
-    while l <= mirrored {
-        let a = combined(scalar: l)
-        y[n - l] = tables.secondRe[l] * a.im + tables.secondIm[l] * a.re
-        l += 1
-    }
+    mixlab_dct_output_row(
+        z, alpha.re, alpha.im, mirror, beta.re, beta.im, tables.firstRe, tables.firstIm, tables.secondRe,
+        tables.secondIm, y, n, half)
 }
 
 /// One row of the inverse's first step: `A[l] = first[l]·y[l] + second[l]·y[n−l]` for `l < half`

@@ -1,33 +1,50 @@
-/// Vectorised `tanh` on `SIMD16<Float>` and on buffers, and a helper to map any lane-wise function over
-/// a buffer (the exponential is `VectorExponential`).
+import CVectorKernels
+
+/// Vectorised `tanh` and the tanh form of GELU on buffers (and `tanh` on `SIMD16<Float>`), and a helper
+/// to map any lane-wise function over a buffer (the exponential is `VectorExponential`).
 ///
 /// libm's `tanhf` per element is ~15× slower than this over a buffer (measured on this project's
-/// machines). `tanh(x) = 1 − 2/(exp(2x) + 1)` on `VectorExponential.exp`, with an odd Taylor polynomial for
-/// |x| < 0.0625 where that form cancels; absolute error below 2e-7.
+/// machines). `tanh(x) = 1 − 2/(exp(2x) + 1)` on `VectorExponential`'s `exp`, with an odd Taylor polynomial
+/// for |x| < 0.0625 where that form cancels; absolute error below 2e-7. O(n) for n values.
+///
+/// `tanh` and the GELU loops run in the C kernels (`CVectorKernels`, see `KernelInstructionSets`),
+/// compiled for several instruction sets and chosen at run time, like `VectorExponential`.
 public enum VectorMath {
-    /// `tanh(x)` for each lane.
-    @inlinable @inline(__always)
+    /// `tanh(x)` for each lane (one call into the C kernels: for whole buffers, prefer the buffer form).
     public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        var bounded = x
-        bounded.replace(with: SIMD16(repeating: -10), where: x .< -10)
-        bounded.replace(with: SIMD16(repeating: 10), where: x .> 10)
-        let e = VectorExponential.exp(2 * bounded)
-        var result = 1 - 2 / (e + 1)
-        // Near zero, 1 − 2/(e + 1) loses relative accuracy: x − x³/3 + 2x⁵/15 − 17x⁷/315.
-        let x2 = x * x
-        var series = SIMD16<Float>(repeating: -17.0 / 315) * x2 + 2.0 / 15
-        series = series * x2 - 1.0 / 3
-        series = series * x2 + 1
-        let small = x * series
-        result.replace(with: small, where: (x .< 0.0625) .& (x .> -0.0625))
-        result.replace(with: x, where: x .!= x)
-        return result
+        var lanes = x
+        withUnsafeMutableBytes(of: &lanes) { bytes in
+            let p = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
+            mixlab_tanh(p, p, 16)
+        }
+        return lanes
     }
 
     /// `output[i] = tanh(input[i])`; `input` and `output` may be the same buffer.
-    @inlinable
     public static func tanh(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
-        apply(input, output, count: count, tanh)
+        mixlab_tanh(input, output, count)
+    }
+
+    /// `output[i] = gelu(input[i])` in the tanh form, `½x(1 + tanh(u))` with `u = √(2/π)(x + 0.044715x³)`
+    /// (HF's `gelu_new`); `input` and `output` may be the same buffer.
+    ///
+    /// Reference: D. Hendrycks, K. Gimpel, "Gaussian Error Linear Units (GELUs)", arXiv 1606.08415.
+    public static func geluTanh(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        mixlab_gelu_tanh(input, output, count)
+    }
+
+    /// In place `values[i] ← gelu(values[i])` (bitwise as `geluTanh`), writing
+    /// `gelu′ = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)` (`t = tanh(u)`, the same `t`) to
+    /// `derivative` when given.
+    public static func geluTanhActivate(_ values: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>?, count: Int) {
+        mixlab_gelu_tanh_activate(values, derivative, count)
+    }
+
+    /// `output[i] = gradient[i] · gelu′(input[i])`, with `u` formed as `√(2/π)·x·(1 + 0.044715x²)`.
+    public static func geluTanhBackward(
+        input: UnsafePointer<Float>, gradient: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        mixlab_gelu_tanh_backward(input, gradient, output, count)
     }
 
     /// Applies a lane-wise function over a buffer, 16 values at a time, the tail through a padded vector.

@@ -360,44 +360,55 @@ private struct AnalysisTaps {
 }
 
 /// `out[c] = Σ_taps coefficient · lines[(base + k) & mask][c]` for `c < count`.
-///
-/// Four vectors (64 floats) per pass over the taps, so each tap's row pointer and coefficient are
-/// loaded once per 64 outputs.
 @inline(__always)
 private func filterRows(
     _ lines: Lines, _ taps: UnsafeBufferPointer<AnalysisTap>, base: Int, mask: Int,
     into out: UnsafeMutablePointer<Float>, count: Int
 ) {
-    var c = 0
-    while c + 64 <= count {
+    sumOverTaps(taps, count: count, into: out) { tap, c in
+        tap.vector * load16(lines[(base + tap.k) & mask] + c)
+    } scalar: { tap, c in
+        tap.coefficient * lines[(base + tap.k) & mask][c]
+    }
+}
+
+/// `out[i] = Σ_taps term(tap, i)` for `i < count`, where `vector(tap, i)` gives the terms of outputs
+/// `i ..< i + 16` and `scalar(tap, i)` the term of output i (the same arithmetic, one lane).
+///
+/// Four vectors (64 outputs) per pass over the taps, so each tap's rows and coefficients are loaded
+/// once per 64 outputs; then single vectors, then scalars. Each output adds its taps' terms in tap
+/// order, starting from 0. O(count · taps).
+@inline(__always)
+private func sumOverTaps<Tap>(
+    _ taps: UnsafeBufferPointer<Tap>, count: Int, into out: UnsafeMutablePointer<Float>,
+    vector: (Tap, Int) -> SIMD16<Float>, scalar: (Tap, Int) -> Float
+) {
+    var i = 0
+    while i + 64 <= count {
         var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         for tap in taps {
-            let row = UnsafeRawPointer(lines[(base + tap.k) & mask] + c)
-            s0 += tap.vector * row.loadUnaligned(as: SIMD16<Float>.self)
-            s1 += tap.vector * row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-            s2 += tap.vector * row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-            s3 += tap.vector * row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+            s0 += vector(tap, i)
+            s1 += vector(tap, i + 16)
+            s2 += vector(tap, i + 32)
+            s3 += vector(tap, i + 48)
         }
-        let target = UnsafeMutableRawPointer(out + c)
-        target.storeBytes(of: s0, as: SIMD16<Float>.self)
-        target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
-        target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
-        target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
-        c += 64
+        store16(s0, out + i)
+        store16(s1, out + i + 16)
+        store16(s2, out + i + 32)
+        store16(s3, out + i + 48)
+        i += 64
     }
-    while c + 16 <= count {
+    while i + 16 <= count {
         var sum = SIMD16<Float>()
-        for tap in taps {
-            sum += tap.vector * UnsafeRawPointer(lines[(base + tap.k) & mask] + c).loadUnaligned(as: SIMD16<Float>.self)
-        }
-        UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
-        c += 16
+        for tap in taps { sum += vector(tap, i) }
+        store16(sum, out + i)
+        i += 16
     }
-    while c < count {
+    while i < count {
         var sum: Float = 0
-        for tap in taps { sum += tap.coefficient * lines[(base + tap.k) & mask][c] }
-        out[c] = sum
-        c += 1
+        for tap in taps { sum += scalar(tap, i) }
+        out[i] = sum
+        i += 1
     }
 }
 
@@ -451,55 +462,18 @@ private struct SynthesisTaps {
     }
 }
 
-/// `out[c] = Σ_taps low · lowBand[q][c] + high · highBand[q][c]`, `q = ((base − k) >> 1) & mask`;
-/// four vectors per pass over the taps, like `filterRows`.
+/// `out[c] = Σ_taps low · lowBand[q][c] + high · highBand[q][c]`, `q = ((base − k) >> 1) & mask`.
 @inline(__always)
 private func gatherRows(
     _ low: Lines, _ high: Lines, _ taps: UnsafeBufferPointer<SynthesisTap>, base: Int, mask: Int,
     into out: UnsafeMutablePointer<Float>, count: Int
 ) {
-    var c = 0
-    while c + 64 <= count {
-        var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-        for tap in taps {
-            let q = ((base - tap.k) >> 1) & mask
-            let x = UnsafeRawPointer(low[q] + c)
-            let y = UnsafeRawPointer(high[q] + c)
-            let (l, h) = (tap.lowVector, tap.highVector)
-            s0 += l * x.loadUnaligned(as: SIMD16<Float>.self) + h * y.loadUnaligned(as: SIMD16<Float>.self)
-            s1 += l * x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-                + h * y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-            s2 += l * x.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-                + h * y.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-            s3 += l * x.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-                + h * y.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-        }
-        let target = UnsafeMutableRawPointer(out + c)
-        target.storeBytes(of: s0, as: SIMD16<Float>.self)
-        target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
-        target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
-        target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
-        c += 64
-    }
-    while c + 16 <= count {
-        var sum = SIMD16<Float>()
-        for tap in taps {
-            let q = ((base - tap.k) >> 1) & mask
-            let x = UnsafeRawPointer(low[q] + c).loadUnaligned(as: SIMD16<Float>.self)
-            let y = UnsafeRawPointer(high[q] + c).loadUnaligned(as: SIMD16<Float>.self)
-            sum += tap.lowVector * x + tap.highVector * y
-        }
-        UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
-        c += 16
-    }
-    while c < count {
-        var sum: Float = 0
-        for tap in taps {
-            let q = ((base - tap.k) >> 1) & mask
-            sum += tap.low * low[q][c] + tap.high * high[q][c]
-        }
-        out[c] = sum
-        c += 1
+    sumOverTaps(taps, count: count, into: out) { tap, c in
+        let q = ((base - tap.k) >> 1) & mask
+        return tap.lowVector * load16(low[q] + c) + tap.highVector * load16(high[q] + c)
+    } scalar: { tap, c in
+        let q = ((base - tap.k) >> 1) & mask
+        return tap.low * low[q][c] + tap.high * high[q][c]
     }
 }
 
@@ -570,36 +544,10 @@ private struct RowFilter {
             extended[q] = center[(q - margin) & mask]
             center[m + q] = center[q & mask]
         }
-        var j = 0
-        while j + 64 <= m {
-            var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-            for c in coefficients {
-                let x = UnsafeRawPointer(center + j + c.d)
-                s0 += c.vector * x.loadUnaligned(as: SIMD16<Float>.self)
-                s1 += c.vector * x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-                s2 += c.vector * x.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-                s3 += c.vector * x.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-            }
-            let target = UnsafeMutableRawPointer(out + j)
-            target.storeBytes(of: s0, as: SIMD16<Float>.self)
-            target.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
-            target.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
-            target.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
-            j += 64
-        }
-        while j + 16 <= m {
-            var sum = SIMD16<Float>()
-            for c in coefficients {
-                sum += c.vector * UnsafeRawPointer(center + j + c.d).loadUnaligned(as: SIMD16<Float>.self)
-            }
-            UnsafeMutableRawPointer(out + j).storeBytes(of: sum, as: SIMD16<Float>.self)
-            j += 16
-        }
-        while j < m {
-            var sum: Float = 0
-            for c in coefficients { sum += (j & 1 == 0 ? c.even : c.odd) * center[j + c.d] }
-            out[j] = sum
-            j += 1
+        sumOverTaps(coefficients, count: m, into: out) { c, j in
+            c.vector * load16(center + j + c.d)
+        } scalar: { c, j in
+            (j & 1 == 0 ? c.even : c.odd) * center[j + c.d]
         }
     }
 }
