@@ -250,9 +250,9 @@ public struct ScaledDotProductAttention: Sendable {
     ///
     /// With enough pairs to share out evenly (a multiple of the thread count, or at least four per
     /// thread), the pairs are split into one contiguous run per thread and every GEMM inside runs
-    /// single-threaded on its own thread (`Parallelism.isInsideParallelRegion`): measured 10–15 %
-    /// faster than pairs one after another with each GEMM split over the threads, whose small products
-    /// (`T × T × d` with d = 64) pay for a thread hand-off each. Otherwise pairs run one after another and
+    /// single-threaded on its own thread (`Parallelism.isInsideParallelRegion`): faster than pairs one
+    /// after another with each GEMM split over the threads, whose small products (`T × T × d` with
+    /// d = 64) pay for a thread hand-off each (`mixlab bench mixer attention` times it). Otherwise pairs run one after another and
     /// each GEMM and elementwise pass is split over the threads.
     private func forEachPair(scratch count: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void) {
         let pairs = batch * heads

@@ -27,7 +27,7 @@ import MixLabCore
 ///
 /// Work per example: one reordering pass, one FFT of the example's size (half-size real-to-complex for
 /// `hidden` and `both`), one combining pass — O(TC·log(TC)), against FFTW's own `REDFT10`, which runs
-/// without SIMD codelets and measured about 3× slower here. Examples are split over
+/// without SIMD codelets and so more slowly. Examples are split over
 /// `Parallelism.threads` threads (`forEachExample`). Along the sequence alone, C must be even (use
 /// `RealToRealFFTW` for odd C).
 public final class CosineTransformFFT: @unchecked Sendable {

@@ -19,7 +19,8 @@ import MixLabCore
 /// symmetric, so it is its own adjoint; its inverse is itself divided by 2n per axis.
 ///
 /// Work per example: complex FFTs of the example's size over half the points per axis, plus two light
-/// passes per axis; FFTW's own `REDFT11` has no SIMD codelets and measured about 3× slower. Every
+/// passes per axis; FFTW's own `REDFT11` has no SIMD codelets, so it is slower than this (compare with
+/// `mixlab bench mixer dct --set type=4` against a length that takes the `RealToRealFFTW` path). Every
 /// transformed length must be even (odd lengths: use `RealToRealFFTW`). Examples are split over
 /// `Parallelism.threads` threads (`forEachExample`).
 public final class CosineTransformIVFFT: @unchecked Sendable {

@@ -6,7 +6,7 @@ import Foundation
 /// 16 floats (or 16 complex numbers) at a time on `SIMD16`/`SIMD32` values with unaligned loads and
 /// stores, then finish with scalar code. `SIMD32` is only loaded, split (`deinterleave16`, one
 /// `vpermi2ps` per half) and stored: arithmetic on `SIMD32<Float>` (1024 bits) compiles to a lane-by-lane
-/// loop through the stack (measured 10× slower), so all arithmetic is on `SIMD16`; and the standard
+/// loop through the stack, so all arithmetic is on `SIMD16`; and the standard
 /// library's `evenHalf`/`oddHalf` are not always inlined in large functions (seen as calls in profiles),
 /// hence explicit shuffles. Everything here is internal to the kernels module, so calls are
 /// specialised and inlined.

@@ -34,9 +34,8 @@ public enum RealToRealKind: String, Sendable, CaseIterable {
 /// scalings (`SeparableScale`).
 ///
 /// This is the general path: every DCT type and the DHT, any axis, any accepted length. It is slower than
-/// the complex-FFT kernels (`CosineTransformFFT`, `HartleyFFT`): FFTW's r2r codelets are not vectorised
-/// (measured ≈ 3× a real-to-complex FFT of the same size), strided columns along the sequence cost
-/// about twice contiguous rows, and the DCT-I runs a length 2(n−1) transform (slow when 2(n−1) has large
+/// the complex-FFT kernels (`CosineTransformFFT`, `HartleyFFT`): FFTW's r2r codelets are not vectorised,
+/// strided columns along the sequence cost more than contiguous rows, and the DCT-I runs a length 2(n−1) transform (slow when 2(n−1) has large
 /// prime factors, e.g. n = 512). A non-identity `D_in` costs one scaled copy of each example, a
 /// non-identity `D_out` one pass over the output. Examples are split over `Parallelism.threads` threads
 /// (`forEachExample`).

@@ -370,21 +370,6 @@ private func butterfly4(
     }
 }
 
-/// `target[i] = source[i]` for `i < count`, inline (short rows: no call into memmove per row).
-@inline(__always)
-private func copyFloats(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count n: Int) {
-    var i = 0
-    while i + 16 <= n {
-        let x = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(target + i).storeBytes(of: x, as: SIMD16<Float>.self)
-        i += 16
-    }
-    while i < n {
-        target[i] = source[i]
-        i += 1
-    }
-}
-
 /// `target[i] = scale · source[i]` for `i < count`.
 @inline(__always)
 private func scaleCopy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count n: Int, scale s: Float) {

@@ -10,12 +10,11 @@ import Synchronization
 ///
 /// Threads: OpenBLAS itself runs single-threaded, and `sgemm`/`dgemm` split a large product into
 /// column or row blocks of `C` over `Parallelism.threads` (see `GEMMPartition`). OpenBLAS's thread count
-/// is process-global and its idle threads spin (`sched_yield`) for ~0.1 s after every product, taking
+/// is process-global and its idle threads spin (`sched_yield`) for a while after every product, taking
 /// time from the elementwise passes between GEMMs; with one pool of threads there is no such
 /// contention, and a product called inside a parallel loop (attention's (example, head) pairs) runs
-/// single-threaded on its own thread. Measured on 2 cores (Zen 4, Cooperlake kernels): the split runs
-/// the feed-forward shapes of a training step at 160–190 GFLOP/s against 150–165 with OpenBLAS's own
-/// two threads. No block splits the inner dimension `k`, and the blocks depend only on the shape and the
+/// single-threaded on its own thread. `mixlab bench train` reports the GEMM rate a training step
+/// achieves. No block splits the inner dimension `k`, and the blocks depend only on the shape and the
 /// thread count: the same thread count gives the same bits.
 public enum BLAS {
     /// Whether OpenBLAS could be opened.

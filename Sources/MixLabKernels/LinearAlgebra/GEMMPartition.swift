@@ -8,13 +8,10 @@
 /// dimension `k` is never split (no partial sums to add), and the blocks depend only on the shape and the
 /// thread count, so results are reproducible for a given thread count; they can differ from a one-call
 /// product in the last bits where OpenBLAS's kernels treat block edges differently. Not split: products
-/// under `minimumParallelWork` multiply-adds (≈ 40 µs on one core), products inside a parallel loop
-/// (`Parallelism.isInsideParallelRegion`), and any product when there is one thread.
-///
-/// Measured on a 2-core Zen 4 (OpenBLAS 0.3.21 Cooperlake kernels), GFLOP/s on two threads, split /
-/// OpenBLAS's own threading: `16384×512×128` 186 / 157, `16384×128×512` 164 / 161,
-/// `512×128×16384` (`Aᵀ·B`) 164 / 152, `128×512×16384` 164 / 164; one thread reaches 95–104 on these
-/// shapes (and on `2048³`).
+/// under `minimumParallelWork` multiply-adds (too little work to repay a thread hand-off), products
+/// inside a parallel loop (`Parallelism.isInsideParallelRegion`), and any product when there is one
+/// thread. On the feed-forward shapes of a training step the split runs at least as fast as OpenBLAS's
+/// own threading (`mixlab bench train` reports the achieved GEMM GFLOP/s).
 struct GEMMPartition {
     /// One block: its size and where it starts in `C`.
     struct Block {

@@ -259,21 +259,6 @@ public final class WaveletFilterBank: @unchecked Sendable {
     }
 }
 
-/// `target[i] = source[i]` for `i < count`, inline (short rows: no call into memmove per row).
-@inline(__always)
-private func copyFloats(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count n: Int) {
-    var i = 0
-    while i + 16 <= n {
-        let x = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(target + i).storeBytes(of: x, as: SIMD16<Float>.self)
-        i += 16
-    }
-    while i < n {
-        target[i] = source[i]
-        i += 1
-    }
-}
-
 // MARK: - Strided rows
 
 /// Rows of floats `stride` apart, read-only.
