@@ -37,13 +37,6 @@
 #define VK_ODD_LANES VK_ODD_16
 #define VK_REVERSED_LANES VK_REVERSED_16
 #include "VectorKernelsBody.h"
-#undef VK
-#undef VK_FMA
-#undef VK_LEVEL
-#undef VK_W
-#undef VK_EVEN_LANES
-#undef VK_ODD_LANES
-#undef VK_REVERSED_LANES
 #pragma clang attribute pop
 
 // AVX2 + FMA
@@ -56,13 +49,6 @@
 #define VK_ODD_LANES VK_ODD_8
 #define VK_REVERSED_LANES VK_REVERSED_8
 #include "VectorKernelsBody.h"
-#undef VK
-#undef VK_FMA
-#undef VK_LEVEL
-#undef VK_W
-#undef VK_EVEN_LANES
-#undef VK_ODD_LANES
-#undef VK_REVERSED_LANES
 #pragma clang attribute pop
 
 #endif
@@ -80,13 +66,6 @@
 #define VK_ODD_LANES VK_ODD_4
 #define VK_REVERSED_LANES VK_REVERSED_4
 #include "VectorKernelsBody.h"
-#undef VK
-#undef VK_FMA
-#undef VK_LEVEL
-#undef VK_W
-#undef VK_EVEN_LANES
-#undef VK_ODD_LANES
-#undef VK_REVERSED_LANES
 
 // MARK: Choice
 

@@ -1,7 +1,8 @@
 // The kernels, written once on clang vectors of VK_W lanes (the variant's register width);
 // VectorKernels.c includes this file once per instruction set, with VK(name) naming the variant's
 // types and functions and VK_FMA(a, b, c) its multiply-add (`a·b + c`: fused where the variant has
-// FMA, two roundings in the baseline). No include guard.
+// FMA, two roundings in the baseline). No include guard: the file ends by undefining the variant's
+// macros (VK, VK_FMA, VK_LEVEL, VK_W, VK_EVEN_LANES, VK_ODD_LANES, VK_REVERSED_LANES) for the next one.
 //
 // Floating-point contraction is off (VectorKernels.c), so only VK_FMA fuses: within a variant, the
 // arithmetic is exactly what is written. Every lane computes the same function whatever the width;
@@ -349,3 +350,10 @@ static const mixlab_vector_kernels VK(table) = {
 };
 
 #undef VK_SPLAT
+#undef VK
+#undef VK_FMA
+#undef VK_LEVEL
+#undef VK_W
+#undef VK_EVEN_LANES
+#undef VK_ODD_LANES
+#undef VK_REVERSED_LANES
