@@ -247,6 +247,7 @@ public final class Trainer {
 
     // MARK: - Training
 
+    /// Runs the remaining steps (see the type's documentation), evaluating, logging and checkpointing.
     private func train() throws {
         let batchSize = configuration.batch
         var indices = [Int](repeating: 0, count: batchSize)
@@ -316,6 +317,8 @@ public final class Trainer {
 
     // MARK: - Checks
 
+    /// Refuses a task without train, validation or test examples, with fewer than two classes, or too
+    /// many positions for the step counter.
     private static func check(task: any LearningTask, configuration: RunConfiguration) throws {
         for split in TaskSplit.allCases where task.count(split) < 1 {
             throw MixLabError(.invalidArgument, what: "task \(task.name) has no \(split.rawValue) examples", location: "task \(task.name)",
@@ -332,6 +335,7 @@ public final class Trainer {
         }
     }
 
+    /// The number of trainable values.
     private static func trainableCount(_ parameters: [(name: String, parameter: Parameter)]) -> Int {
         parameters.reduce(0) { $0 + ($1.parameter.isTrainable ? $1.parameter.value.count : 0) }
     }
