@@ -78,9 +78,12 @@ public struct MeanComparison: Sendable, Equatable {
     /// Compares `a` with `b`, pairing values by seed when both sides have the same seeds.
     ///
     /// - Parameters:
+    ///   - a: the configuration's values, by seed.
+    ///   - b: the baseline's values, by seed.
     ///   - confidence: the level of `differenceInterval`, in (0, 1).
     ///   - evaluationSize: the number of examples both sides were evaluated on, when the values are
     ///     accuracies on one shared set (adds the evaluation set's lower-bound variance).
+    ///
     /// Returns nil when there are too few values for either test, when a value is not finite, when the
     /// confidence is outside (0, 1) or `evaluationSize` is not positive, or when the difference has no
     /// variance at all (identical values, or a constant difference with no evaluation-set term).

@@ -38,8 +38,12 @@ public struct RatioInterval: Sendable, Equatable {
     /// seeds; nil when a side has fewer than two values, a mean is not positive, a value is not finite,
     /// or `confidence` is outside (0, 1).
     ///
-    /// - Parameter evaluationVariance: an extra variance of the difference `ā − b̄` (the evaluation
-    ///   set's), 0 if none.
+    /// - Parameters:
+    ///   - a: the numerator's values, by seed.
+    ///   - b: the denominator's values, by seed.
+    ///   - confidence: the level of `interval`, in (0, 1).
+    ///   - evaluationVariance: an extra variance of the difference `ā − b̄` (the evaluation set's), 0 if
+    ///     none.
     public init?(_ a: [UInt64: Double], against b: [UInt64: Double], confidence: Double = 0.95, evaluationVariance: Double = 0) {
         guard confidence > 0, confidence < 1, evaluationVariance.isFinite, evaluationVariance >= 0,
               a.count >= 2, b.count >= 2, a.values.allSatisfy(\.isFinite), b.values.allSatisfy(\.isFinite) else { return nil }
