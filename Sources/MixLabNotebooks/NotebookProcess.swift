@@ -86,11 +86,16 @@ final class NotebookProcess {
     }
 
     /// Waits until the process exits or `deadline` passes; true when it exited.
+    ///
+    /// Polls `isRunning`, then calls `waitUntilExit()` once the child has exited (it returns at once):
+    /// without that call, swift-corelibs-foundation keeps the `Process` and its file handles alive for
+    /// good (about 1.4 KB per child, seen with LeakSanitizer).
     func waitForExit(until deadline: Date) -> Bool {
         while process.isRunning {
             if Date() >= deadline { return false }
             usleep(10_000)
         }
+        process.waitUntilExit()
         finished()
         return true
     }
