@@ -22,7 +22,8 @@ struct DoctorReport {
     /// Inspects this machine and process.
     static func gather(
         cpuInfo: String = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "",
-        fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
+        fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) },
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> DoctorReport {
         var report = DoctorReport()
         let cpu = CPUDescription(cpuInfo: cpuInfo)
@@ -36,6 +37,10 @@ struct DoctorReport {
                 name: "build flags",
                 value: "Swift loops use less than this CPU's \(instructionSets.cpu.name); `-Xswiftc -target-cpu "
                     + "-Xswiftc native` (as `make release`) compiles them for it (the README's build-flags note)"))
+        }
+        if let problem = KernelInstructionSets.requestProblem(environment["MIXLAB_KERNEL_ISA"], cpu: instructionSets.cpu) {
+            report.problems.append(Problem(
+                what: problem, fix: "unset MIXLAB_KERNEL_ISA, or set it to x86-64, avx2 or avx512f (at most the CPU's level)"))
         }
         report.facts.append(Fact(name: "threads", value: "\(Parallelism.threads) (MIXLAB_THREADS or --threads to change)"))
         report.facts.append(Fact(name: "fftw", value: "\(FFTWPlanner.version) (single precision, threads; planner effort \(FFTWPlanner.shared.effort.rawValue))"))

@@ -95,6 +95,13 @@ import Testing
         #expect(kernels == KernelInstructionSets.current.summary)
         #expect(kernels?.contains("Swift loops: ") == true && kernels?.contains("C kernels: ") == true)
     }
+
+    @Test func reportsAKernelRequestItCannotHonour() {
+        let typo = DoctorReport.gather(environment: ["MIXLAB_KERNEL_ISA": "avx512"])
+        #expect(typo.problems.contains { $0.what.contains("MIXLAB_KERNEL_ISA=avx512 is not one of") && $0.fix.contains("avx512f") })
+        #expect(!DoctorReport.gather(environment: ["MIXLAB_KERNEL_ISA": "x86-64"]).problems.contains { $0.what.contains("MIXLAB_KERNEL_ISA") })
+        #expect(!DoctorReport.gather(environment: [:]).problems.contains { $0.what.contains("MIXLAB_KERNEL_ISA") })
+    }
 }
 
 /// Runs the built `mixlab` executable in a child process (OpenBLAS loads once per process, so a missing

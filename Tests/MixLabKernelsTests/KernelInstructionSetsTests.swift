@@ -138,4 +138,11 @@ import Testing
             #expect(Set(results).count == 1, "n = \(n)")
         }
     }
+
+    @Test func requestsThatCannotBeHonouredAreExplained() {
+        #expect(KernelInstructionSets.requestProblem(nil, cpu: .avx512F) == nil)
+        #expect(KernelInstructionSets.requestProblem("avx2", cpu: .avx512F) == nil)
+        #expect(KernelInstructionSets.requestProblem("avx512", cpu: .avx512F)?.contains("is not one of") == true)
+        #expect(KernelInstructionSets.requestProblem("avx512f", cpu: .avx2FMA)?.contains("which this CPU lacks") == true)
+    }
 }

@@ -67,6 +67,25 @@ public struct KernelInstructionSets: Sendable, Equatable {
         self.cpu = cpu
     }
 
+    /// The values `MIXLAB_KERNEL_ISA` accepts, with the level each asks for (as the C kernels read it).
+    public static let requestNames: [String: Level] = [
+        "x86-64": .x86_64, "baseline": .x86_64, "avx2": .avx2FMA, "avx512f": .avx512F,
+    ]
+
+    /// What is wrong with a `MIXLAB_KERNEL_ISA` value, or nil when it is absent or honoured as asked:
+    /// an unknown value is ignored by the kernels, and a level above `cpu` is lowered to it.
+    public static func requestProblem(_ requested: String?, cpu: Level) -> String? {
+        guard let requested else { return nil }
+        guard let level = requestNames[requested] else {
+            return "MIXLAB_KERNEL_ISA=\(requested) is not one of \(requestNames.keys.sorted().joined(separator: ", ")): "
+                + "it is ignored and the C kernels run the CPU's best variant (\(cpu.name))"
+        }
+        guard level <= cpu else {
+            return "MIXLAB_KERNEL_ISA=\(requested) asks for \(level.name), which this CPU lacks: the C kernels run \(cpu.name)"
+        }
+        return nil
+    }
+
     /// Whether the Swift loops use less of the CPU than it has (a plain `swift build` of a dependant).
     public var swiftLoopsBelowCPU: Bool { swiftLoops < cpu }
 
