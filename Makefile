@@ -23,13 +23,11 @@ release: deps
 # suite (debug build), then the example mixer package's tests, every notebook in smoke mode, and the
 # documentation (`make docs`: fails on a broken symbol link). The example package and the notebooks'
 # Swift blocks build with MixLab's own build folder as scratch path, so MixLab's modules compile once.
-# FFTW plans with FFTW_ESTIMATE here: planning many tiny shapes with FFTW_MEASURE would only slow the
-# tests down.
 test: deps
 	SWIFT=$(SWIFT) Scripts/build-without-warnings.sh
-	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test
-	MIXLAB_FFTW_EFFORT=estimate $(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
-	MIXLAB_FFTW_EFFORT=estimate .build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md
+	$(SWIFT) test
+	$(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
+	.build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md
 	$(MAKE) docs
 
 # Runs every notebook for real (release build) and writes the outputs and figures back.

@@ -20,7 +20,7 @@ struct BenchmarkOptions: ParsableArguments {
     @Option(help: "Threads (default: MIXLAB_THREADS or all cores).")
     var threads: Int?
 
-    @Option(help: "FFTW planning effort: estimate, measure or patient (default: MIXLAB_FFTW_EFFORT or measure).")
+    @Option(help: "FFTW planning effort: estimate, measure or patient (default: MIXLAB_FFTW_EFFORT or measure: benchmarks time the fastest plans).")
     var fftwEffort: String?
 
     @Flag(help: "Print one JSON object per line instead of a table.")
@@ -38,7 +38,15 @@ struct BenchmarkOptions: ParsableArguments {
     /// Applies the thread count and planner effort.
     func apply() throws {
         if let threads { try Parallelism.setThreads(threads) }
-        if let fftwEffort, let effort = FFTWPlanner.Effort(rawValue: fftwEffort) { FFTWPlanner.shared.effort = effort }
+        FFTWPlanner.shared.effort = Self.effort(option: fftwEffort, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The planner effort of a benchmark: `--fftw-effort`, else `MIXLAB_FFTW_EFFORT`, else `measure`
+    /// (unlike training, whose default `estimate` keeps runs reproducible, a benchmark times the
+    /// fastest plans FFTW finds).
+    static func effort(option: String?, environment: [String: String]) -> FFTWPlanner.Effort {
+        option.flatMap(FFTWPlanner.Effort.init(rawValue:))
+            ?? environment["MIXLAB_FFTW_EFFORT"].flatMap(FFTWPlanner.Effort.init(rawValue:)) ?? .measure
     }
 }
 

@@ -13,23 +13,25 @@ public enum AtomicFile {
             throw MixLabError(.ioFailure, what: "cannot create \(temporary) (\(String(cString: strerror(errno))))",
                               location: "writing \(path)", fix: "check that the folder exists and is writable")
         }
-        var ok = data.withUnsafeBytes { bytes -> Bool in
+        // The errno of the first failing call, read before anything else can change it.
+        var failure: Int32? = data.withUnsafeBytes { bytes -> Int32? in
             var offset = 0
             while offset < bytes.count {
                 let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return false }
+                if written < 0 { return errno }
+                if written == 0 { return ENOSPC }
                 offset += written
             }
-            return true
+            return nil
         }
-        ok = ok && fsync(descriptor) == 0
-        close(descriptor)
-        guard ok, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        if failure == nil, fsync(descriptor) != 0 { failure = errno }
+        if close(descriptor) != 0, failure == nil { failure = errno }
+        if failure == nil, rename(temporary, path) != 0 { failure = errno }
+        if let failure {
             unlink(temporary)
-            throw MixLabError(.ioFailure, what: "cannot write \(path) (\(reason))", location: "writing \(path)",
-                              fix: "check free disk space and permissions; the previous file, if any, is untouched")
+            throw MixLabError(.ioFailure, what: "cannot write \(path) (\(String(cString: strerror(failure))))", location: "writing \(path)",
+                              fix: "check free disk space, file-size limits (ulimit -f) and permissions; the previous file, if any, is untouched")
         }
         // Make the rename itself durable: flush the folder that holds the new name.
         let folder = (path as NSString).deletingLastPathComponent

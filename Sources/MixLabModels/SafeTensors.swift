@@ -5,8 +5,10 @@ import MixLabCore
 /// JSON header (`{"name": {"dtype": "F32", "shape": […], "data_offsets": [begin, end]}, "__metadata__": {…}}`),
 /// then the raw little-endian tensor data, offsets relative to the start of the data.
 ///
-/// MixLab writes only `F32` and adds a CRC-32 of the data section to the metadata
-/// (`mixlab.crc32`), so a corrupted file is detected on load, not just a truncated one. Files are
+/// MixLab writes only `F32` and seals the whole file with a CRC-32 in the metadata (`FileIntegrity`,
+/// `mixlab.integrity`), so a changed byte anywhere — header, metadata or tensors — is detected on load,
+/// not just a truncation; files written before the seal carry a CRC-32 of the data section only
+/// (`mixlab.crc32`), which is still checked. Files are
 /// written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
 /// target, so a crash leaves either the old file or the new one, never half of one.
 ///
@@ -49,6 +51,7 @@ public enum SafeTensors {
         }
         var metadata = contents.metadata
         metadata[checksumKey] = String(CRC32.checksum(data))
+        metadata[FileIntegrity.key] = FileIntegrity.placeholder
         header["__metadata__"] = metadata
         var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }  // pad with spaces, as the reference does
@@ -57,7 +60,7 @@ public enum SafeTensors {
         withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
         file.append(headerBytes)
         file.append(data)
-        try AtomicFile.write(file, to: path)
+        try AtomicFile.write(FileIntegrity.seal(file), to: path)
     }
 
     /// Reads a safetensors file, checking its structure (and MixLab's checksum when present).
@@ -69,10 +72,19 @@ public enum SafeTensors {
             throw MixLabError(.ioFailure, what: "cannot read \(path)", location: "safetensors",
                               fix: "check the path (the file does not exist or is not readable)")
         }
+        return try decode(file, path: path)
+    }
+
+    /// Decodes the bytes of a safetensors file, checking its structure (and MixLab's checksum when
+    /// present); `path` names the file in errors.
+    ///
+    /// - Throws: as `read(_:)`.
+    public static func decode(_ file: Data, path: String) throws -> Contents {
+        let fix = "the file is truncated or corrupted: restore it from a backup or an earlier checkpoint"
         func corrupt(_ what: String) -> MixLabError {
-            MixLabError(.ioFailure, what: "\(path) is not a valid safetensors file: \(what)", location: "safetensors",
-                        fix: "the file is truncated or corrupted: restore it from a backup or an earlier checkpoint")
+            MixLabError(.ioFailure, what: "\(path) is not a valid safetensors file: \(what)", location: "safetensors", fix: fix)
         }
+        try FileIntegrity.verify(file, path: path, location: "safetensors", fix: fix)
         guard file.count >= 8 else { throw corrupt("only \(file.count) bytes") }
         let headerLength = file.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(file.count - 8), headerLength <= 100_000_000 else {
@@ -87,6 +99,7 @@ public enum SafeTensors {
         if let raw = header["__metadata__"] {
             guard let values = raw as? [String: String] else { throw corrupt("__metadata__ is not a map of strings") }
             metadata = values
+            metadata.removeValue(forKey: FileIntegrity.key)
         }
         var tensors: [String: Tensor] = [:]
         for (name, raw) in header where name != "__metadata__" {
@@ -121,22 +134,5 @@ public enum SafeTensors {
             throw corrupt("the data does not match its checksum (\(checksumKey))")
         }
         return Contents(tensors: tensors, metadata: metadata)
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib's `crc32`.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var c = UInt32(index)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func checksum(_ data: Data) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        data.withUnsafeBytes { bytes in
-            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        }
-        return crc ^ 0xFFFF_FFFF
     }
 }

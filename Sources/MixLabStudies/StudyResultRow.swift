@@ -49,16 +49,22 @@ public struct StudyResultRow: Sendable, Equatable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var data = try encoder.encode(self)
+        var data = FileIntegrity.sealedJSONObject(try encoder.encode(self))
         data.append(0x0A)
         return data
     }
 
     /// Decodes one line (without its newline).
     ///
-    /// - Throws: `MixLabError.invalidArgument` naming `location` when the line is not a row, or its
-    ///   record has another schema than `RunRecord.currentSchema`.
+    /// - Throws: `MixLabError.invalidArgument` naming `location` when the line's seal (`FileIntegrity`)
+    ///   does not match, the line is not a row, or its record has another schema than
+    ///   `RunRecord.currentSchema`.
     public init(jsonLine line: Data, location: String) throws {
+        do {
+            try FileIntegrity.verify(line, path: location, location: location, fix: "restore the file from a backup, or delete the line to re-run its cell")
+        } catch let error as MixLabError {
+            throw MixLabError(.invalidArgument, what: error.what, location: location, fix: error.fix)
+        }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {

@@ -105,14 +105,24 @@ public struct StudyResultsFile: Sendable {
         } else if contents.missingFinalNewline {
             bytes.insert(0x0A, at: 0)
         }
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else { throw ioError("cannot append to") }
-                offset += written
+        var status = stat()
+        fstat(descriptor, &status)
+        let sizeBefore = status.st_size
+        do {
+            try bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0, errno == EINTR { continue }
+                    guard written > 0 else { throw ioError("cannot append to") }
+                    offset += written
+                }
             }
+        } catch {
+            // A full disk or a file-size limit: cut what was written, so that the earlier rows are all
+            // the file holds (a crash here leaves an unfinished line, which the next append removes).
+            ftruncate(descriptor, sizeBefore)
+            throw error
         }
         guard fsync(descriptor) == 0 else { throw ioError("cannot flush") }
         return AppendOutcome(appended: appended, skipped: rows.count - appended, removedBytes: removed, warnings: contents.warnings)

@@ -114,8 +114,7 @@ public struct RunDirectory: Sendable {
         let foreign = entries.filter { !ours.contains($0) && !$0.hasPrefix(Self.replacedPrefix) && !Self.isTemporary($0) }.sorted()
         let hasSettings = entries.contains(Self.settingsFile)
         if entries.contains(Self.recordFile) {
-            let record = try? JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: file(Self.recordFile))))
-            return .finished(hasSettings ? try readSettings() : nil, record: record)
+            return .finished(hasSettings ? try readSettings() : nil, record: try RunRecord.read(from: file(Self.recordFile)))
         }
         if hasSettings {
             let settings = try readSettings()
@@ -137,7 +136,11 @@ public struct RunDirectory: Sendable {
     public func readSettings() throws -> SavedSettings {
         let settingsPath = file(Self.settingsFile)
         do {
-            let saved = try JSONDecoder().decode(SavedSettings.self, from: Data(contentsOf: URL(fileURLWithPath: settingsPath)))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: settingsPath))
+            try FileIntegrity.verify(
+                bytes, path: settingsPath, location: "run folder",
+                fix: "the file is damaged: start the run again with --force (the folder's files are moved aside)")
+            let saved = try JSONDecoder().decode(SavedSettings.self, from: bytes)
             guard saved.schema == SavedSettings.currentSchema else {
                 throw MixLabError(.ioFailure, what: "\(settingsPath) has format \(saved.schema); this MixLab reads \(SavedSettings.currentSchema)",
                                   location: "run folder", fix: "use the MixLab version that wrote it, or start again with --force")
@@ -176,7 +179,7 @@ public struct RunDirectory: Sendable {
     public func writeSettings(_ settings: SavedSettings) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(settings), to: file(Self.settingsFile))
+        try AtomicFile.write(FileIntegrity.sealedJSONObject(try encoder.encode(settings)), to: file(Self.settingsFile))
     }
 
     /// Moves the run files of the folder into a new sub-folder `replaced-<UTC time>` and returns its path

@@ -21,6 +21,8 @@ extension RunRecord.Environment {
     ///   configuration), `release` otherwise.
     /// - kernels: `KernelInstructionSets.current.summary`, e.g. `Swift loops: x86-64 baseline (SSE2);
     ///   C kernels: AVX-512F (run-time dispatch)`.
+    /// - fftwEffort, fftwPlansSHA256: `FFTWPlanner.shared.effort`, and the SHA-256 of its `planListing`
+    ///   (the plans made so far in this process, with the algorithm of each).
     /// - externalMixers: of `mixers`, those whose registration's source file lies outside MixLab's
     ///   package, with the package folder holding that file and its commit (as for MixLab's own).
     public static func current(threads: Int, mixers: [MixerRegistration] = []) -> RunRecord.Environment {
@@ -31,6 +33,8 @@ extension RunRecord.Environment {
             blasCore: blas.available ? blas.coreName : "unavailable", fftwVersion: FFTWPlanner.version,
             system: systemDescription(), build: buildConfiguration,
             kernels: KernelInstructionSets.current.summary)
+        environment.fftwEffort = FFTWPlanner.shared.effort.rawValue
+        environment.fftwPlansSHA256 = ContentDigest.hex(of: Data(FFTWPlanner.shared.planListing.utf8))
         let external = externalMixers(mixers)
         if !external.isEmpty { environment.externalMixers = external }
         return environment

@@ -1,3 +1,5 @@
+import Foundation
+import MixLabCore
 import MixLabTasks
 
 /// What one finished training run reports: its resolved settings, its metrics and learning curve, its
@@ -6,6 +8,24 @@ import MixLabTasks
 ///
 /// The format is versioned by `schema`; readers reject other versions instead of guessing.
 public struct RunRecord: Sendable, Equatable, Codable {
+    /// Reads a run record file (`run.json`), checking its seal (`FileIntegrity`).
+    ///
+    /// - Throws: `MixLabError.ioFailure` naming the file when it cannot be read, is damaged, or does not
+    ///   decode as a record.
+    public static func read(from path: String) throws -> RunRecord {
+        let fix = "the file is damaged: start the run again with --force (the folder's files are moved aside)"
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw MixLabError(.ioFailure, what: "cannot read the run record \(path)", location: "run folder",
+                              fix: "check the file's permissions")
+        }
+        try FileIntegrity.verify(bytes, path: path, location: "run folder", fix: fix)
+        do {
+            return try JSONDecoder().decode(RunRecord.self, from: bytes)
+        } catch {
+            throw MixLabError(.ioFailure, what: "the run record \(path) does not decode (\(error))", location: "run folder", fix: fix)
+        }
+    }
+
     /// The format version of this record.
     public static let currentSchema = "mixlab.run.v1"
 
@@ -76,6 +96,13 @@ public struct RunRecord: Sendable, Equatable, Codable {
         /// were compiled for and which C kernel variant ran; `unknown` in records written before it was
         /// recorded.
         public var kernels: String
+        /// FFTW's planner effort (`estimate`, `measure` or `patient`), nil in records written before it was
+        /// recorded.
+        public var fftwEffort: String?
+        /// The SHA-256 of `FFTWPlanner.planListing` when the record was written: every FFTW plan the
+        /// process had made, with the algorithm FFTW chose for each (equal digests, equal plans). Nil in
+        /// records written before it was recorded.
+        public var fftwPlansSHA256: String?
         /// The run's mixers that were registered outside MixLab, with their package and its commit
         /// (nil or empty when every mixer is MixLab's own).
         public var externalMixers: [ExternalMixer]?
@@ -98,7 +125,7 @@ public struct RunRecord: Sendable, Equatable, Codable {
             self.kernels = kernels
         }
 
-        /// Decodes an environment; `kernels` and `externalMixers` may be absent (records of earlier versions).
+        /// Decodes an environment; `kernels`, `externalMixers` and the FFTW fields may be absent (records of earlier versions).
         public init(from decoder: any Decoder) throws {
             let values = try decoder.container(keyedBy: CodingKeys.self)
             commit = try values.decode(String.self, forKey: .commit)
@@ -113,6 +140,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
             build = try values.decode(String.self, forKey: .build)
             kernels = try values.decodeIfPresent(String.self, forKey: .kernels) ?? "unknown"
             externalMixers = try values.decodeIfPresent([ExternalMixer].self, forKey: .externalMixers)
+            fftwEffort = try values.decodeIfPresent(String.self, forKey: .fftwEffort)
+            fftwPlansSHA256 = try values.decodeIfPresent(String.self, forKey: .fftwPlansSHA256)
         }
     }
 

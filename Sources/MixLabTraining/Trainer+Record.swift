@@ -18,7 +18,7 @@ extension Trainer {
             try Self.writeCurve(state.curve, to: directory.file(RunDirectory.curveFile))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try AtomicFile.write(try encoder.encode(record), to: directory.file(RunDirectory.recordFile))
+            try AtomicFile.write(FileIntegrity.sealedJSONObject(try encoder.encode(record)), to: directory.file(RunDirectory.recordFile))
         }
         try observer?(.finished(record))
         return record

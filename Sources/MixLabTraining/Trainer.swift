@@ -20,12 +20,16 @@ import MixLabTasks
 /// optimiser is AdamW (β = 0.9, 0.999, ε = 1e-8, decoupled weight decay `weight-decay` on every
 /// parameter but biases and LayerNorm parameters) or SGD with momentum (`momentum`, weight decay on
 /// every parameter, as PyTorch's SGD). Because the batch and the dropout masks are functions of
-/// (seed, step) alone, a resumed run reproduces an uninterrupted one bit for bit, given the same thread
-/// count and the same FFTW plans: the plans made so far are saved as wisdom in the run folder with
-/// every checkpoint and reloaded on resume, so the training steps after a resume use the plans of the
-/// steps before it even with `FFTW_MEASURE` (plans first made after the last checkpoint, such as a new
-/// evaluation batch shape, are measured anew; `MIXLAB_FFTW_EFFORT=estimate` makes every plan, and so
-/// every run with the same settings, bitwise reproducible across processes).
+/// (seed, step) alone, and FFTW plans with `estimate` by default (`FFTWPlanner`: the same plans in every
+/// process), a run repeated with the same settings and thread count gives the same numbers bit for bit,
+/// and a resumed run reproduces an uninterrupted one. With `MIXLAB_FFTW_EFFORT=measure` (timed plans),
+/// the plans made so far are saved as wisdom in the run folder with every checkpoint and reloaded on
+/// resume, so the training steps after a resume use the plans of the steps before it (plans first made
+/// after the last checkpoint, such as a new evaluation batch shape, are measured anew); two separate
+/// runs may then differ in the last bits. The run record names the effort and a digest of the plans.
+///
+/// Fault injection: with `MIXLAB_INJECT_NAN_GRADIENT_AT_STEP=s`, the first gradient value of step `s`
+/// is set to NaN before the finiteness check (`Scripts/fault-injection.sh` uses it).
 ///
 /// **Learning curve.** Every `log-every` steps and at every evaluation a point holds the mean training
 /// loss since the previous point and the learning rate; evaluation points add the validation metrics.
@@ -107,6 +111,9 @@ public final class Trainer {
     /// The registrations of the run's mixers (for the record's provenance of mixers defined outside MixLab).
     let mixerRegistrations: [MixerRegistration]
     var lastSavedStep: Int?
+    /// The step whose gradient is made non-finite on purpose (`MIXLAB_INJECT_NAN_GRADIENT_AT_STEP`), for
+    /// fault injection: it shows that the run stops with a diagnosis and the last checkpoint stays good.
+    let injectedNaNStep = ProcessInfo.processInfo.environment["MIXLAB_INJECT_NAN_GRADIENT_AT_STEP"].flatMap { Int($0) }
 
     /// Prepares a run: checks the task, applies the thread count, sets up (or resumes from) the run
     /// folder, and builds the model and the optimiser.
@@ -263,6 +270,7 @@ public final class Trainer {
             for (_, parameter) in parameters { parameter.zeroGradient() }
             var dropout = dropoutRoot.derived(UInt64(step))
             let result = try model.lossAndGradients(batch.input, labels: batch.labels, training: true, random: &dropout)
+            if step == injectedNaNStep, let first = parameters.first?.parameter { first.gradient[flat: 0] = .nan }
             try checkFinite(loss: result.loss, step: step)
             let norm = clipGradients(parameters, maxNorm: maximumNorm)
             let rate = schedule.rate(at: step)

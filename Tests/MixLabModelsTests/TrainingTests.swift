@@ -122,8 +122,13 @@ import Testing
         defer { unlink(path) }
         try SafeTensors.write(SafeTensors.Contents(tensors: ["w": Tensor(shape: [64], repeating: 1)]), to: path)
         var file = try #require(FileManager.default.contents(atPath: path))
-        // Truncated.
+        // Truncated: the seal over the whole file catches it.
         try file.prefix(file.count - 10).write(to: URL(fileURLWithPath: path))
+        #expect { try SafeTensors.read(path) } throws: { ($0 as? MixLabError)?.what.contains("does not match its checksum") == true }
+        // Truncated, in a file without the seal (as written before it existed): the structure check catches it.
+        let unsealed = file.replacing(Data("\"\(FileIntegrity.key)\"".utf8), with: Data("\"mixlab.xntegrity\"".utf8))
+            .replacing(Data("\"crc32:".utf8), with: Data("\"other:".utf8))
+        try unsealed.prefix(unsealed.count - 10).write(to: URL(fileURLWithPath: path))
         #expect { try SafeTensors.read(path) } throws: { ($0 as? MixLabError)?.what.contains("does not fit the data") == true }
         // One data byte flipped: the checksum catches it.
         file[file.count - 3] ^= 0x40

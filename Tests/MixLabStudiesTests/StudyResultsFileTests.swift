@@ -14,7 +14,8 @@ import MixLabTraining
         let line = try row.jsonLine()
         #expect(line.last == 0x0A && line.dropLast().contains(0x0A) == false)
         let text = String(decoding: line, as: UTF8.self)
-        #expect(text.hasPrefix("{\"bestStep\":1,"))
+        #expect(text.hasPrefix("{\"\(FileIntegrity.key)\":\"crc32:"), "the seal comes first")
+        #expect(text.contains("\",\"bestStep\":1,"), "then the fields in key order")
         #expect(text.contains("\"cell\":\"0123456789ab\"") && text.contains("\"study\":\"ablation\"") && text.contains("\"schema\":\"mixlab.run.v1\""))
         #expect(text.contains("\"trainLoss\":\"nan\""))
         let back = try StudyResultRow(jsonLine: line.dropLast(), location: "test")
@@ -91,7 +92,7 @@ import MixLabTraining
         #expect(StudyTestSupport.error { _ = try file.read() }?.what.contains("not valid JSON") == true)
         var other = String(decoding: try StudyTestSupport.row(cell: "a").jsonLine(), as: UTF8.self)
         other = other.replacingOccurrences(of: "mixlab.run.v1", with: "mixlab.run.v9")
-        try Data(other.utf8).write(to: url)
+        try (FileIntegrity.seal(Data(other.dropLast().utf8)) + Data("\n".utf8)).write(to: url)
         #expect(StudyTestSupport.error { _ = try file.read() }?.what.contains("schema 'mixlab.run.v9'") == true)
     }
 

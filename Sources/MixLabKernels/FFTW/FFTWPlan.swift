@@ -1,3 +1,4 @@
+import Foundation
 import CFFTW
 import MixLabCore
 
@@ -104,6 +105,14 @@ public final class FFTWPlan: @unchecked Sendable {
     /// What the plan computes.
     public let description: FFTWPlanDescription
     private let plan: fftwf_plan
+
+    /// FFTW's own account of the algorithm it chose (`fftwf_sprint_plan`), e.g.
+    /// `(rdft2-rank>=2/1 (rdft2-vrank>=1-x8/1 …))`: two plans with equal text compute in the same order.
+    public var algorithm: String {
+        guard let text = fftwf_sprint_plan(plan) else { return "unknown" }
+        defer { free(text) }
+        return String(cString: text)
+    }
 
     init(description d: FFTWPlanDescription, flags: UInt32) throws {
         self.description = d

@@ -9,11 +9,13 @@ import MixLabCore
 /// new-array execute functions. Plans are made on scratch arrays, since `FFTW_MEASURE` overwrites the
 /// arrays it plans on.
 ///
-/// Effort (`estimate`, `measure`, `patient`) is `measure` by default — 10–40 % faster plans on large
-/// shapes — and can be set with `MIXLAB_FFTW_EFFORT` or `effort`. A measured plan depends on timings, so two
-/// processes may pick different (equally correct) algorithms whose results differ in the last bits; use
-/// `estimate`, or save and reload wisdom (`exportWisdom(to:)`/`importWisdom(from:)`), for bitwise
-/// reproducibility across processes.
+/// Effort (`estimate`, `measure`, `patient`) is `estimate` by default and can be set with
+/// `MIXLAB_FFTW_EFFORT` or `effort`. `estimate` picks a plan from the shape alone, so every process makes
+/// the same plans and a training run repeated with the same settings and thread count gives the same
+/// numbers bit for bit. A measured plan is chosen by timing candidates, so two processes may pick
+/// different (equally correct) algorithms whose results differ in the last bits: `measure` is for
+/// benchmarks (`mixlab bench` uses it unless told otherwise), or for runs that save and reload wisdom
+/// (`exportWisdom(to:)`/`importWisdom(from:)`). `planListing` says which plans were made.
 public final class FFTWPlanner: @unchecked Sendable {
     /// The planner every kernel uses.
     public static let shared = FFTWPlanner()
@@ -39,7 +41,7 @@ public final class FFTWPlanner: @unchecked Sendable {
     private init() {
         fftwf_init_threads()
         let requested = ProcessInfo.processInfo.environment["MIXLAB_FFTW_EFFORT"].flatMap(Effort.init(rawValue:))
-        currentEffort = requested ?? .measure
+        currentEffort = requested ?? .estimate
     }
 
     /// The effort used for plans made from now on (cached plans keep theirs).
@@ -75,6 +77,15 @@ public final class FFTWPlanner: @unchecked Sendable {
     /// Forgets every cached plan (kernels holding a plan keep it alive until they go).
     public func removeAllPlans() {
         lock.withLock { cache.removeAll() }
+    }
+
+    /// Every cached plan, one line each in a stable order: what it computes, then the algorithm FFTW
+    /// chose (`FFTWPlan.algorithm`). Two processes with equal listings made the same plans; a run record
+    /// keeps its SHA-256.
+    public var planListing: String {
+        lock.withLock {
+            cache.values.map { "\(String(describing: $0.description)) \($0.algorithm)" }.sorted().joined(separator: "\n")
+        }
     }
 
     /// Loads wisdom (previously measured plans) from a file made by `exportWisdom(to:)`.

@@ -146,6 +146,11 @@ public struct DatasetManifest: Sendable, Equatable, Codable {
                     ? "run `\(cache.fetchCommand(name, force: true))` to prepare it again"
                     : "run `\(cache.fetchCommand(name))` once (downloads and prepares it; nothing is downloaded while training)")
         }
+        do {
+            try FileIntegrity.verify(data, path: path, location: location, fix: "run `\(cache.fetchCommand(name, force: true))` to prepare it again")
+        } catch let error as MixLabError {
+            throw damaged(name, cache, location, "its manifest: \(error.what)")
+        }
         let manifest: DatasetManifest
         do { manifest = try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
             throw damaged(name, cache, location, "its manifest \(path) does not parse (\(error))")

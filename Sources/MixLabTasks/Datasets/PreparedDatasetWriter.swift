@@ -62,7 +62,7 @@ enum PreparedDatasetWriter {
             format: DatasetManifest.currentFormat, dataset: descriptor.name, kind: descriptor.kind, classes: descriptor.classNames,
             image: image, splits: splits, files: files, source: source, splitRule: descriptor.splitRule, notes: notes,
             preparedAt: formatter.string(from: Date()))
-        try AtomicFile.write(try manifest.encoded(), to: folder + "/" + DatasetManifest.fileName)
+        try AtomicFile.write(FileIntegrity.sealedJSONObject(try manifest.encoded()), to: folder + "/" + DatasetManifest.fileName)
         return manifest
     }
 }
