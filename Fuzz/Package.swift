@@ -7,10 +7,13 @@ let package = Package(
     name: "MixLabFuzz",
     dependencies: [.package(name: "MixLab", path: "..")],
     targets: [
-        // One binary for every target: `MIXLAB_FUZZ_TARGET` picks the reader (libFuzzer owns `main`).
+        // The declaration of libFuzzer's LLVMFuzzerRunDriver.
+        .target(name: "CFuzzerDriver"),
+        // One binary for every target: `MIXLAB_FUZZ_TARGET` picks the reader.
         .executableTarget(
             name: "MixLabFuzz",
             dependencies: [
+                "CFuzzerDriver",
                 .product(name: "MixLabCore", package: "MixLab"),
                 .product(name: "MixLabModels", package: "MixLab"),
                 .product(name: "MixLabTasks", package: "MixLab"),

@@ -26,6 +26,8 @@ if [ -n "${FUZZ_RUNS:-}" ] && ! [[ "$FUZZ_RUNS" =~ ^[0-9]+$ ]]; then
 fi
 
 echo "fuzz: building the fuzz targets (release, -sanitize=fuzzer,address)"
+# SwiftPM does not notice files added to a path dependency once it has planned a build: plan anew.
+rm -f Fuzz/.build/release.yaml
 "$SWIFT" build --package-path Fuzz -c release \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing 2>&1 | tail -n 3
 

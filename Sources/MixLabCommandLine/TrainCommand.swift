@@ -156,6 +156,11 @@ struct TrainCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MixLabError(.ioFailure, what: "cannot read \(path)", location: "--config", fix: "check the path of the settings file")
         }
+        return try settings(fromConfigData: data, path: path)
+    }
+
+    /// The settings in the bytes of a JSON settings file; `path` names it in errors.
+    static func settings(fromConfigData data: Data, path: String) throws -> [String: String] {
         do {
             return try JSONDecoder().decode([String: SettingText].self, from: data).mapValues(\.text)
         } catch {

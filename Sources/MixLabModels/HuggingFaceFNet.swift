@@ -20,9 +20,19 @@ public enum HuggingFaceFNet {
     ///   model type other than `fnet` or an activation MixLab does not implement.
     public static func configuration(folder: String) throws -> (encoder: EncoderConfiguration, labels: Int?) {
         let path = (folder as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MixLabError(.ioFailure, what: "cannot read an HF config from \(path)", location: "HuggingFaceFNet",
+                              fix: "pass the folder written by save_pretrained (config.json + model.safetensors)")
+        }
+        return try configuration(json: data, path: path)
+    }
+
+    /// The encoder configuration and label count described by the bytes of an HF `config.json`; `path`
+    /// names the file in errors.
+    ///
+    /// - Throws: as `configuration(folder:)`.
+    public static func configuration(json data: Data, path: String) throws -> (encoder: EncoderConfiguration, labels: Int?) {
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw MixLabError(.ioFailure, what: "cannot read an HF config from \(path)", location: "HuggingFaceFNet",
                               fix: "pass the folder written by save_pretrained (config.json + model.safetensors)")
         }

@@ -135,25 +135,13 @@ public struct RunDirectory: Sendable {
     /// - Throws: `MixLabError.ioFailure` when it cannot be read or decoded.
     public func readSettings() throws -> SavedSettings {
         let settingsPath = file(Self.settingsFile)
-        do {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: settingsPath))
-            try FileIntegrity.verify(
-                bytes, path: settingsPath, location: "run folder",
-                fix: "the file is damaged: start the run again with --force (the folder's files are moved aside)")
-            let saved = try JSONDecoder().decode(SavedSettings.self, from: bytes)
-            guard saved.schema == SavedSettings.currentSchema else {
-                throw MixLabError(.ioFailure, what: "\(settingsPath) has format \(saved.schema); this MixLab reads \(SavedSettings.currentSchema)",
-                                  location: "run folder", fix: "use the MixLab version that wrote it, or start again with --force")
-            }
-            return saved
-        } catch let error as MixLabError {
-            throw error
-        } catch {
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: settingsPath)) } catch {
             throw MixLabError(.ioFailure, what: "cannot read the run settings \(settingsPath) (\(error.localizedDescription))",
-                              location: "run folder", fix: "the file is damaged: start the run again with --force (the folder's files are moved aside)")
+                              location: "run folder", fix: "check the file's permissions")
         }
+        return try SavedSettings.decode(bytes, path: settingsPath)
     }
-
     /// Creates the folder (and its parents) if needed and checks that it is writable.
     ///
     /// - Throws: `MixLabError.ioFailure` naming the folder and the reason.
@@ -249,6 +237,30 @@ public struct RunDirectory: Sendable {
 
         deinit {
             close(descriptor)
+        }
+    }
+}
+
+extension RunDirectory.SavedSettings {
+    /// Decodes the bytes of a `settings.json`, checking its seal and format; `path` names it in errors.
+    ///
+    /// - Throws: `MixLabError.ioFailure` when the bytes are damaged, do not decode, or have another format.
+    public static func decode(_ bytes: Data, path settingsPath: String) throws -> Self {
+        do {
+            try FileIntegrity.verify(
+                bytes, path: settingsPath, location: "run folder",
+                fix: "the file is damaged: start the run again with --force (the folder's files are moved aside)")
+            let saved = try JSONDecoder().decode(Self.self, from: bytes)
+            guard saved.schema == Self.currentSchema else {
+                throw MixLabError(.ioFailure, what: "\(settingsPath) has format \(saved.schema); this MixLab reads \(Self.currentSchema)",
+                                  location: "run folder", fix: "use the MixLab version that wrote it, or start again with --force")
+            }
+            return saved
+        } catch let error as MixLabError {
+            throw error
+        } catch {
+            throw MixLabError(.ioFailure, what: "cannot read the run settings \(settingsPath) (\(error.localizedDescription))",
+                              location: "run folder", fix: "the file is damaged: start the run again with --force (the folder's files are moved aside)")
         }
     }
 }

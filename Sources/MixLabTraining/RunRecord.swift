@@ -18,6 +18,14 @@ public struct RunRecord: Sendable, Equatable, Codable {
             throw MixLabError(.ioFailure, what: "cannot read the run record \(path)", location: "run folder",
                               fix: "check the file's permissions")
         }
+        return try decode(bytes, path: path)
+    }
+
+    /// Decodes the bytes of a run record file, checking its seal; `path` names it in errors.
+    ///
+    /// - Throws: as `read(from:)`.
+    public static func decode(_ bytes: Data, path: String) throws -> RunRecord {
+        let fix = "the file is damaged: start the run again with --force (the folder's files are moved aside)"
         try FileIntegrity.verify(bytes, path: path, location: "run folder", fix: fix)
         do {
             return try JSONDecoder().decode(RunRecord.self, from: bytes)

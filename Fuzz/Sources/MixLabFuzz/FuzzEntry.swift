@@ -1,3 +1,4 @@
+import CFuzzerDriver
 import Foundation
 
 /// libFuzzer's entry points: `LLVMFuzzerInitialize` picks the target named by `MIXLAB_FUZZ_TARGET`,
@@ -5,7 +6,8 @@ import Foundation
 ///
 /// A target returns normally for every input, whether its reader accepts or refuses it (a thrown
 /// `MixLabError` is the expected answer to bad bytes); a trap, a sanitizer report, a timeout or a leak
-/// is a finding. libFuzzer provides `main`, so this module is built with `-parse-as-library`.
+/// is a finding. The module is built with `-parse-as-library`; SwiftPM links an executable's entry point
+/// as `MixLabFuzz_main`, which hands the command line to libFuzzer's driver.
 nonisolated(unsafe) private var selectedTarget: FuzzTarget?
 
 @_cdecl("LLVMFuzzerInitialize")
@@ -25,4 +27,11 @@ public func fuzzerTestOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> 
     let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
     selectedTarget?.run(data)
     return 0
+}
+
+@_cdecl("MixLabFuzz_main")
+public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { bytes, size in fuzzerTestOneInput(bytes, size) }
 }

@@ -9,9 +9,9 @@ import MixLabCore
 
 /// One fuzz target: a reader of outside bytes, fed an input as its file would hold it.
 ///
-/// Readers that take a path get the input written to a scratch file first (`FuzzScratch`), so the
-/// code under test is exactly what runs on a user's file. Every error a reader throws is an answer;
-/// only a crash, a sanitizer report, a hang or a leak is a finding.
+/// Each target calls the function that meets a file's bytes (readers that take a path read the file and
+/// hand its bytes to that function). Every error a reader throws is an answer; only a crash, a
+/// sanitizer report, a hang or a leak is a finding.
 struct FuzzTarget: Sendable {
     /// The name `MIXLAB_FUZZ_TARGET` and `make fuzz` use, and the folder of its seed corpus.
     let name: String
@@ -34,20 +34,17 @@ struct FuzzTarget: Sendable {
             _ = try? TrainerState.decode(metadata: metadata, source: "fuzz.safetensors")
         },
         FuzzTarget(name: "hf-config", reads: "HuggingFace config.json") { data in
-            let folder = FuzzScratch.shared.write(data, to: "hf/config.json")
-            _ = try? HuggingFaceFNet.configuration(folder: folder)
+            _ = try? HuggingFaceFNet.configuration(json: data, path: "config.json")
         },
         FuzzTarget(name: "run-config", reads: "mixlab train --config FILE (JSON settings)") { data in
-            let path = FuzzScratch.shared.file(data, named: "config.json")
-            guard let settings = try? TrainCommand.settings(fromConfigFile: path) else { return }
+            guard let settings = try? TrainCommand.settings(fromConfigData: data, path: "config.json") else { return }
             _ = try? RunConfiguration(settings: settings)
         },
         FuzzTarget(name: "run-settings", reads: "a run folder's settings.json") { data in
-            let folder = FuzzScratch.shared.write(data, to: "run/\(RunDirectory.settingsFile)")
-            _ = try? RunDirectory(folder).readSettings()
+            _ = try? RunDirectory.SavedSettings.decode(data, path: RunDirectory.settingsFile)
         },
         FuzzTarget(name: "run-record", reads: "a run folder's run.json") { data in
-            _ = try? JSONDecoder().decode(RunRecord.self, from: data)
+            _ = try? RunRecord.decode(data, path: RunDirectory.recordFile)
         },
         FuzzTarget(name: "study-spec", reads: "study.yaml") { data in
             _ = try? StudySpecification(yaml: String(decoding: data, as: UTF8.self), path: "study.yaml")
@@ -79,17 +76,21 @@ struct FuzzTarget: Sendable {
             _ = try? DigitsReader.read(data, fileName: "digits.csv")
         },
         FuzzTarget(name: "manifest", reads: "a prepared dataset's manifest.json") { data in
-            let cache = FuzzScratch.shared.cache
-            _ = FuzzScratch.shared.write(data, to: "cache/fuzz-text/\(DatasetManifest.fileName)")
-            _ = try? DatasetManifest.read(dataset: "fuzz-text", in: cache, location: "fuzz")
+            _ = try? DatasetManifest.decode(data, dataset: "fuzz-text", in: FuzzManifests.cache, location: "fuzz")
         },
         FuzzTarget(name: "prepared-text", reads: "a prepared text dataset's split files") { data in
-            FuzzScratch.shared.prepareText(data)
-            _ = try? PreparedTextCorpus.open("fuzz-text", in: FuzzScratch.shared.cache, location: "fuzz")
+            for (split, piece) in zip(TaskSplit.allCases, FuzzManifests.threePieces(data)) {
+                _ = try? PreparedTextCorpus.parse(piece, split, of: FuzzManifests.text, in: FuzzManifests.cache, location: "fuzz")
+            }
         },
         FuzzTarget(name: "prepared-image", reads: "a prepared image dataset's pixel and label files") { data in
-            FuzzScratch.shared.prepareImages(data)
-            _ = try? PreparedImageSet.open("fuzz-image", in: FuzzScratch.shared.cache, location: "fuzz")
+            // Per split, the first fifth of its piece is the label file, the rest the pixel file.
+            for (split, piece) in zip(TaskSplit.allCases, FuzzManifests.threePieces(data)) {
+                let labels = piece.prefix(piece.count / 5)
+                _ = try? PreparedImageSet.decode(
+                    pixels: Data(piece.dropFirst(labels.count)), labels: Data(labels), split, of: FuzzManifests.image,
+                    in: FuzzManifests.cache, location: "fuzz")
+            }
         },
     ]
 }

@@ -146,6 +146,15 @@ public struct DatasetManifest: Sendable, Equatable, Codable {
                     ? "run `\(cache.fetchCommand(name, force: true))` to prepare it again"
                     : "run `\(cache.fetchCommand(name))` once (downloads and prepares it; nothing is downloaded while training)")
         }
+        return try decode(data, dataset: name, in: cache, location: location)
+    }
+
+    /// Decodes and checks the bytes of the manifest of dataset `name` in `cache` (see `read`).
+    ///
+    /// - Throws: the damaged-dataset error when the bytes are damaged, do not decode, or describe another
+    ///   format or dataset.
+    public static func decode(_ data: Data, dataset name: String, in cache: DataCache, location: String) throws -> DatasetManifest {
+        let path = cache.manifestPath(of: name)
         do {
             try FileIntegrity.verify(data, path: path, location: location, fix: "run `\(cache.fetchCommand(name, force: true))` to prepare it again")
         } catch let error as MixLabError {

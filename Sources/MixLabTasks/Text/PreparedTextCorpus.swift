@@ -71,6 +71,16 @@ final class PreparedTextCorpus: Sendable {
         guard let data = FileManager.default.contents(atPath: cache.directory(of: manifest.dataset) + "/" + file) else {
             throw damaged("cannot be read")
         }
+        return try parse(data, split, of: manifest, in: cache, location: location)
+    }
+
+    /// Parses the bytes of a split's `.tsv` file: one `class<TAB>source<TAB>text` line per example,
+    /// counts checked against the manifest. O(n) for n bytes.
+    static func parse(_ data: Data, _ split: TaskSplit, of manifest: DatasetManifest, in cache: DataCache, location: String) throws -> Split {
+        let file = PreparedDatasetWriter.textFile(split)
+        func damaged(_ what: String) -> MixLabError {
+            DatasetManifest.damaged(manifest.dataset, cache, location, "\(file): \(what)")
+        }
         let classIndex = Dictionary(uniqueKeysWithValues: manifest.classes.enumerated().map { ($1, Int32($0)) })
         var labels: [Int32] = []
         var sources: [String] = []
