@@ -14,9 +14,13 @@
 /// (*) drawn 1 pixel thick here: LRA's 0.5-pixel line, drawn at twice the resolution and resized, ends
 /// up about a pixel wide once its PNG is scaled to 0…255. (**) LRA multiplies the 32-pixel paths by
 /// 2 × 0.75 and rescales the whole image to 0…255, so paths are as bright as the markers: 1 here.
-/// (***) the generator's default, which LRA does not override. "Distractor dashes" is LRA's
-/// `num_distractor_snakes × distractor_length` budget: `N // (contour_length // 3)` distractor paths of
-/// `contour_length // 3` dashes each. At 128 pixels each image draws its margin from {2, 3}.
+/// (***) the generator's default, which LRA does not override. "Distractor dashes" N is the budget in
+/// LRA's `num_distractor_snakes = N / distractor_length` with `distractor_length = contour_length / 3`
+/// (the 32-pixel builder writes `//`; MixLab reads every one as integer division): ⌊N / ⌊n/3⌋⌋
+/// distractor paths of ⌊n/3⌋ dashes for contour length n. At 128 pixels each image draws its margin
+/// from {2, 3}.
+///
+/// Reference: Y. Tay et al., "Long Range Arena", ICLR 2021, and its code (`lra_benchmarks/data/pathfinder.py`).
 ///
 /// A dash is a segment of `dashLength` pixels; consecutive dashes of a path are `2 · margin` apart
 /// along a straight path (their pivot lies `margin` beyond one and `margin` before the next), so a
