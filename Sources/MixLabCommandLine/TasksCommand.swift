@@ -6,7 +6,7 @@ import MixLab
 struct TasksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks", abstract: "List the registered tasks and their settings, or show examples of one.",
-        subcommands: [TasksListCommand.self, TasksShowCommand.self], defaultSubcommand: TasksListCommand.self)
+        subcommands: [TasksListCommand.self, TasksShowCommand.self, TasksRenderCommand.self], defaultSubcommand: TasksListCommand.self)
 }
 
 /// `mixlab tasks [list]`: every registered task with its label kind, summary and settings.
@@ -44,7 +44,9 @@ struct TasksShowCommand: ParsableCommand {
               mixlab tasks show listops --set preset=tiny
               mixlab tasks show reversal --set length=8 --split validation --count 2
               mixlab tasks show listops --set preset=lra --count 200 --stats
+              mixlab tasks show pathfinder --set difficulty=easy --count 1000 --stats
             --stats prints label and length statistics and the generation speed instead of the examples.
+            Pictures of image tasks (pathfinder): `mixlab tasks render`.
             """)
 
     @Argument(help: "The registered task name (see `mixlab tasks`).")
@@ -161,6 +163,16 @@ struct TasksShowCommand: ParsableCommand {
             let total = draws.reduce(0, +)
             lines.append("  trees drawn per kept tree: \(formatted(Double(total) / Double(draws.count), digits: 2)) "
                          + "(kept \(formatted(100 * Double(draws.count) / Double(total), digits: 2)) % of draws)")
+        }
+        if let pathfinder = task as? PathfinderTask {
+            let scenes = try indices.map { try pathfinder.scene(in: split, at: $0) }
+            let draws = scenes.map(\.draws)
+            let distractors = scenes.map(\.distractorPaths)
+            let attempted = pathfinder.geometry.distractorDashes / max(1, pathfinder.difficulty.pathDashes / 3)
+            lines.append("  target path pairs drawn per image: mean \(formatted(Double(draws.reduce(0, +)) / Double(draws.count), digits: 2)), "
+                         + "max \(draws.max()!)")
+            lines.append("  distractor paths per image: mean \(formatted(Double(distractors.reduce(0, +)) / Double(distractors.count), digits: 2)) "
+                         + "of \(attempted) attempted")
         }
         lines.append("  first example: \(formatted(seconds[0] * 1e3, digits: 2)) ms")
         if seconds.count > 1 {

@@ -17,6 +17,7 @@ enum BuiltinTasks {
         TextClassificationTask.registration("langid"),
         ImageClassificationTask.registration("fashion-mnist"),
         ImageClassificationTask.registration("digits"),
+        PathfinderTask.registration,
         MaskedLanguageModelTask.registration,
     ]
 }

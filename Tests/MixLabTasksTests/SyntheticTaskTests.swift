@@ -24,6 +24,7 @@ struct TaskCase: Sendable, CustomTestStringConvertible {
         TaskCase(name: "frequency", settings: ["length": "32", "min-length": "24"]),
         TaskCase(name: "motif", settings: ["length": "24", "min-length": "12", "vocabulary": "6", "motif-length": "3"]),
         TaskCase(name: "reversal", settings: ["length": "10", "min-length": "3"]),
+        TaskCase(name: "pathfinder", settings: ["difficulty": "easy"]),
     ]
 }
 
