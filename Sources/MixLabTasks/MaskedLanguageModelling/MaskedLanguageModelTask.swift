@@ -13,7 +13,8 @@ import MixLabCore
 public struct MaskedLanguageModelTask: LearningTask {
     /// The registry name (`mlm`).
     public let name: String
-    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary keys).
+    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary or
+    /// tokenizer keys).
     public let settings: [String: String]
     /// Token-level labels: the original id at masked positions, `TaskExample.ignoredLabel` elsewhere.
     public let labelKind = TaskLabelKind.token
@@ -59,14 +60,9 @@ public struct MaskedLanguageModelTask: LearningTask {
             windows[split] = TextWindows(counts: counts, length: length)
         }
         self.windows = windows
-        var resolved = [
-            "dataset": dataset, "tokens": tokenization.mode.rawValue, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
-        ]
-        if tokenization.mode == .word {
-            resolved["vocab-size"] = settings.values["vocab-size"] ?? "20000"
-            resolved["min-count"] = settings.values["min-count"] ?? "2"
-        }
-        self.settings = resolved
+        self.settings = tokenization.resolvedSettings(settings).merging([
+            "dataset": dataset, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
+        ]) { $1 }
     }
 
     /// The number of windows in `split`.
@@ -85,8 +81,7 @@ public struct MaskedLanguageModelTask: LearningTask {
         let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
         var random = SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index))
         let labels = MaskedLanguageModelling.mask(
-            &tokens, rate: rate, maskToken: TextTokenization.mask,
-            contentTokens: TextTokenization.firstContent..<Int32(vocabulary.size), random: &random)
+            &tokens, rate: rate, maskToken: tokenization.maskID, contentTokens: tokenization.contentIDs, random: &random)
         return TaskExample(tokens: tokens, labels: labels)
     }
 
