@@ -1,7 +1,7 @@
 import MixLabCore
 
-/// Masked-language modelling on the text of a prepared text dataset (`mlm`, `dataset=news20`): predict
-/// the original token at each masked position.
+/// Masked-language modelling on the text of a prepared text dataset (`mlm`, `dataset=news20`, or the
+/// pre-training corpus `dataset=mlm-corpus`): predict the original token at each masked position.
 ///
 /// Examples are windows of `length` tokens over the dataset's texts (`TextWindows`: a text of n tokens
 /// gives max(1, n / length) windows), in that dataset's train/validation/test splits, tokenized as its
@@ -34,7 +34,7 @@ public struct MaskedLanguageModelTask: LearningTask {
     private let seed: UInt64
 
     /// The datasets whose text can be modelled.
-    static let datasets = ["news20", "reuters8", "rt-sentiment", "langid"]
+    static let datasets = ["news20", "reuters8", "rt-sentiment", "langid", "mlm-corpus"]
 
     /// The task with `settings` (`dataset`, tokenization keys, `length`, `mask-rate`, `seed`), reading
     /// the prepared data in `cache`.
