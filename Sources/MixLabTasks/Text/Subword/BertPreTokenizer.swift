@@ -1,8 +1,9 @@
 /// HuggingFace's `BertPreTokenizer`: splits normalized text into words on white space and punctuation.
 ///
-/// White space (Unicode `White_Space`) separates words and is dropped. Every punctuation scalar — ASCII
-/// punctuation (``!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~``, symbols included) or Unicode punctuation (general
-/// category Pc, Pd, Ps, Pe, Pi, Pf, Po) — is a word of its own. Other symbols stay inside words:
+/// White space (Unicode `White_Space`) separates words and is dropped. Every punctuation scalar — any
+/// printable ASCII character that is not a letter, a digit or a space (U+0021–002F, U+003A–0040,
+/// U+005B–0060, U+007B–007E: ASCII symbols such as `$` and `+` included), or Unicode punctuation
+/// (general category Pc, Pd, Ps, Pe, Pi, Pf, Po) — is a word of its own. Other symbols stay inside words:
 /// `"10€, a$b"` → `10€` `,` `a` `$` `b`.
 ///
 /// O(n) for n scalars. Reference: google-research/bert, tokenization.py (`_run_split_on_punc`);

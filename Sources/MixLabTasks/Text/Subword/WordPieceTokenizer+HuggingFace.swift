@@ -17,7 +17,9 @@ import MixLabCore
 extension WordPieceTokenizer {
     /// The tokenizer in the file at `path`, and the file's SHA-256.
     ///
-    /// - Parameter location: who reads it (a task setting, a command), for errors.
+    /// - Parameters:
+    ///   - path: the tokenizer.json file.
+    ///   - location: who reads it (a task setting, a command), for errors.
     /// - Throws: `MixLabError.ioFailure` when the file is missing or unreadable, is not JSON (e.g.
     ///   truncated) or not a tokenizer.json; `invalidConfigValue` for another model type, normalizer or
     ///   pre-tokenizer, truncation or padding, ids that are not 0..<n, or missing special tokens.

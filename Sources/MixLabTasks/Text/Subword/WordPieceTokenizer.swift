@@ -55,7 +55,14 @@ public struct WordPieceTokenizer: Sendable, Equatable {
 
     /// A tokenizer of `tokens` (id = position).
     ///
-    /// - Parameter location: where the vocabulary comes from, for errors (a file, a setting).
+    /// - Parameters:
+    ///   - tokens: every token, by id; continuations carry `continuingSubwordPrefix`.
+    ///   - unknownToken: the token of words that cannot be cut into entries.
+    ///   - continuingSubwordPrefix: the prefix of pieces that continue a word.
+    ///   - maximumCharactersPerWord: longer words (in Unicode scalars) are one unknown token.
+    ///   - normalizer: the clean-up applied before words are split.
+    ///   - specialTokens: the tokens matched literally in raw text (each must be in `tokens`).
+    ///   - location: where the vocabulary comes from, for errors (a file, a setting).
     /// - Throws: `MixLabError.invalidConfigValue` when a token is listed twice, a special token or the
     ///   unknown token is missing, `[PAD]` (MixLab's padding) is not id 0, or a setting is out of range.
     public init(
