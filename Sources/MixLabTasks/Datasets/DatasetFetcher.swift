@@ -61,25 +61,40 @@ public struct DatasetFetcher: Sendable {
         self.log = log
     }
 
-    /// Prepares the datasets `names` (in order; datasets of one artifact share one download).
+    /// Prepares the datasets `names` (in order; datasets of one artifact share one download). A dataset
+    /// built from other prepared datasets (`DatasetDescriptor.Layout.requirements`) is prepared after
+    /// them, and those not prepared yet are fetched first.
     ///
     /// - Throws: `MixLabError.invalidArgument` for an unknown name, bad options (before anything is
     ///   downloaded); `ioFailure` for a failed download, a checksum mismatch (expected vs found), a
     ///   damaged artifact or a write failure; `libraryUnavailable` for a missing tool.
     public func fetch(_ names: [String], options: Options = Options()) throws -> [Report] {
-        let descriptors = try names.map(catalog.descriptor(named:))
-        guard !descriptors.isEmpty else {
+        let requested = try names.map(catalog.descriptor(named:))
+        guard !requested.isEmpty else {
             throw MixLabError(.invalidArgument, what: "no dataset named", location: "mixlab data fetch",
                               fix: "name one or more of: \(catalog.names.joined(separator: ", ")), or pass --all")
         }
-        let groups = Dictionary(grouping: descriptors) { $0.artifact.fileName }
-        let order = descriptors.map(\.artifact.fileName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        try validate(options, artifacts: order.count, names: names)
+        // A dataset built from prepared datasets (a pre-training corpus) comes after them; the ones not
+        // prepared yet are fetched first.
+        var first: [DatasetDescriptor] = []
+        for requirement in requested.flatMap(\.layout.requirements) where !requested.contains(where: { $0.name == requirement })
+            && !first.contains(where: { $0.name == requirement }) {
+            if case .prepared = DatasetStatus.check(requirement, in: cache) { continue }
+            first.append(try catalog.descriptor(named: requirement))
+        }
+        first += requested.filter { $0.layout.requirements.isEmpty }
+        let last = requested.filter { !$0.layout.requirements.isEmpty }
+        let artifacts = Set((first + last).map(\.artifact.fileName)).count
+        try validate(options, artifacts: artifacts, names: (first + last).map(\.name))
         try makeRoot()
         removeAbandonedDownloads()
         var reports: [Report] = []
-        for key in order {
-            reports += try fetchGroup(groups[key]!, options: options)
+        for phase in [first, last] {
+            let groups = Dictionary(grouping: phase) { $0.artifact.fileName }
+            let order = phase.map(\.artifact.fileName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            for key in order {
+                reports += try fetchGroup(groups[key]!, options: options)
+            }
         }
         return reports
     }
@@ -201,7 +216,7 @@ public struct DatasetFetcher: Sendable {
         let partial = cache.root + "/.partial-\(descriptor.name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try createFolder(partial)
         do {
-            let (content, notes) = try DatasetPreparation.prepare(descriptor, extractedAt: extracted)
+            let (content, notes) = try DatasetPreparation.prepare(descriptor, extractedAt: extracted, cache: cache)
             let manifest = try PreparedDatasetWriter.write(content, of: descriptor, source: source, notes: notes, into: partial)
             try install(partial, as: descriptor.name)
             return manifest

@@ -12,11 +12,12 @@ enum DatasetPreparation {
         case image([TaskSplit: ImageSet])
     }
 
-    /// Reads and splits the dataset of `descriptor` from the artifact extracted at `root`.
+    /// Reads and splits the dataset of `descriptor` from the artifact extracted at `root` (and, for a
+    /// pre-training corpus, the prepared datasets of `cache` it requires).
     ///
     /// - Returns: the splits, and notes on what was dropped (with counts) for the manifest.
     /// - Throws: the readers' `MixLabError.ioFailure` for files that do not have the expected format.
-    static func prepare(_ descriptor: DatasetDescriptor, extractedAt root: String) throws -> (content: Content, notes: [String]) {
+    static func prepare(_ descriptor: DatasetDescriptor, extractedAt root: String, cache: DataCache) throws -> (content: Content, notes: [String]) {
         let classes = descriptor.classNames
         switch descriptor.layout {
         case let .orangeTab(trainPath, testPath):
@@ -69,6 +70,10 @@ enum DatasetPreparation {
             let test = try read(testImages, testLabels)
             let (kept, held) = holdOut(train, fraction: SplitRules.validationFraction)
             return (.image([.train: kept, .validation: held, .test: test]), [])
+
+        case let .pretrainingCorpus(layout):
+            let (splits, notes) = try PretrainingCorpusBuilder.build(layout, classNames: classes, extractedAt: root, cache: cache)
+            return (.text(splits), notes)
 
         case let .digitsCSV(path):
             let all = try DigitsReader.read(ArtifactExtractor.contents(of: root + "/" + path), fileName: fileName(path))

@@ -1,7 +1,7 @@
 import MixLabCore
 
-/// Masked-language modelling on the text of a prepared text dataset (`mlm`, `dataset=news20`): predict
-/// the original token at each masked position.
+/// Masked-language modelling on the text of a prepared text dataset (`mlm`, `dataset=news20`, or the
+/// pre-training corpus `dataset=mlm-corpus`): predict the original token at each masked position.
 ///
 /// Examples are windows of `length` tokens over the dataset's texts (`TextWindows`: a text of n tokens
 /// gives max(1, n / length) windows), in that dataset's train/validation/test splits, tokenized as its
@@ -13,7 +13,8 @@ import MixLabCore
 public struct MaskedLanguageModelTask: LearningTask {
     /// The registry name (`mlm`).
     public let name: String
-    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary keys).
+    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary or
+    /// tokenizer keys).
     public let settings: [String: String]
     /// Token-level labels: the original id at masked positions, `TaskExample.ignoredLabel` elsewhere.
     public let labelKind = TaskLabelKind.token
@@ -33,7 +34,7 @@ public struct MaskedLanguageModelTask: LearningTask {
     private let seed: UInt64
 
     /// The datasets whose text can be modelled.
-    static let datasets = ["news20", "reuters8", "rt-sentiment", "langid"]
+    static let datasets = ["news20", "reuters8", "rt-sentiment", "langid", "mlm-corpus"]
 
     /// The task with `settings` (`dataset`, tokenization keys, `length`, `mask-rate`, `seed`), reading
     /// the prepared data in `cache`.
@@ -59,14 +60,9 @@ public struct MaskedLanguageModelTask: LearningTask {
             windows[split] = TextWindows(counts: counts, length: length)
         }
         self.windows = windows
-        var resolved = [
-            "dataset": dataset, "tokens": tokenization.mode.rawValue, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
-        ]
-        if tokenization.mode == .word {
-            resolved["vocab-size"] = settings.values["vocab-size"] ?? "20000"
-            resolved["min-count"] = settings.values["min-count"] ?? "2"
-        }
-        self.settings = resolved
+        self.settings = tokenization.resolvedSettings(settings).merging([
+            "dataset": dataset, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
+        ]) { $1 }
     }
 
     /// The number of windows in `split`.
@@ -85,8 +81,7 @@ public struct MaskedLanguageModelTask: LearningTask {
         let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
         var random = SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index))
         let labels = MaskedLanguageModelling.mask(
-            &tokens, rate: rate, maskToken: TextTokenization.mask,
-            contentTokens: TextTokenization.firstContent..<Int32(vocabulary.size), random: &random)
+            &tokens, rate: rate, maskToken: tokenization.maskID, contentTokens: tokenization.contentIDs, random: &random)
         return TaskExample(tokens: tokens, labels: labels)
     }
 

@@ -11,7 +11,8 @@ import MixLabCore
 public struct TextClassificationTask: LearningTask {
     /// The registry name, the dataset's (`news20`, `reuters8`, `rt-sentiment` or `langid`).
     public let name: String
-    /// The resolved settings: `tokens`, `length`, `cls`, and `vocab-size`, `min-count` for word tokens.
+    /// The resolved settings: `tokens`, `length`, `cls`, and `vocab-size`, `min-count` for word tokens or
+    /// `tokenizer`, `tokenizer-sha256` for subword tokens.
     public let settings: [String: String]
     /// Sequence-level labels: one class per text (per window for `langid`).
     public let labelKind = TaskLabelKind.sequence
@@ -63,14 +64,7 @@ public struct TextClassificationTask: LearningTask {
         } else {
             windows = nil
         }
-        var resolved = [
-            "tokens": tokenization.mode.rawValue, "length": "\(length)", "cls": "\(classificationToken)",
-        ]
-        if tokenization.mode == .word {
-            resolved["vocab-size"] = settings.values["vocab-size"] ?? "20000"
-            resolved["min-count"] = settings.values["min-count"] ?? "2"
-        }
-        self.settings = resolved
+        self.settings = tokenization.resolvedSettings(settings).merging(["length": "\(length)", "cls": "\(classificationToken)"]) { $1 }
     }
 
     /// The number of examples in `split`: texts, or paragraph windows for `langid`.
@@ -94,7 +88,7 @@ public struct TextClassificationTask: LearningTask {
             source = index
             tokens = tokenization.tokens(of: corpus, split, index, positions: 0..<contentLength)
         }
-        if classificationToken { tokens.insert(TextTokenization.classification, at: 0) }
+        if classificationToken { tokens.insert(tokenization.classificationID, at: 0) }
         return TaskExample(tokens: tokens, label: corpus.split(split).labels[source])
     }
 
