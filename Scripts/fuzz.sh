@@ -41,7 +41,7 @@ done
 
 dictionary() {
     case "$1" in
-        safetensors|checkpoint|trainer-state|hf-config|run-config|run-settings|run-record|results-jsonl|manifest) echo Fuzz/Dictionaries/json.dict ;;
+        safetensors|checkpoint|trainer-state|hf-config|tokenizer-json|run-config|run-settings|run-record|results-jsonl|manifest) echo Fuzz/Dictionaries/json.dict ;;
         study-spec) echo Fuzz/Dictionaries/yaml.dict ;;
         notebook) echo Fuzz/Dictionaries/markdown.dict ;;
         html) echo Fuzz/Dictionaries/html.dict ;;

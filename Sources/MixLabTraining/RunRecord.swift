@@ -13,7 +13,6 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// - Throws: `MixLabError.ioFailure` naming the file when it cannot be read, is damaged, or does not
     ///   decode as a record.
     public static func read(from path: String) throws -> RunRecord {
-        let fix = "the file is damaged: start the run again with --force (the folder's files are moved aside)"
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw MixLabError(.ioFailure, what: "cannot read the run record \(path)", location: "run folder",
                               fix: "check the file's permissions")

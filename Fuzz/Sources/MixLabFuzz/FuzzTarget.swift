@@ -36,6 +36,10 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "hf-config", reads: "HuggingFace config.json") { data in
             _ = try? HuggingFaceFNet.configuration(json: data, path: "config.json")
         },
+        FuzzTarget(name: "tokenizer-json", reads: "HuggingFace tokenizer.json (WordPiece)") { data in
+            guard let (tokenizer, _) = try? WordPieceTokenizer.decode(data, path: "tokenizer.json", location: "fuzz") else { return }
+            _ = tokenizer.encode("Hello, world! Ünïcode 中文 [MASK] tokenisation")
+        },
         FuzzTarget(name: "run-config", reads: "mixlab train --config FILE (JSON settings)") { data in
             guard let settings = try? TrainCommand.settings(fromConfigData: data, path: "config.json") else { return }
             _ = try? RunConfiguration(settings: settings)

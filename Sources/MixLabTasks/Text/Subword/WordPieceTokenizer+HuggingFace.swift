@@ -34,6 +34,16 @@ extension WordPieceTokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MixLabError(.ioFailure, what: "cannot read the tokenizer file \(path)", location: place, fix: "check its permissions")
         }
+        return try decode(data, path: path, location: location)
+    }
+
+    /// A tokeniser from the bytes of a `tokenizer.json`, and their SHA-256; `path` names the file in
+    /// errors.
+    ///
+    /// - Throws: as `read(from:location:)`, for the file's content.
+    public static func decode(_ data: Data, path: String, location: String) throws -> (tokenizer: WordPieceTokenizer, sha256: String) {
+        let place = "\(location) (\(path))"
+        let retrain = "train one with `mixlab tokenizer train --output \(path)`"
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
             throw MixLabError(
