@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test test-slurm notebooks demo doctor bench bench-plain-build crossover fixtures docs clean
+.PHONY: all deps build release test test-slurm test-asan test-tsan fuzz chaos reliability-smoke notebooks demo doctor bench bench-plain-build crossover fixtures docs clean
 
 all: release
 
@@ -29,6 +29,34 @@ test: deps
 	$(SWIFT) test --package-path Examples/SmoothingMixer --scratch-path .build
 	.build/debug/mixlab notebook run --smoke notebooks-md/[0-9]*.md
 	$(MAKE) docs
+	$(MAKE) reliability-smoke
+
+# Reliability (see README, "Reliability"). `make fuzz` runs every libFuzzer target (Fuzz/) for FUZZ_SECONDS
+# each (FUZZ_RUNS to stop at a number of executions); `make chaos` runs Scripts/fault-injection.sh on a
+# release build (CHAOS_KILLS kill instants per scenario). Both fail on any finding.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) Scripts/fuzz.sh
+
+CHAOS_KILLS ?= 50
+chaos: release
+	MIXLAB=$(MIXLAB) CHAOS_KILLS=$(CHAOS_KILLS) Scripts/fault-injection.sh
+
+# A minute or two of both, part of `make test`: 3 seconds per fuzz target; 5 kills per kill scenario with
+# the debug build `make test` made (the fetch scenario downloads one Debian package when it can).
+reliability-smoke: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=3 Scripts/fuzz.sh
+	MIXLAB=.build/debug/mixlab CHAOS_KILLS=5 Scripts/fault-injection.sh
+
+# The whole test suite under AddressSanitizer (memory errors; leak checking is off here because
+# Foundation's Process leaks on every run of a child process, which fails the tests that start one — the
+# fuzz targets check the readers for leaks) and under ThreadSanitizer with 4 threads, so the kernels'
+# multi-threaded paths run with more threads than cores. Each uses its own build folder.
+test-asan: deps
+	ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps
+	MIXLAB_THREADS=4 SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # Runs every notebook for real (release build) and writes the outputs and figures back.
 notebooks: release

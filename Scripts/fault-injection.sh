@@ -50,7 +50,7 @@ tensor_digest() {
 }
 # The SHA-256 of a run record without what depends on timing or on having been resumed.
 record_digest() {
-    grep -v -E '"(finishedAt|startedAt|medianStepMilliseconds|peakMemoryMiB|tokensPerSecond|wallSeconds)"' "$1" |
+    grep -v -E '"(mixlab.integrity|finishedAt|startedAt|medianStepMilliseconds|peakMemoryMiB|tokensPerSecond|wallSeconds)"' "$1" |
         awk '/"resumedAtSteps"/ { skip = 1 } skip { if (/\]/) skip = 0; next } { print }' | sha256sum | cut -d' ' -f1
 }
 run_digest() { echo "$(tensor_digest "$1/checkpoint-last.safetensors") $(record_digest "$1/run.json") $(sha256sum <"$1/curve.jsonl" | cut -d' ' -f1)"; }
@@ -125,7 +125,7 @@ axes:
   - seed: [0, 1, 2, 3]
 YAML
     local cells
-    cells=$("$MIXLAB" study run "$folder/study.yaml" --dry-run 2>/dev/null | grep -c -E '^ *[0-9a-f]{12}\b' || true)
+    cells=$("$MIXLAB" study run "$folder/study.yaml" --dry-run 2>/dev/null | sed -n 's/.*: \([0-9]*\) of \([0-9]*\) cells.*/\2/p')
     local -a commands=("study run $folder/study.yaml --shard 0/2 --threads 1" "study run $folder/study.yaml --shard 1/2 --threads 1"
                        "study run $folder/study.yaml --threads 1")
     local -a pids=(0 0 0) finished=(0 0 0)
@@ -197,7 +197,7 @@ scenario_fetch() {
         # A training run must refuse a partial dataset (or find it complete), and a second fetch must finish it.
         "$MIXLAB" data fetch digits --artifact "$artifact" --cache-dir "$cache" >/dev/null 2>&1 &&
             MIXLAB_DATA_DIR="$cache" "$MIXLAB" train --task digits --set steps=2 --set warmup=0 --set hidden=8 --set ffn=8 \
-                --set layers=1 --set threads=1 --quiet >/dev/null 2>&1 || unrecovered=$((unrecovered + 1))
+                --set layers=1 --set threads=1 --out "$WORK/fetch-run-$trials" --quiet >/dev/null 2>&1 || unrecovered=$((unrecovered + 1))
     done
     local result=ok
     [ "$unrecovered" -eq 0 ] || result="FAILED: $unrecovered interrupted preparations did not recover"
@@ -220,7 +220,7 @@ scenario_fetch() {
                 truncate -s "$offset" "$target"
             fi
             if MIXLAB_DATA_DIR="$WORK/cache-corrupt" "$MIXLAB" train --task digits --set steps=2 --set warmup=0 --set hidden=8 \
-                --set ffn=8 --set layers=1 --set threads=1 --quiet >"$WORK/corrupt.log" 2>&1; then
+                --set ffn=8 --set layers=1 --set threads=1 --out "$WORK/corrupt-run-$variants" --quiet >"$WORK/corrupt.log" 2>&1; then
                 accepted=$((accepted + 1))
             elif ! grep -q "$name" "$WORK/corrupt.log"; then
                 unclear=$((unclear + 1))
@@ -260,7 +260,9 @@ scenario_disk() {
     mkdir -p "$study"
     sed -e 's/^name: chaos/name: chaos-disk/' "$WORK/study/study.yaml" 2>/dev/null >"$study/study.yaml" || true
     [ -s "$study/study.yaml" ] || { record "disk full: results append" "-" "-" "FAILED: needs the study scenario's file (run it too)"; return; }
-    "$MIXLAB" study run "$study/study.yaml" --shard 0/4 --threads 1 >/dev/null 2>&1
+    # Half the cells first, so that the results file is larger than a cell's checkpoint: the limit then
+    # stops the append, not the training.
+    "$MIXLAB" study run "$study/study.yaml" --shard 0/2 --threads 1 >/dev/null 2>&1
     before=$(sha256sum <"$study/results.jsonl")
     limit=$(( $(stat -c %s "$study/results.jsonl") / 1024 + 1 ))
     (ulimit -f "$limit"; "$MIXLAB" study run "$study/study.yaml" --threads 1 >"$WORK/disk-study.log" 2>&1)
@@ -324,7 +326,7 @@ scenario_permissions() {
     record "read-only output folder" "train --out in a read-only folder" "clear error naming the folder" "$result"
 
     result=ok
-    env -u HOME -u MIXLAB_DATA_DIR -u XDG_CACHE_HOME "$MIXLAB" train --task digits --set steps=2 --quiet >"$WORK/no-home.log" 2>&1
+    env -u HOME -u MIXLAB_DATA_DIR -u XDG_CACHE_HOME "$MIXLAB" train --task digits --set steps=2 --set warmup=0 --out "$WORK/no-home" --quiet >"$WORK/no-home.log" 2>&1
     if [ $? -eq 0 ]; then result="FAILED: a dataset task ran without a data cache"
     elif ! grep -q -E "HOME|--cache-dir|MIXLAB_DATA_DIR" "$WORK/no-home.log" || grep -q -i "fatal error" "$WORK/no-home.log"; then
         result="FAILED: unclear error: $(head -c 300 "$WORK/no-home.log")"
