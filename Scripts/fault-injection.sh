@@ -86,8 +86,8 @@ scenario_train() {
         else
             wait "$pid" 2>/dev/null
         fi
-        # Resume (the same command) until it finishes.
-        if ! "$MIXLAB" "${TRAIN[@]}" --out "$folder" >"$folder.log" 2>&1; then
+        # Resume (the same command) unless the kill came after the record, the last file a run writes.
+        if [ ! -f "$folder/run.json" ] && ! "$MIXLAB" "${TRAIN[@]}" --out "$folder" >"$folder.log" 2>&1; then
             refused=$((refused + 1)); continue
         fi
         [ "$(run_digest "$folder")" = "$expected" ] || differing=$((differing + 1))
@@ -313,16 +313,23 @@ scenario_nan() {
 
 # --- an unwritable output folder and a missing home folder --------------------------------------------
 scenario_permissions() {
-    local result=ok folder="$WORK/read-only"
+    local result=ok scratch folder binary="$MIXLAB"
+    # Outside the project (whose folders another user may not be able to enter), readable by everyone.
+    scratch=$(mktemp -d /tmp/mixlab-chaos.XXXXXX) && chmod 755 "$scratch"
+    folder="$scratch/read-only"
     mkdir -p "$folder" && chmod 555 "$folder"
     local -a as_user=()
-    # Root ignores permissions: run as nobody where we are root.
-    if [ "$(id -u)" -eq 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups); chmod o+rx "$WORK"; fi
-    "${as_user[@]}" "$MIXLAB" "${TRAIN[@]}" --out "$folder/run" >"$WORK/read-only.log" 2>&1
+    # Root ignores permissions: run as nobody where we are root, with a copy of the binary nobody can run.
+    if [ "$(id -u)" -eq 0 ]; then
+        as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        binary="$scratch/mixlab" && cp "$MIXLAB" "$binary" && chmod 755 "$binary"
+    fi
+    "${as_user[@]}" "$binary" "${TRAIN[@]}" --out "$folder/run" >"$WORK/read-only.log" 2>&1
     if [ $? -eq 0 ]; then result="FAILED: training wrote into a read-only folder"
     elif ! grep -q "$folder/run" "$WORK/read-only.log" || grep -q -i "fatal error\|backtrace" "$WORK/read-only.log"; then
         result="FAILED: unclear error: $(head -c 300 "$WORK/read-only.log")"
     fi
+    rm -rf "$scratch"
     record "read-only output folder" "train --out in a read-only folder" "clear error naming the folder" "$result"
 
     result=ok

@@ -56,6 +56,7 @@ public enum FileIntegrity {
     /// Checks the seal of `bytes`.
     ///
     /// - Parameters:
+    ///   - bytes: the file's content.
     ///   - path: the file, for the error.
     ///   - location: who reads it, for the error.
     ///   - fix: what to do about a damaged file (e.g. the command that writes it again).

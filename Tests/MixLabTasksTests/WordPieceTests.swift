@@ -140,6 +140,11 @@ import Testing
               .invalidConfigValue, ["truncation"])
         check(try error(good.replacingOccurrences(of: "\"type\": \"BertNormalizer\"", with: "\"type\": \"NFKC\"")),
               .invalidConfigValue, ["normalizer is NFKC"])
+        // Found by the tokenizer-json fuzz target: an added token with a negative id trapped (index out of range).
+        for id in ["-1", "-9223372036854775809", "1e30"] {
+            let negative = good.replacingOccurrences(of: "\"id\": 0,", with: "\"id\": \(id),")
+            check(try error(negative), .invalidConfigValue, ["added token"])
+        }
         // A vocabulary whose [PAD] is not id 0: MixLab pads with 0.
         let tokens = ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]", "a"]
         let notFirst = try #require(throws: MixLabError.self) { try WordPieceTokenizer(tokens: tokens, location: "here") }

@@ -101,7 +101,8 @@ extension WordPieceTokenizer {
         for entry in file["added_tokens"] as? [[String: Any]] ?? [] {
             let content = entry["content"] as? String ?? ""
             let id = (entry["id"] as? NSNumber)?.intValue
-            guard entry["special"] as? Bool == true, entry["normalized"] as? Bool != true, let id, id < tokens.count, tokens[id] == content else {
+            guard entry["special"] as? Bool == true, entry["normalized"] as? Bool != true, let id, (0..<tokens.count).contains(id),
+                  tokens[id] == content else {
                 throw unsupported(
                     "its added token '\(content)' (id \(id.map(String.init) ?? "none")) is not a special, not-normalized token with the same id in the vocab",
                     "keep only special tokens of the vocab in added_tokens, or \(retrain)")
