@@ -148,7 +148,9 @@ YAML
         if "$MIXLAB" study status "$folder/study.yaml" 2>/dev/null | grep -q "$cells of $cells"; then
             for i in 0 1 2; do [ "${pids[$i]}" -ne 0 ] && { kill -9 "${pids[$i]}" 2>/dev/null; wait "${pids[$i]}" 2>/dev/null; pids[$i]=0; }; done
             check_study_results "$folder" "$cells" || return
+            # A fresh round: results and run folders aside, so that the next kills land in training again.
             mv "$folder/results.jsonl" "$folder/results-round-$kills.jsonl"
+            rm -rf "$folder/runs"
         fi
     done
     for i in 0 1 2; do [ "${pids[$i]}" -ne 0 ] && wait "${pids[$i]}" 2>/dev/null; done

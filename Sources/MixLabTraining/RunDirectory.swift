@@ -14,7 +14,7 @@ import MixLabTasks
 /// | `checkpoint-last.safetensors` | every `checkpoint-every` steps and at the end | weights, optimiser state, and the `TrainerState` in the metadata |
 /// | `checkpoint-best.safetensors` | at each new best validation accuracy | weights only; metadata `mixlab.step` and `mixlab.validation` (JSON metrics) |
 /// | `curve.jsonl` | a line per curve point as training goes (rewritten from the checkpoint on resume) | one `RunRecord.CurvePoint` per line |
-/// | `fftw.wisdom` | with every checkpoint | FFTW's plans, reloaded on resume so that a measured plan is the same after a restart |
+/// | `fftw.wisdom` | with every checkpoint | FFTW's measured plans, reloaded on resume (with `MIXLAB_FFTW_EFFORT=measure`) so that a measured plan is the same after a restart |
 /// | `run.json` | at the end | the `RunRecord`; its presence marks the run finished |
 /// | `.lock` | while a process works on the run | nothing (an advisory `flock`, released when the process ends, even by SIGKILL) |
 ///

@@ -156,8 +156,10 @@ public final class Trainer {
             lock = try folder.lock()
             folder.removeTemporaryFiles()
             action = try Self.action(for: folder, settings: settings, existingRun: existingRun)
-            if case .resume(.some) = action, FileManager.default.fileExists(atPath: folder.file(RunDirectory.wisdomFile)) {
-                // Before the model makes its plans, so that measured plans are the ones the run used.
+            if case .resume(.some) = action, FFTWPlanner.shared.effort != .estimate,
+               FileManager.default.fileExists(atPath: folder.file(RunDirectory.wisdomFile)) {
+                // Before the model makes its plans, so that measured plans are the ones the run used (estimated
+                // plans depend on the shape alone: nothing to reload).
                 try? FFTWPlanner.shared.importWisdom(from: folder.file(RunDirectory.wisdomFile))
             }
             self.directory = folder
