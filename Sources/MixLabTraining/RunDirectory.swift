@@ -235,7 +235,10 @@ public struct RunDirectory: Sendable {
             }
         }
 
+        /// Unlocks before closing: a process that another thread is just starting (between its fork and
+        /// its exec) holds a copy of this descriptor, and closing ours alone would leave the lock held by it.
         deinit {
+            flock(descriptor, LOCK_UN)
             close(descriptor)
         }
     }
