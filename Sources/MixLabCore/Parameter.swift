@@ -13,6 +13,9 @@ public final class Parameter: @unchecked Sendable {
     public var gradient: Tensor
     /// Whether optimisers update this parameter.
     public var isTrainable: Bool
+    /// The multiple of the optimiser's learning rate this parameter is updated with (1 by default;
+    /// fine-tuning may give a pre-trained encoder a smaller rate than a fresh head).
+    public var learningRateScale: Float = 1
 
     /// A parameter with an initial value and a zero gradient.
     public init(name: String, value: Tensor, isTrainable: Bool = true) {

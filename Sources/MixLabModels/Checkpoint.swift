@@ -75,9 +75,10 @@ public enum Checkpoint {
         return contents.metadata
     }
 
-    /// Throws one error listing every missing, unexpected and mis-shaped tensor of `tensors` against
-    /// `parameters` (nothing when they fit exactly).
-    static func checkFits(_ tensors: [String: Tensor], _ parameters: [(name: String, parameter: Parameter)], source: String) throws {
+    /// Every missing, unexpected and mis-shaped tensor of `tensors` against `parameters`, as phrases
+    /// (`missing: a, b`; `unexpected: …`; `mis-shaped: name (model [2, 3], file [3, 2])`); empty when they
+    /// fit exactly.
+    public static func mismatches(_ tensors: [String: Tensor], _ parameters: [(name: String, parameter: Parameter)]) -> [String] {
         let expected = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.parameter) })
         let missing = expected.keys.filter { tensors[$0] == nil }.sorted()
         let unexpected = tensors.keys.filter { expected[$0] == nil }.sorted()
@@ -85,7 +86,6 @@ public enum Checkpoint {
             guard let found = tensors[name], found.shape != parameter.value.shape else { return nil }
             return "\(name) (model \(Shape.describe(parameter.value.shape)), file \(Shape.describe(found.shape)))"
         }.sorted()
-        guard !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty else { return }
         func list(_ items: [String]) -> String {
             items.prefix(8).joined(separator: ", ") + (items.count > 8 ? ", … (\(items.count) in all)" : "")
         }
@@ -93,6 +93,14 @@ public enum Checkpoint {
         if !missing.isEmpty { parts.append("missing: \(list(missing))") }
         if !unexpected.isEmpty { parts.append("unexpected: \(list(unexpected))") }
         if !misshaped.isEmpty { parts.append("mis-shaped: \(list(misshaped))") }
+        return parts
+    }
+
+    /// Throws one error listing every missing, unexpected and mis-shaped tensor of `tensors` against
+    /// `parameters` (nothing when they fit exactly).
+    static func checkFits(_ tensors: [String: Tensor], _ parameters: [(name: String, parameter: Parameter)], source: String) throws {
+        let parts = mismatches(tensors, parameters)
+        guard !parts.isEmpty else { return }
         throw MixLabError(
             .shapeMismatch, what: "\(source) does not fit this model; " + parts.joined(separator: "; "),
             location: "checkpoint", fix: "load a checkpoint saved from a model with the same configuration (mixer, sizes, layers)")

@@ -71,7 +71,7 @@ public enum HuggingFaceFNet {
     }
 
     /// The tensors of `folder/model.safetensors` under MixLab's names, buffers and unused heads removed.
-    static func tensors(folder: String, keepClassifier: Bool) throws -> [String: Tensor] {
+    public static func tensors(folder: String, keepClassifier: Bool) throws -> [String: Tensor] {
         let path = (folder as NSString).appendingPathComponent("model.safetensors")
         let contents = try SafeTensors.read(path)
         var result: [String: Tensor] = [:]

@@ -7,7 +7,8 @@ import MixLabKernels
 /// Optimisers keep their per-parameter state (moments, velocities) by parameter name, so a checkpoint
 /// can save and restore it (`state` / `loadState`) and a resumed run continues exactly.
 public protocol Optimizer: AnyObject {
-    /// Applies one update with learning rate `learningRate` to every trainable parameter.
+    /// Applies one update with learning rate `learningRate` (times each parameter's `learningRateScale`)
+    /// to every trainable parameter.
     func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float)
     /// Steps taken so far.
     var stepCount: Int { get }
@@ -61,12 +62,14 @@ public final class AdamW: Optimizer {
         self.decayExclusions = decayExclusions
     }
 
-    /// Applies one AdamW update with learning rate `learningRate` to every trainable parameter.
+    /// Applies one AdamW update with learning rate `learningRate` (times each parameter's
+    /// `learningRateScale`) to every trainable parameter.
     public func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float) {
         stepCount += 1
         let correction1 = 1 - Float(pow(Double(beta1), Double(stepCount)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(stepCount)))
         for (name, parameter) in parameters where parameter.isTrainable {
+            let learningRate = learningRate * parameter.learningRateScale
             let decay = decayExclusions.contains(where: name.contains) ? 0 : learningRate * weightDecay
             // Taken out of the dictionaries while updated, so the tensors are not shared and are updated
             // in place instead of copied.
@@ -161,10 +164,12 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    /// Applies one SGD update with learning rate `learningRate` to every trainable parameter.
+    /// Applies one SGD update with learning rate `learningRate` (times each parameter's
+    /// `learningRateScale`) to every trainable parameter.
     public func step(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float) {
         stepCount += 1
         for (name, parameter) in parameters where parameter.isTrainable {
+            let learningRate = learningRate * parameter.learningRateScale
             var b = velocities.removeValue(forKey: name) ?? Tensor(zeros: parameter.value.shape)  // not shared: updated in place
             let (mu, decay) = (momentum, weightDecay)
             parameter.gradient.withUnsafeBufferPointer { g in

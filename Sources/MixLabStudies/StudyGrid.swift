@@ -77,7 +77,7 @@ public struct StudyGrid: Sendable {
             // Exclusions compare canonical values, defaults included.
             func value(of key: String) -> String? {
                 if let source = sources[key] { return Self.canonical(key, source.value) }
-                return defaults[key]
+                return defaults[key] ?? RunConfiguration.keys.first { $0.name == key }?.defaultValue
             }
             var excluded = false
             for (rule, exclusion) in specification.exclusions.enumerated()
@@ -175,7 +175,7 @@ public struct StudyGrid: Sendable {
     ) throws {
         func location(_ key: String) -> String {
             if let source = sources[key] { return "\(path):\(source.line) (\(cell))" }
-            return "\(path) (\(cell), \(key) not set: the default \(key) is \(RunConfiguration().settings[key] ?? "?"))"
+            return "\(path) (\(cell), \(key) not set: the default \(key) is \(RunConfiguration.keys.first { $0.name == key }?.defaultValue ?? "?"))"
         }
         // The task.
         let task: TaskRegistration

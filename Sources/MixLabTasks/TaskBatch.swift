@@ -65,4 +65,12 @@ public struct TaskBatch: Sendable {
     public init(task: any LearningTask, split: TaskSplit, indices: [Int]) throws {
         try self.init(try indices.map { try task.example(in: split, at: $0) }, of: task)
     }
+
+    /// The training examples at `indices`, padded, drawn as draws `firstDraw`, `firstDraw + 1`, … (see
+    /// `ResampledTrainingTask`; other tasks give their fixed training examples).
+    public init(task: any LearningTask, trainingIndices indices: [Int], firstDraw: UInt64) throws {
+        try self.init(try indices.enumerated().map { slot, index in
+            try task.drawTrainingExample(at: index, draw: firstDraw + UInt64(slot))
+        }, of: task)
+    }
 }

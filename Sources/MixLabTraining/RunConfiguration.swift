@@ -86,6 +86,22 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     public var checkpointEvery = 500
     /// Worker threads for MixLab's loops and OpenBLAS; 0 means every core.
     public var threads = 0
+    // Transfer (`PretrainedEncoder`).
+    /// Where the encoder's initial weights come from (`init-from=`): a run folder, a MixLab checkpoint
+    /// file, or a HuggingFace FNet folder; empty for a fresh initialisation from `seed`.
+    public var initFrom = ""
+    /// Keep the embeddings (word, position, type, their LayerNorm and projection) fixed
+    /// (`freeze-embeddings=`).
+    public var freezeEmbeddings = false
+    /// Keep the first this many encoder blocks fixed (`freeze-blocks=`).
+    public var freezeBlocks = 0
+    /// The encoder's peak learning rate (`encoder-lr=`); 0 means `learningRate`, the head's. The
+    /// schedule scales both alike.
+    public var encoderLearningRate: Float = 0
+
+    /// The transfer keys, which `settings` lists only when they are set: a run that does not use them
+    /// is identified by the same settings as before they existed (run folders, study results).
+    public static let transferKeys: Set<String> = ["init-from", "freeze-embeddings", "freeze-blocks", "encoder-lr"]
 
     /// The learning-rate schedule families (`schedule=`).
     public enum ScheduleKind: String, Sendable, Codable, CaseIterable {
@@ -134,6 +150,11 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         .init("patience", default: "0", allowed: "≥ 0", summary: "early stopping after this many evaluations without gain (0: off)"),
         .init("checkpoint-every", default: "500", allowed: "≥ 0", summary: "steps between checkpoints (0: only at the end)"),
         .init("threads", default: "0", allowed: "≥ 0", summary: "threads (0: every core)"),
+        .init("init-from", default: "", allowed: "a run folder, a .safetensors checkpoint or an HF FNet folder",
+              summary: "start the encoder from these weights (the head starts fresh)"),
+        .init("freeze-embeddings", default: "false", allowed: "true|false", summary: "keep the embeddings fixed"),
+        .init("freeze-blocks", default: "0", allowed: "0…layers", summary: "keep the first k encoder blocks fixed"),
+        .init("encoder-lr", default: "0", allowed: "≥ 0", summary: "the encoder's peak learning rate (0: lr)"),
     ]
 
     /// The dotted key families that pass settings through to the task, the mixer and attention layers.
@@ -216,6 +237,11 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         patience = try integer("patience", patience, 0...(1 << 20))
         checkpointEvery = try integer("checkpoint-every", checkpointEvery, 0...(1 << 40))
         threads = try integer("threads", threads, 0...1024)
+        initFrom = text("init-from") ?? initFrom
+        freezeEmbeddings = try SettingValues.choice(
+            text("freeze-embeddings"), key: "freeze-embeddings", default: "false", allowed: ["true", "false"], location: location) == "true"
+        freezeBlocks = try integer("freeze-blocks", freezeBlocks, 0...layers)
+        encoderLearningRate = try number("encoder-lr", encoderLearningRate, 0...1e3)
         if schedule == .linear || schedule == .cosine, warmup >= steps {
             throw MixLabError(
                 .invalidConfigValue, what: "warmup=\(warmup) is not below steps=\(steps)", location: location,
@@ -239,7 +265,16 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
         for (prefix, family) in [("task.", taskSettings), ("mixer.", mixerSettings), ("attention.", attentionSettings)] {
             for (key, value) in family { values[prefix + key] = value }
         }
+        if !initFrom.isEmpty { values["init-from"] = initFrom }
+        if freezeEmbeddings { values["freeze-embeddings"] = "true" }
+        if freezeBlocks > 0 { values["freeze-blocks"] = "\(freezeBlocks)" }
+        if encoderLearningRate > 0 { values["encoder-lr"] = "\(encoderLearningRate)" }
         return values
+    }
+
+    /// The encoder's peak learning rate as a multiple of the head's (1 unless `encoder-lr` is set).
+    public var encoderLearningRateScale: Float {
+        encoderLearningRate > 0 ? encoderLearningRate / learningRate : 1
     }
 
     /// The encoder for `task`: its vocabulary, and positions for its sequence length.

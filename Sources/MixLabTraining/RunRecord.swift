@@ -169,6 +169,26 @@ public struct RunRecord: Sendable, Equatable, Codable {
         }
     }
 
+    /// The encoder a run started from (`init-from`).
+    public struct Initialization: Sendable, Equatable, Codable {
+        /// The `init-from` path as given.
+        public var path: String
+        /// `PretrainedEncoder.Source`: `run-folder`, `checkpoint` or `huggingface`.
+        public var source: String
+        /// The file the weights were read from.
+        public var weightsFile: String
+        /// The SHA-256 of that file.
+        public var sha256: String
+
+        /// An initialisation from its parts.
+        public init(path: String, source: String, weightsFile: String, sha256: String) {
+            self.path = path
+            self.source = source
+            self.weightsFile = weightsFile
+            self.sha256 = sha256
+        }
+    }
+
     /// How a run ended.
     public enum Status: String, Sendable, Equatable, Codable {
         /// Trained for all its steps.
@@ -225,6 +245,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// ran in one go; a resumed run continues exactly, so only its timing is affected); nil in records
     /// that do not say.
     public var resumedAtSteps: [Int]?
+    /// The encoder the run started from (`init-from`); nil for a run initialised from its seed.
+    public var initialization: Initialization?
 
     /// A record from its parts (`schema` is set to `currentSchema`).
     public init(

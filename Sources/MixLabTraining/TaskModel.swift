@@ -11,6 +11,8 @@ import MixLabTasks
 public protocol TaskModel: AnyObject, Sendable {
     /// Every parameter with its full (HF-style) name, in a fixed order.
     var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// The encoder under the task's head (what `init-from` loads and `freeze-*` freezes).
+    var encoder: Encoder { get }
     /// Forward, loss and backward for one batch: adds every parameter's gradient and returns the loss.
     func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom) throws
         -> CrossEntropy.Result

@@ -16,7 +16,7 @@ extension Trainer {
         let path = directory.file(RunDirectory.lastCheckpointFile)
         try Checkpoint.save(
             parameters, optimizer: optimizer,
-            metadata: [TrainerState.metadataKey: try state.encoded(), "mixlab.run-settings": Self.json(configuration.settings)], to: path)
+            metadata: checkpointMetadata.merging([TrainerState.metadataKey: try state.encoded()]) { $1 }, to: path)
         lastSavedStep = state.step
         try observer?(.checkpointed(step: state.step, path: path))
     }
@@ -29,9 +29,19 @@ extension Trainer {
         encoder.outputFormatting = [.sortedKeys]
         let validation = String(decoding: try encoder.encode(metrics), as: UTF8.self)
         try Checkpoint.save(
-            parameters, metadata: ["mixlab.step": String(step), "mixlab.validation": validation,
-                                   "mixlab.run-settings": Self.json(configuration.settings)],
+            parameters, metadata: checkpointMetadata.merging(["mixlab.step": String(step), "mixlab.validation": validation]) { $1 },
             to: directory.file(RunDirectory.bestCheckpointFile))
+    }
+
+    /// What every checkpoint of the run records besides its tensors: the run's settings, the task's
+    /// resolved settings and its token names (what `PretrainedEncoder.check` compares).
+    var checkpointMetadata: [String: String] {
+        let names = (try? JSONEncoder().encode(task.vocabulary.names)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return [
+            PretrainedEncoder.MetadataKey.runSettings: Self.json(configuration.settings),
+            PretrainedEncoder.MetadataKey.taskSettings: Self.json(task.settings),
+            PretrainedEncoder.MetadataKey.vocabulary: names,
+        ]
     }
 
     /// Refuses to save weights that are not all finite.

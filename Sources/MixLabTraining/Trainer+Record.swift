@@ -39,6 +39,7 @@ extension Trainer {
         record.model = modelKind.rawValue
         record.splitSizes = Dictionary(uniqueKeysWithValues: TaskSplit.allCases.map { ($0.rawValue, task.count($0)) })
         record.resumedAtSteps = state.resumedAtSteps
+        record.initialization = initialization
         return record
     }
 

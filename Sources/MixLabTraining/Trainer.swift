@@ -12,7 +12,8 @@ import MixLabTasks
 /// masked-language model; it is initialised from `seed` after the thread count is applied.
 ///
 /// **Step `s`** (1-based): the batch of stream positions `(s − 1)·B ..< s·B` of `TrainingDataOrder`
-/// (a seeded permutation per epoch), padded by `TaskBatch`; gradients zeroed; forward, loss and
+/// (a seeded permutation per epoch), padded by `TaskBatch` (a `ResampledTrainingTask`, such as MLM's
+/// dynamic masking, draws stream position p as draw p); gradients zeroed; forward, loss and
 /// backward with dropout drawn from `SeededRandom(seed: seed).derived(20_001).derived(s)`; a check that
 /// the loss and every gradient are finite (`NonFiniteGuard`: the run stops with an error naming the
 /// step, before the update, so no checkpoint ever holds non-finite weights); clipping of the global
@@ -84,8 +85,12 @@ public final class Trainer {
 
     /// The optimiser (AdamW or SGD), with its state.
     let optimizer: any Optimizer
-    /// The model's parameters by name: what is updated, clipped and checkpointed.
+    /// The model's parameters by name: what is checkpointed.
     let parameters: [(name: String, parameter: Parameter)]
+    /// The parameters the optimiser updates (all but frozen ones): what is clipped and updated.
+    let trainableParameters: [(name: String, parameter: Parameter)]
+    /// The encoder the run started from (`init-from`), or nil.
+    let initialization: RunRecord.Initialization?
     /// The learning rate of every step.
     let schedule: LearningRateSchedule
     /// The thread count applied to `Parallelism`.
@@ -143,8 +148,10 @@ public final class Trainer {
         threads = configuration.threads == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : configuration.threads
         if Parallelism.threads != threads { try Parallelism.setThreads(threads) }
 
-        let settings = RunDirectory.SavedSettings(
-            settings: configuration.settings, resolved: Self.resolvedSettings(configuration, task: task, registry: registry))
+        let pretrained = configuration.initFrom.isEmpty ? nil : try PretrainedEncoder.open(configuration.initFrom, registry: registry)
+        var resolved = Self.resolvedSettings(configuration, task: task, registry: registry)
+        if let pretrained { resolved["init-from-sha256"] = pretrained.sha256 }
+        let settings = RunDirectory.SavedSettings(settings: configuration.settings, resolved: resolved)
         var action = FolderAction.fresh
         if let directory {
             let folder = RunDirectory(directory)
@@ -173,7 +180,17 @@ public final class Trainer {
         var mixers = [configuration.mixer]
         if configuration.attentionLayers > 0 { mixers.append(EncoderConfiguration().attentionMixer) }
         mixerRegistrations = mixers.compactMap { try? registry.registration(named: $0) }
+        var warnings: [String] = []
+        if let pretrained {
+            warnings += try pretrained.load(into: model.encoder, configuration: configuration, task: task, registry: registry)
+            initialization = RunRecord.Initialization(
+                path: pretrained.path, source: pretrained.source.rawValue, weightsFile: pretrained.weightsFile, sha256: pretrained.sha256)
+        } else {
+            initialization = nil
+        }
+        Self.applyTransferSettings(configuration, to: model)
         parameters = model.namedParameters
+        trainableParameters = parameters.filter(\.parameter.isTrainable)
         switch configuration.optimizer {
         case .adamw: optimizer = try AdamW(weightDecay: configuration.weightDecay)
         case .sgd: optimizer = try SGD(momentum: configuration.momentum, weightDecay: configuration.weightDecay)
@@ -185,7 +202,6 @@ public final class Trainer {
         state.startedAt = Self.timestamp()
         state.threads = threads
         var replaced: (folder: String, files: [String])?
-        var warnings: [String] = []
         var resumeCheckpoint: String?
         if let folder = self.directory {
             switch action {
@@ -268,15 +284,15 @@ public final class Trainer {
             let step = state.step + 1
             let began = DispatchTime.now().uptimeNanoseconds
             order.fill(&indices, step: step)
-            let batch = try TaskBatch(task: task, split: .train, indices: indices)
+            let batch = try TaskBatch(task: task, trainingIndices: indices, firstDraw: UInt64(step - 1) * UInt64(batchSize))
             for (_, parameter) in parameters { parameter.zeroGradient() }
             var dropout = dropoutRoot.derived(UInt64(step))
             let result = try model.lossAndGradients(batch.input, labels: batch.labels, training: true, random: &dropout)
             if step == injectedNaNStep, let first = parameters.first?.parameter { first.gradient[flat: 0] = .nan }
             try checkFinite(loss: result.loss, step: step)
-            let norm = clipGradients(parameters, maxNorm: maximumNorm)
+            let norm = clipGradients(trainableParameters, maxNorm: maximumNorm)
             let rate = schedule.rate(at: step)
-            optimizer.step(parameters, learningRate: rate)
+            optimizer.step(trainableParameters, learningRate: rate)
             let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6
             processSteps += 1
             if processSteps <= Self.warmupSteps { warmupMilliseconds.append(milliseconds) } else { state.stepMilliseconds.append(milliseconds) }

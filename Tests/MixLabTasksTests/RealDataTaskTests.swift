@@ -171,6 +171,35 @@ import Testing
         #expect(word.classes == word.vocabulary.size && word.settings["tokens"] == "word")
     }
 
+    @Test func mlmTrainingWindowsAreMaskedAfreshAtEveryDrawUnlessStatic() throws {
+        let (folder, cache) = try preparedCache(["news20"], from: fixtures.wheelPath)
+        defer { folder.remove() }
+        func task(_ extra: [String: String]) throws -> MaskedLanguageModelTask {
+            try MaskedLanguageModelTask(
+                settings: TaskSettings(task: "mlm", ["dataset": "news20", "length": "20", "seed": "3"].merging(extra) { $1 }), cache: cache)
+        }
+        let dynamic = try task([:]), fixed = try task(["masking": "static"])
+        #expect(dynamic.settings["masking"] == "dynamic" && fixed.settings["masking"] == "static")
+        // The same draw is the same example; other draws mask other positions of the same window.
+        let unmasked = { (example: TaskExample) in
+            zip(example.tokens, example.labels).map { $1 == TaskExample.ignoredLabel ? $0 : $1 }
+        }
+        let draws = try (0..<20).map { try dynamic.trainingExample(at: 5, draw: UInt64($0)) }
+        #expect(try dynamic.trainingExample(at: 5, draw: 7) == draws[7])
+        #expect(Set(draws.map(\.labels)).count > 10, "20 draws of 3 masked positions in 20 repeat rarely")
+        let fixedWindow = unmasked(try dynamic.example(in: .train, at: 5))
+        #expect(Set(draws.map(unmasked)).count == 1 && unmasked(draws[0]) == fixedWindow)
+        #expect(draws.allSatisfy { $0.labels.filter { $0 != TaskExample.ignoredLabel }.count == 3 })
+        // Evaluation windows and static training windows do not depend on the draw.
+        #expect(try dynamic.example(in: .validation, at: 0) == fixed.example(in: .validation, at: 0))
+        #expect(try fixed.trainingExample(at: 5, draw: 9) == fixed.example(in: .train, at: 5))
+        // A batch of training draws numbers its examples from the first draw.
+        let batch = try TaskBatch(task: dynamic, trainingIndices: [5, 5], firstDraw: 7)
+        #expect(Array(batch.labels[20..<40]) == draws[8].labels && Array(batch.labels[0..<20]) == draws[7].labels)
+        let error = try #require(throws: MixLabError.self) { try task(["masking": "sometimes"]) }
+        #expect(error.what.contains("masking") && error.fix.contains("dynamic"))
+    }
+
     @Test func subwordTokensUseTheTokenizerFileItsVocabularyAndItsSpecialIds() throws {
         let (folder, cache) = try preparedCache(["news20"], from: fixtures.wheelPath)
         defer { folder.remove() }

@@ -1,3 +1,4 @@
+import Foundation
 import MixLabCore
 import MixLabTasks
 import MixLabTraining
@@ -82,5 +83,45 @@ struct LearnableTestTask: LearningTask {
             }
             return TaskExample(tokens: tokens, labels: labels)
         }
+    }
+}
+
+/// `LearnableTestTask(.pattern)` whose training examples are masked afresh at every draw (as MLM's
+/// dynamic masking); it counts the draws it was asked for.
+final class RedrawnPatternTask: ResampledTrainingTask, @unchecked Sendable {
+    let base: LearnableTestTask
+    private let lock = NSLock()
+    private var drawsSeen: [UInt64] = []
+
+    init(train: Int, validation: Int, test: Int) {
+        base = LearnableTestTask(.pattern, train: train, validation: validation, test: test)
+    }
+
+    var name: String { "test-redrawn-pattern" }
+    var settings: [String: String] { base.settings }
+    var labelKind: TaskLabelKind { base.labelKind }
+    var classes: Int { base.classes }
+    var classNames: [String] { base.classNames }
+    var vocabulary: TaskVocabulary { base.vocabulary }
+    var sequenceLength: Int { base.sequenceLength }
+    func count(_ split: TaskSplit) -> Int { base.count(split) }
+    func example(in split: TaskSplit, at index: Int) throws -> TaskExample { try base.example(in: split, at: index) }
+
+    /// The draws asked for so far, in order.
+    var draws: [UInt64] { lock.withLock { drawsSeen } }
+
+    func trainingExample(at index: Int, draw: UInt64) throws -> TaskExample {
+        lock.withLock { drawsSeen.append(draw) }
+        let fixed = try base.example(in: .train, at: index)
+        let original = fixed.tokens.enumerated().map { position, token in
+            token == 5 ? fixed.labels[position] : token
+        }
+        var random = SeededRandom(seed: 77).derived(draw).derived(UInt64(index))
+        var tokens = original
+        var labels = [Int32](repeating: TaskExample.ignoredLabel, count: original.count)
+        let position = random.nextIndex(below: original.count)
+        tokens[position] = 5
+        labels[position] = original[position]
+        return TaskExample(tokens: tokens, labels: labels)
     }
 }

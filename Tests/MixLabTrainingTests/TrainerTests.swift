@@ -10,7 +10,7 @@ import MixLabTasks
 /// Shared pieces of the trainer tests: a tiny configuration and temporary run folders.
 enum TrainerTestSupport {
     /// A tiny model and a short run; `threads` is the process's current count, so no test changes it.
-    static func configuration(_ task: LearnableTestTask, _ extra: [String: String] = [:]) throws -> RunConfiguration {
+    static func configuration(_ task: any LearningTask, _ extra: [String: String] = [:]) throws -> RunConfiguration {
         var settings = [
             "task": task.name, "hidden": "16", "layers": "1", "ffn": "32", "batch": "8", "steps": "12", "lr": "1e-2",
             "warmup": "2", "eval-every": "4", "log-every": "2", "checkpoint-every": "4", "dropout": "0",
@@ -134,6 +134,33 @@ enum TrainerTestSupport {
         #expect(TaskModelKind.choose(for: LearnableTestTask(.marker)) == .sequenceClassifier)
         #expect(TaskModelKind.choose(for: LearnableTestTask(.tokenClass)) == .tokenClassifier)
         #expect(TaskModelKind.choose(for: LearnableTestTask(.pattern)) == .maskedLanguageModel)
+    }
+
+    /// A task that redraws its training examples gets draw p for stream position p, so a run interrupted
+    /// and resumed sees the same examples as an uninterrupted one and ends with the same weights.
+    @Test func redrawnTrainingExamplesFollowTheStreamAndResumeExactly() throws {
+        let straightTask = RedrawnPatternTask(train: 23, validation: 10, test: 10)
+        let configuration = try Support.configuration(straightTask, ["batch": "5"])
+        let (straightFolder, crashFolder) = (Support.temporaryFolder("redrawn"), Support.temporaryFolder("redrawn-crash"))
+        defer { Support.remove(straightFolder); Support.remove(crashFolder) }
+        let straight = try Trainer(configuration: configuration, task: straightTask, directory: straightFolder)
+        let straightRecord = try straight.run()
+        #expect(straightTask.draws == Array(0..<60), "12 steps of 5 examples: draws 0 ..< 60, in order")
+
+        let crashTask = RedrawnPatternTask(train: 23, validation: 10, test: 10)
+        do {
+            let crashing = try Trainer(configuration: configuration, task: crashTask, directory: crashFolder,
+                                       observer: Support.observer(Support.LossLog(), crashAfter: 6))
+            #expect(throws: Support.SimulatedCrash.self) { try crashing.run() }
+        }
+        let resumed = try Trainer(configuration: configuration, task: crashTask, directory: crashFolder)
+        let resumedRecord = try resumed.run()
+        #expect(crashTask.draws == Array(0..<30) + Array(20..<60), "steps 1–6, then 5–12 after resuming from step 4")
+        #expect(Support.weights(resumed.model) == Support.weights(straight.model))
+        #expect(resumedRecord.curve == straightRecord.curve)
+        // Redrawing changes what is learned from: the fixed examples give other weights.
+        let fixed = try Trainer(configuration: try Support.configuration(straightTask.base, ["batch": "5"]), task: straightTask.base).run()
+        #expect(fixed.curve != straightRecord.curve)
     }
 
     /// Resume is exact: a run interrupted after a checkpoint and resumed reproduces every loss, the

@@ -7,14 +7,17 @@ import MixLabCore
 /// gives max(1, n / length) windows), in that dataset's train/validation/test splits, tokenized as its
 /// classification task (`TextTokenization`, same ids, so a pre-trained encoder fine-tunes directly).
 /// Masking follows BERT (`MaskedLanguageModelling`: 15 % of positions; 80 % `<mask>`, 10 % random,
-/// 10 % unchanged), drawn from a stream derived from (seed, split, index): the same example is masked
-/// the same way on every call (static masking, as in BERT's original data). Labels are token-level:
+/// 10 % unchanged). Validation and test windows are masked from a stream derived from (seed, split,
+/// index), the same way on every call, so evaluations compare. Training windows are masked afresh each
+/// time they are drawn (`masking=dynamic`, the default, as in RoBERTa's pre-training: a
+/// `ResampledTrainingTask`, from a stream derived from (seed, draw, index)), or like the evaluation
+/// windows (`masking=static`, as BERT's original data with one duplicate). Labels are token-level:
 /// the original id at chosen positions, `TaskExample.ignoredLabel` elsewhere; classes = vocabulary size.
-public struct MaskedLanguageModelTask: LearningTask {
+public struct MaskedLanguageModelTask: ResampledTrainingTask {
     /// The registry name (`mlm`).
     public let name: String
-    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `seed` (and the word-vocabulary or
-    /// tokenizer keys).
+    /// The resolved settings: `dataset`, `tokens`, `length`, `mask-rate`, `masking`, `seed` (and the
+    /// word-vocabulary or tokenizer keys).
     public let settings: [String: String]
     /// Token-level labels: the original id at masked positions, `TaskExample.ignoredLabel` elsewhere.
     public let labelKind = TaskLabelKind.token
@@ -32,12 +35,16 @@ public struct MaskedLanguageModelTask: LearningTask {
     private let windows: [TaskSplit: TextWindows]
     private let rate: Double
     private let seed: UInt64
+    private let dynamicMasking: Bool
+
+    /// The code of the training draws' random streams (the splits use 0, 1, 2).
+    private static let drawStream: UInt64 = 3
 
     /// The datasets whose text can be modelled.
     static let datasets = ["news20", "reuters8", "rt-sentiment", "langid", "mlm-corpus"]
 
-    /// The task with `settings` (`dataset`, tokenization keys, `length`, `mask-rate`, `seed`), reading
-    /// the prepared data in `cache`.
+    /// The task with `settings` (`dataset`, tokenization keys, `length`, `mask-rate`, `masking`, `seed`),
+    /// reading the prepared data in `cache`.
     ///
     /// - Throws: `MixLabError.invalidConfigValue` for a bad setting; `ioFailure` when the dataset is not
     ///   prepared (the fix is the exact `mixlab data fetch` command) or is damaged.
@@ -46,6 +53,7 @@ public struct MaskedLanguageModelTask: LearningTask {
         let length = try settings.integer("length", default: 128, in: 2...65536)
         rate = try settings.number("mask-rate", default: 0.15, in: 0.001...1)
         seed = try settings.seed(default: 0)
+        dynamicMasking = try settings.choice("masking", default: "dynamic", allowed: ["dynamic", "static"]) == "dynamic"
         corpus = try PreparedTextCorpus.open(dataset, in: cache, location: "task \(settings.task)")
         tokenization = try TextTokenization.make(settings, corpus: corpus, cache: cache)
         name = settings.task
@@ -62,6 +70,7 @@ public struct MaskedLanguageModelTask: LearningTask {
         self.windows = windows
         self.settings = tokenization.resolvedSettings(settings).merging([
             "dataset": dataset, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
+            "masking": dynamicMasking ? "dynamic" : "static",
         ]) { $1 }
     }
 
@@ -72,14 +81,26 @@ public struct MaskedLanguageModelTask: LearningTask {
 
     /// Window `index` of `split`, masked as in BERT from a stream derived from (seed, split, index).
     public func example(in split: TaskSplit, at index: Int) throws -> TaskExample {
+        let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
+        return try masked(split, index, random: SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index)))
+    }
+
+    /// Training window `index` masked for draw `draw`: from a stream derived from (seed, draw, index) with
+    /// `masking=dynamic`, as `example(in: .train, at: index)` with `masking=static`.
+    public func trainingExample(at index: Int, draw: UInt64) throws -> TaskExample {
+        guard dynamicMasking else { return try example(in: .train, at: index) }
+        return try masked(.train, index, random: SeededRandom(seed: seed).derived(Self.drawStream).derived(draw).derived(UInt64(index)))
+    }
+
+    /// Window `index` of `split`, masked with `random`.
+    private func masked(_ split: TaskSplit, _ index: Int, random: SeededRandom) throws -> TaskExample {
         guard index >= 0, index < count(split) else {
             throw MixLabError(.invalidArgument, what: "example \(index) of \(split.rawValue) is outside 0..<\(count(split))",
                               location: "task \(name)", fix: "ask for an index below count(.\(split.rawValue))")
         }
         let window = windows[split]![index]
         var tokens = tokenization.tokens(of: corpus, split, window.example, positions: window.start..<(window.start + sequenceLength))
-        let splitCode = UInt64(TaskSplit.allCases.firstIndex(of: split)!)
-        var random = SeededRandom(seed: seed).derived(splitCode).derived(UInt64(index))
+        var random = random
         let labels = MaskedLanguageModelling.mask(
             &tokens, rate: rate, maskToken: tokenization.maskID, contentTokens: tokenization.contentIDs, random: &random)
         return TaskExample(tokens: tokens, labels: labels)
@@ -94,6 +115,7 @@ public struct MaskedLanguageModelTask: LearningTask {
             .init("dataset", default: "news20", allowed: datasets.joined(separator: "|"), summary: "whose text (`mixlab data fetch NAME` first)"),
         ] + TextTokenization.keys(defaultLength: 128, lengthSummary: "tokens per example: texts are cut into windows of this many tokens") + [
             .init("mask-rate", default: "0.15", allowed: "0.001…1", summary: "share of positions predicted (80 % <mask>, 10 % random, 10 % kept)"),
+            .init("masking", default: "dynamic", allowed: "dynamic|static", summary: "training windows masked afresh at every draw, or once"),
             .init("seed", default: "0", allowed: "0…2⁶⁴−1", summary: "seed of the masking"),
         ],
         make: { settings in try MaskedLanguageModelTask(settings: settings, cache: try DataCache.current()) })
