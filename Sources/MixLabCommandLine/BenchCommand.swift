@@ -6,7 +6,7 @@ import MixLab
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark mixers.",
-        subcommands: [BenchMixerCommand.self, BenchCrossoverCommand.self, BenchTrainCommand.self, BenchInferCommand.self])
+        subcommands: [BenchMixerCommand.self, BenchCrossoverCommand.self, BenchTrainCommand.self, BenchPretrainCommand.self, BenchInferCommand.self])
 }
 
 /// Options every benchmark shares.

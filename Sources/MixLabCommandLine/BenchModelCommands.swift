@@ -140,6 +140,32 @@ struct BenchTrainCommand: ParsableCommand {
     }
 }
 
+/// `mixlab bench pretrain`: one masked-language-modelling pre-training step.
+struct BenchPretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Time one masked-language-modelling pre-training step (forward, loss, backward, AdamW).",
+        discussion: "15 % of the positions are scored, logits cover the whole vocabulary at every position (as HF's "
+            + "FNetForMaskedLM). Example (config B): mixlab bench pretrain --vocab 8192 --hidden 256 --layers 4 --ffn 1024 --batch 16 --seq 512")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        try options.apply()
+        let benchmark = try PretrainingBenchmark(configuration: try model.configuration(), batchSize: model.batch, sequenceLength: model.seq)
+        var step = 0
+        let result = try measureModelPass(options) {
+            try benchmark.trainingStep(step)
+            step += 1
+        }
+        var described = model
+        described.everyPosition = true  // the masked-LM head reads every position
+        reportModelBenchmark(pass: "pretrain", options: described, timing: result.timing, gemmFlopsPerRun: result.flops,
+                             freshBlocks: result.freshBlocks, json: options.json)
+    }
+}
+
 /// `mixlab bench infer`: one inference batch of a sequence classifier.
 struct BenchInferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

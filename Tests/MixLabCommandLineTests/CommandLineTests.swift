@@ -175,6 +175,19 @@ import Testing
         #expect(throws: MixLabError.self) { try options.configuration() }
     }
 
+    @Test func aPretrainingStepScoresAboutFifteenPercentAndUpdatesTheModel() throws {
+        let options = try ModelOptions.parse(["--vocab", "40", "--hidden", "8", "--layers", "1", "--ffn", "16", "--batch", "4", "--seq", "64"])
+        let benchmark = try PretrainingBenchmark(configuration: try options.configuration(), batchSize: options.batch, sequenceLength: options.seq)
+        let scored = benchmark.labels.filter { $0 != TaskExample.ignoredLabel }.count
+        #expect(scored > 20 && scored < 60, "15 % of 256 positions: \(scored)")
+        #expect(benchmark.labels.allSatisfy { $0 == TaskExample.ignoredLabel || (5..<40).contains($0) })
+        let before = benchmark.model.namedParameters.map(\.parameter.value)
+        try benchmark.trainingStep(0)
+        #expect(benchmark.model.namedParameters.map(\.parameter.value) != before && benchmark.optimizer.stepCount == 1)
+        let tiny = try ModelOptions.parse(["--vocab", "5", "--hidden", "8", "--layers", "1", "--ffn", "16"])
+        #expect(throws: MixLabError.self) { try PretrainingBenchmark(configuration: try tiny.configuration(), batchSize: 1, sequenceLength: 4) }
+    }
+
     @Test func rejectsBadModelOptions() throws {
         #expect(throws: MixLabError.self) { try ModelOptions.parse(["--hidden", "0"]).configuration() }
         #expect(throws: MixLabError.self) { try ModelOptions.parse(["--mixer", "nope"]).configuration() }
