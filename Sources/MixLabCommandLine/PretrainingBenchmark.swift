@@ -6,8 +6,9 @@ import MixLab
 ///
 /// The work matches the peer script that times HuggingFace's `FNetForMaskedLM` (or `BertForMaskedLM`)
 /// the same way: random token ids, each position labelled with its own id with probability 0.15 (the
-/// others ignored), the inputs left unmasked, logits over the whole vocabulary at every position, dropout
-/// on, AdamW at learning rate 1e-4.
+/// others ignored), the inputs left unmasked, dropout on, AdamW at learning rate 1e-4. HF decodes every
+/// position; MixLab's model decodes the scored ones unless `scoresOnlyLabelledPositions` is off
+/// (`--every-position`), which is the like-for-like comparison.
 struct PretrainingBenchmark {
     let model: MaskedLanguageModel
     let batch: TokenBatch

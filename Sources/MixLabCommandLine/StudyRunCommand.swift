@@ -13,6 +13,7 @@ struct StudyRunCommand: ParsableCommand {
             finished cells and the trainer resumes the interrupted one from its checkpoint. Several shards
             (processes or machines) may run at once on the same results file: appends are locked with flock.
             Shards are 0-based: --shard 0/3, 1/3, 2/3 hold the cells whose index mod 3 is 0, 1, 2.
+            Paths in the study file (init-from, task.tokenizer) are relative to its folder, where the cells run.
             """)
 
     @Argument(help: "The study file (Experiments/<study>/study.yaml).")
@@ -47,7 +48,15 @@ struct StudyRunCommand: ParsableCommand {
     func run() throws {
         let shard = try shard.map { try StudyShard(parsing: $0) } ?? .all
         let runner = try StudyRunners.named(self.runner)
-        let study = try Study(contentsOf: file, resultsFile: results.map { URL(fileURLWithPath: $0) })
+        let studyFile = URL(fileURLWithPath: file).standardizedFileURL
+        let resultsFile = results.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        // Paths in a study file (init-from, task.tokenizer) are relative to its folder: the cells run there.
+        let folder = studyFile.deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: studyFile.path), !FileManager.default.changeCurrentDirectoryPath(folder) {
+            throw MixLabError(.ioFailure, what: "cannot enter the study's folder \(folder)", location: "mixlab study run",
+                              fix: "check that the folder exists and that you may enter it")
+        }
+        let study = try Study(contentsOf: studyFile.path, resultsFile: resultsFile)
         if dryRun {
             printLine(try Self.listing(study, shard: shard))
             return

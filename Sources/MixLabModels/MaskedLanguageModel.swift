@@ -8,7 +8,14 @@ import MixLabMixers
 /// `transform.LayerNorm`), then `logits = u·Eᵀ + b` with `E` the word-embedding table (tied: the decoder
 /// has no weight of its own; its gradient adds into the embeddings') and `b` = `cls.predictions.bias`.
 /// The transform maps H → E so the tie works when the embedding size differs from H.
-/// Loss: cross-entropy on masked positions only (labels −100 elsewhere). Decoder cost `2·B·T·E·V` flops.
+/// Loss: cross-entropy on masked positions only (labels −100 elsewhere).
+///
+/// Training (`lossAndGradients`) runs the head on the scored positions alone (`scoresOnlyLabelledPositions`):
+/// their hidden rows are gathered, transformed and decoded, and the gradient is scattered back, zero at
+/// every other position. The loss and gradients are those of the head on every position (the others
+/// add nothing to either) up to floating-point rounding, and with BERT's 15 % of positions scored the
+/// decoder costs `2·N·E·V` flops for N scored positions instead of `2·B·T·E·V`. `logits` (evaluation)
+/// decodes every position.
 public final class MaskedLanguageModel: @unchecked Sendable {
     /// The encoder; its word-embedding table is also the decoder weight (tied).
     public let encoder: Encoder
@@ -22,6 +29,9 @@ public final class MaskedLanguageModel: @unchecked Sendable {
     public let activation: GELU
     /// Cross-entropy over the masked positions (labels −100 elsewhere), with the given label smoothing.
     public let loss: CrossEntropy
+    /// Whether training runs the head on the scored positions alone (on by default; off runs it on
+    /// every position, as HuggingFace's `FNetForMaskedLM` does).
+    public var scoresOnlyLabelledPositions = true
 
     /// Builds the model for sequences of `sequenceLength` tokens.
     ///
@@ -55,13 +65,60 @@ public final class MaskedLanguageModel: @unchecked Sendable {
     ///   - training: whether dropout is on.
     ///   - random: the stream dropout draws from.
     public func lossAndGradients(_ batch: TokenBatch, labels: [Int32], training: Bool, random: inout SeededRandom) throws -> CrossEntropy.Result {
-        let (logits, cache) = try logits(batch, training: training, random: &random)
-        let result = try loss.evaluate(logits: logits, labels: labels)
-        let dNormalized = try decodeBackward(result.gradient, input: cache.normalized)
+        let scored = labels.indices.filter { labels[$0] != loss.ignoredLabel }
+        guard scoresOnlyLabelledPositions, !scored.isEmpty, scored.count < labels.count else {
+            let (logits, cache) = try logits(batch, training: training, random: &random)
+            let result = try loss.evaluate(logits: logits, labels: labels)
+            let dHidden = try headBackward(result.gradient, cache: cache)
+            try encoder.backward(dHidden, cache: cache.encoder)
+            return result
+        }
+        let (hidden, encoderCache) = try encoder.forward(batch, training: training, random: &random)
+        let width = hidden.shape[hidden.rank - 1]
+        guard labels.count * width == hidden.count else {
+            throw MixLabError(.invalidArgument, what: "\(labels.count) labels for \(hidden.count / width) positions",
+                              location: "MaskedLanguageModel", fix: "give one label per position (−100 where none is predicted)")
+        }
+        let picked = Self.gatherRows(hidden, scored, width: width)
+        let (logits, cache) = try head(picked, encoderCache: encoderCache)
+        let result = try loss.evaluate(logits: logits, labels: scored.map { labels[$0] })
+        let dPicked = try headBackward(result.gradient, cache: cache)
+        try encoder.backward(Self.scatterRows(dPicked, scored, width: width, into: hidden.shape), cache: encoderCache)
+        return result
+    }
+
+    /// The head's backward pass from `dLogits`: adds the head's gradients and returns the gradient of
+    /// its input.
+    private func headBackward(_ dLogits: Tensor, cache: Cache) throws -> Tensor {
+        let dNormalized = try decodeBackward(dLogits, input: cache.normalized)
         let dActivated = transformNorm.backward(dNormalized, cache: cache.norm)
         let dTransformed = activation.backward(dActivated, input: cache.transformed)
-        let dHidden = try transform.backward(dTransformed, input: cache.hidden)
-        try encoder.backward(dHidden, cache: cache.encoder)
+        return try transform.backward(dTransformed, input: cache.hidden)
+    }
+
+    /// The rows `rows` of `tensor` (rows of `width` values), as an `(N, width)` tensor.
+    static func gatherRows(_ tensor: Tensor, _ rows: [Int], width: Int) -> Tensor {
+        var picked = Tensor(uninitialized: [rows.count, width])
+        tensor.withUnsafeBufferPointer { source in
+            picked.withUnsafeMutableBufferPointer { target in
+                for (slot, row) in rows.enumerated() {
+                    for j in 0..<width { target[slot * width + j] = source[row * width + j] }
+                }
+            }
+        }
+        return picked
+    }
+
+    /// A zero tensor of `shape` with row `rows[i]` set to row i of `values`.
+    static func scatterRows(_ values: Tensor, _ rows: [Int], width: Int, into shape: [Int]) -> Tensor {
+        var result = Tensor(zeros: shape)
+        values.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for (slot, row) in rows.enumerated() {
+                    for j in 0..<width { target[row * width + j] = source[slot * width + j] }
+                }
+            }
+        }
         return result
     }
 
@@ -77,6 +134,11 @@ public final class MaskedLanguageModel: @unchecked Sendable {
     /// `(B, T, V)` logits over the vocabulary at every position.
     public func logits(_ batch: TokenBatch, training: Bool, random: inout SeededRandom) throws -> (logits: Tensor, cache: Cache) {
         let (hidden, encoderCache) = try encoder.forward(batch, training: training, random: &random)
+        return try head(hidden, encoderCache: encoderCache)
+    }
+
+    /// The head on `hidden` (any leading shape, last axis H): logits over the vocabulary per row.
+    private func head(_ hidden: Tensor, encoderCache: Encoder.Cache) throws -> (logits: Tensor, cache: Cache) {
         let transformed = try transform.forward(hidden)
         let activated = activation.forward(transformed)
         let (normalized, normCache) = try transformNorm.forward(activated)

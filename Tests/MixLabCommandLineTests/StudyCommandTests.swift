@@ -146,6 +146,38 @@ import Testing
         #expect(Set(merged.rows.map { "\($0.study)/\($0.cell)" }).count == merged.rows.count)
     }
 
+    /// A study's relative paths are read from its folder: here a fine-tuning study whose cells start
+    /// from the encoder of a pre-training run beside it, run from another working directory.
+    @Test func relativePathsInAStudyAreRelativeToItsFolder() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = "task: majority, task.length: 16, task.validation-size: 16, task.test-size: 16, hidden: 16, ffn: 32, "
+            + "layers: 1, batch: 8, steps: 6, warmup: 1, eval-every: 3, threads: 1"
+        let pretrained = try MissingLibraryTests.mixlab(
+            ["train", "--out", folder.appendingPathComponent("pretrained").path] + base.split(separator: ",").flatMap { pair -> [String] in
+                let parts = pair.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+                return ["--set", "\(parts[0])=\(parts[1])"]
+            } + ["--quiet"], environment: [:])
+        #expect(pretrained.status == 0, "\(pretrained.output)")
+        let path = folder.appendingPathComponent("study.yaml").path
+        try "name: fine-tune\nbase: {\(base), init-from: pretrained, seed: 3}\naxes:\n  - mixer: [fourier]\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = try MissingLibraryTests.executable()
+        process.arguments = ["study", "run", path, "--runner", "in-process"]
+        process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        let rows = try StudyResultsFile(folder.appendingPathComponent("results.jsonl")).read().rows
+        #expect(rows.count == 1 && rows.first?.record.settings["init-from"] == "pretrained")
+        #expect(rows.first?.record.initialization?.weightsFile == "pretrained/checkpoint-last.safetensors")
+    }
+
     /// A study killed (SIGKILL) while training resumes: the re-run finishes it, with one row per cell.
     @Test func aKilledStudyResumesWithoutLosingOrRepeatingRows() throws {
         let folder = try Self.temporaryFolder()

@@ -225,6 +225,33 @@ import Testing
     }
 }
 
+extension MaskedLanguageModelTests {
+    /// Training on the scored positions alone gives the loss, accuracy and gradients of the head run on
+    /// every position (dropout on, the same stream), up to rounding.
+    @Test func theScoredPositionsAloneGiveTheFullHeadsLossAndGradients() throws {
+        var configuration = EncoderTests.tinyConfiguration(mixer: "fourier")
+        configuration.embeddingSize = 8
+        let labels: [Int32] = [-100, 4, -100, -100, 9, -100, 2, -100, -100, -100, -100, 7]
+        var results: [CrossEntropy.Result] = []
+        var gradients: [[String: Tensor]] = []
+        for scoredOnly in [true, false] {
+            let model = try MaskedLanguageModel(configuration, sequenceLength: 6, seed: 4)
+            model.scoresOnlyLabelledPositions = scoredOnly
+            var random = SeededRandom(seed: 8)
+            model.zeroGradients()
+            results.append(try model.lossAndGradients(EncoderTests.batch, labels: labels, training: true, random: &random))
+            gradients.append(Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.parameter.gradient) }))
+        }
+        #expect(abs(results[0].loss - results[1].loss) <= 1e-5 * abs(results[1].loss))
+        #expect(results[0].counted == 4 && results[1].counted == 4 && results[0].correct == results[1].correct)
+        for (name, full) in gradients[1] {
+            let scale = max(1e-3, full.values.map { abs($0) }.max() ?? 0)
+            let difference = zip(gradients[0][name]!.values, full.values).map { abs($0 - $1) }.max() ?? 0
+            #expect(difference <= 1e-5 * scale, "\(name): \(difference) against gradients up to \(scale)")
+        }
+    }
+}
+
 @Suite struct NonFiniteGuardTests {
     @Test func namesTheStepAndTheParameter() throws {
         let good = Parameter(name: "fnet.encoder.layer.0.output.dense.weight", value: Tensor(zeros: [2]))

@@ -196,6 +196,15 @@ import Testing
         // A batch of training draws numbers its examples from the first draw.
         let batch = try TaskBatch(task: dynamic, trainingIndices: [5, 5], firstDraw: 7)
         #expect(Array(batch.labels[20..<40]) == draws[8].labels && Array(batch.labels[0..<20]) == draws[7].labels)
+        // With cls=true every window starts with the classification token, which is never masked.
+        let withToken = try task(["cls": "true"])
+        #expect(withToken.vocabulary.classification == TextTokenization.classification && withToken.settings["cls"] == "true")
+        for draw in 0..<20 {
+            let example = try withToken.trainingExample(at: 5, draw: UInt64(draw))
+            #expect(example.tokens.count == 20 && example.tokens[0] == TextTokenization.classification)
+            #expect(example.labels[0] == TaskExample.ignoredLabel)
+        }
+        #expect(withToken.count(.train) >= dynamic.count(.train), "19 text tokens per window instead of 20")
         let error = try #require(throws: MixLabError.self) { try task(["masking": "sometimes"]) }
         #expect(error.what.contains("masking") && error.fix.contains("dynamic"))
     }

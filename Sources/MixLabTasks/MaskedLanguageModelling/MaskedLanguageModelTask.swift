@@ -4,8 +4,10 @@ import MixLabCore
 /// pre-training corpus `dataset=mlm-corpus`): predict the original token at each masked position.
 ///
 /// Examples are windows of `length` tokens over the dataset's texts (`TextWindows`: a text of n tokens
-/// gives max(1, n / length) windows), in that dataset's train/validation/test splits, tokenized as its
-/// classification task (`TextTokenization`, same ids, so a pre-trained encoder fine-tunes directly).
+/// gives max(1, n / length) windows; with `cls=true` each is the classification token and `length − 1`
+/// tokens, as BERT's sequences start with `[CLS]`, which is never masked), in that dataset's
+/// train/validation/test splits, tokenized as its classification task (`TextTokenization`, same ids,
+/// so a pre-trained encoder fine-tunes directly).
 /// Masking follows BERT (`MaskedLanguageModelling`: 15 % of positions; 80 % `<mask>`, 10 % random,
 /// 10 % unchanged). Validation and test windows are masked from a stream derived from (seed, split,
 /// index), the same way on every call, so evaluations compare. Training windows are masked afresh each
@@ -36,6 +38,8 @@ public struct MaskedLanguageModelTask: ResampledTrainingTask {
     private let rate: Double
     private let seed: UInt64
     private let dynamicMasking: Bool
+    /// Whether each window starts with the classification token (never masked), as BERT's sequences do.
+    private let classificationToken: Bool
 
     /// The code of the training draws' random streams (the splits use 0, 1, 2).
     private static let drawStream: UInt64 = 3
@@ -54,10 +58,11 @@ public struct MaskedLanguageModelTask: ResampledTrainingTask {
         rate = try settings.number("mask-rate", default: 0.15, in: 0.001...1)
         seed = try settings.seed(default: 0)
         dynamicMasking = try settings.choice("masking", default: "dynamic", allowed: ["dynamic", "static"]) == "dynamic"
+        classificationToken = try settings.boolean("cls", default: false)
         corpus = try PreparedTextCorpus.open(dataset, in: cache, location: "task \(settings.task)")
         tokenization = try TextTokenization.make(settings, corpus: corpus, cache: cache)
         name = settings.task
-        vocabulary = try tokenization.vocabulary(usesMask: true, usesClassification: false)
+        vocabulary = try tokenization.vocabulary(usesMask: true, usesClassification: classificationToken)
         classes = vocabulary.size
         classNames = vocabulary.names
         sequenceLength = length
@@ -65,12 +70,12 @@ public struct MaskedLanguageModelTask: ResampledTrainingTask {
         for split in TaskSplit.allCases {
             let (corpus, tokenization) = (corpus, tokenization)
             let counts = (0..<corpus.split(split).count).map { tokenization.tokenCount(of: corpus, split, $0) }
-            windows[split] = TextWindows(counts: counts, length: length)
+            windows[split] = TextWindows(counts: counts, length: classificationToken ? length - 1 : length)
         }
         self.windows = windows
         self.settings = tokenization.resolvedSettings(settings).merging([
             "dataset": dataset, "length": "\(length)", "mask-rate": "\(rate)", "seed": "\(seed)",
-            "masking": dynamicMasking ? "dynamic" : "static",
+            "masking": dynamicMasking ? "dynamic" : "static", "cls": "\(classificationToken)",
         ]) { $1 }
     }
 
@@ -99,10 +104,13 @@ public struct MaskedLanguageModelTask: ResampledTrainingTask {
                               location: "task \(name)", fix: "ask for an index below count(.\(split.rawValue))")
         }
         let window = windows[split]![index]
-        var tokens = tokenization.tokens(of: corpus, split, window.example, positions: window.start..<(window.start + sequenceLength))
+        let content = classificationToken ? sequenceLength - 1 : sequenceLength
+        var tokens = (classificationToken ? [tokenization.classificationID] : [])
+            + tokenization.tokens(of: corpus, split, window.example, positions: window.start..<(window.start + content))
         var random = random
         let labels = MaskedLanguageModelling.mask(
-            &tokens, rate: rate, maskToken: tokenization.maskID, contentTokens: tokenization.contentIDs, random: &random)
+            &tokens, rate: rate, maskToken: tokenization.maskID, contentTokens: tokenization.contentIDs,
+            skipFirst: classificationToken, random: &random)
         return TaskExample(tokens: tokens, labels: labels)
     }
 
@@ -116,6 +124,7 @@ public struct MaskedLanguageModelTask: ResampledTrainingTask {
         ] + TextTokenization.keys(defaultLength: 128, lengthSummary: "tokens per example: texts are cut into windows of this many tokens") + [
             .init("mask-rate", default: "0.15", allowed: "0.001…1", summary: "share of positions predicted (80 % <mask>, 10 % random, 10 % kept)"),
             .init("masking", default: "dynamic", allowed: "dynamic|static", summary: "training windows masked afresh at every draw, or once"),
+            .init("cls", default: "false", allowed: "true|false", summary: "start each window with the classification token (never masked)"),
             .init("seed", default: "0", allowed: "0…2⁶⁴−1", summary: "seed of the masking"),
         ],
         make: { settings in try MaskedLanguageModelTask(settings: settings, cache: try DataCache.current()) })
