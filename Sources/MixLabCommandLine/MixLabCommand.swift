@@ -9,7 +9,8 @@ public struct MixLabCommand: ParsableCommand {
         abstract: "Token-mixing transforms for FNet-style encoders: inspect, check and benchmark mixers; train models.",
         version: MixLabVersion.current,
         subcommands: [
-            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, TrainCommand.self, StudyCommand.self,
+            MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, TrainCommand.self, EvalCommand.self,
+            PredictCommand.self, StudyCommand.self,
             DataCommand.self, TokenizerCommand.self, NotebookCommand.self, DoctorCommand.self, DemoCommand.self,
         ]
     )

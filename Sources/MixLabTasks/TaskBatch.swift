@@ -17,25 +17,10 @@ public struct TaskBatch: Sendable {
     public init(_ examples: [TaskExample], of task: any LearningTask) throws {
         let length = task.sequenceLength
         let where_ = "batch of task \(task.name)"
-        guard !examples.isEmpty else {
-            throw MixLabError(.invalidArgument, what: "a batch of no examples", location: where_, fix: "pass at least one example")
-        }
-        var tokens = [Int32](repeating: TaskVocabulary.padding, count: examples.count * length)
-        var mask = [Float](repeating: 0, count: examples.count * length)
+        input = try Self.paddedInput(examples.map(\.tokens), of: task)
         var labels: [Int32] = []
         labels.reserveCapacity(task.labelKind == .sequence ? examples.count : examples.count * length)
-        var padded = false
         for (row, example) in examples.enumerated() {
-            guard example.tokens.count <= length else {
-                throw MixLabError(
-                    .invalidArgument, what: "example \(row) has \(example.tokens.count) tokens, more than the sequence length \(length)",
-                    location: where_, fix: "truncate examples to the task's sequence length")
-            }
-            if let bad = example.tokens.first(where: { $0 < 0 || Int($0) >= task.vocabulary.size }) {
-                throw MixLabError(
-                    .invalidArgument, what: "example \(row) holds token id \(bad), outside the vocabulary 0..<\(task.vocabulary.size)",
-                    location: where_, fix: "map every token into the task's vocabulary")
-            }
             let expectedLabels = task.labelKind == .sequence ? 1 : example.tokens.count
             guard example.labels.count == expectedLabels else {
                 throw MixLabError(
@@ -43,11 +28,6 @@ public struct TaskBatch: Sendable {
                     what: "example \(row) has \(example.labels.count) labels; a \(task.labelKind.rawValue)-level task needs \(expectedLabels)",
                     location: where_, fix: "give one label per sequence (sequence tasks) or per token (token tasks)")
             }
-            for (t, token) in example.tokens.enumerated() {
-                tokens[row * length + t] = token
-                mask[row * length + t] = 1
-            }
-            padded = padded || example.tokens.count < length
             switch task.labelKind {
             case .sequence:
                 labels.append(example.labels[0])
@@ -56,9 +36,43 @@ public struct TaskBatch: Sendable {
                 labels.append(contentsOf: repeatElement(TaskExample.ignoredLabel, count: length - example.tokens.count))
             }
         }
-        let paddingMask = padded ? try Tensor(shape: [examples.count, length], values: mask) : nil
-        input = try TokenBatch(batchSize: examples.count, sequenceLength: length, tokens: tokens, paddingMask: paddingMask)
         self.labels = labels
+    }
+
+    /// Rows of token ids padded with `TaskVocabulary.padding` to the task's sequence length: the model
+    /// input of a batch, without labels (what `init(_:of:)` builds from its examples' tokens). The
+    /// padding mask is nil when no row needed padding.
+    ///
+    /// - Throws: `MixLabError.invalidArgument` for no rows, a row longer than the sequence length, or a
+    ///   token outside the vocabulary.
+    public static func paddedInput(_ rows: [[Int32]], of task: any LearningTask) throws -> TokenBatch {
+        let length = task.sequenceLength
+        let where_ = "batch of task \(task.name)"
+        guard !rows.isEmpty else {
+            throw MixLabError(.invalidArgument, what: "a batch of no examples", location: where_, fix: "pass at least one example")
+        }
+        var tokens = [Int32](repeating: TaskVocabulary.padding, count: rows.count * length)
+        var mask = [Float](repeating: 0, count: rows.count * length)
+        var padded = false
+        for (row, ids) in rows.enumerated() {
+            guard ids.count <= length else {
+                throw MixLabError(
+                    .invalidArgument, what: "example \(row) has \(ids.count) tokens, more than the sequence length \(length)",
+                    location: where_, fix: "truncate examples to the task's sequence length")
+            }
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= task.vocabulary.size }) {
+                throw MixLabError(
+                    .invalidArgument, what: "example \(row) holds token id \(bad), outside the vocabulary 0..<\(task.vocabulary.size)",
+                    location: where_, fix: "map every token into the task's vocabulary")
+            }
+            for (t, token) in ids.enumerated() {
+                tokens[row * length + t] = token
+                mask[row * length + t] = 1
+            }
+            padded = padded || ids.count < length
+        }
+        let paddingMask = padded ? try Tensor(shape: [rows.count, length], values: mask) : nil
+        return try TokenBatch(batchSize: rows.count, sequenceLength: length, tokens: tokens, paddingMask: paddingMask)
     }
 
     /// The examples at `indices` of `split`, padded.

@@ -2,7 +2,8 @@ import Foundation
 import MixLabCore
 import MixLabTasks
 
-/// Accumulates the loss, accuracy and macro-F1 of a model over the batches of one split.
+/// Accumulates the loss, accuracy, macro-F1, per-class scores and (optionally) the confusion matrix of
+/// a model over the batches of one split.
 ///
 /// For each scored row (a label other than `TaskExample.ignoredLabel`) with logits `z` and label `y`:
 /// the loss adds `−log softmax(z)_y = logsumexp(z) − z_y` (computed in Double with the row maximum
@@ -17,7 +18,13 @@ import MixLabTasks
 ///   F1 and is left out (scikit-learn would count it as 0 with a warning); a class that occurs only
 ///   among the labels (never predicted) or only among the predictions has F1 = 0 and is counted.
 ///
-/// O(rows·K) per batch; O(K) memory.
+/// Per class k (`perClass`), with `TP_k`, `FP_k`, `FN_k` as above: precision `TP / (TP + FP)`, recall
+/// `TP / (TP + FN)`, F1 as above, and support `TP + FN` (the rows labelled k); a ratio whose denominator
+/// is 0 is reported as 0 (scikit-learn's `zero_division=0`). The confusion matrix (`confusion`, when
+/// asked for) counts `C[y][p]`, the rows with label y predicted as p: row sums are the supports, column
+/// sums the predictions, the diagonal the true positives.
+///
+/// O(rows·K) per batch; O(K) memory, O(K²) with the confusion matrix.
 public struct ClassificationMetrics: Sendable {
     /// K.
     public let classes: Int
@@ -27,13 +34,39 @@ public struct ClassificationMetrics: Sendable {
     private var truePositives: [Int]
     private var falsePositives: [Int]
     private var falseNegatives: [Int]
+    /// `C[y·K + p]`, or nil when not counted.
+    private var confusionCounts: [Int]?
 
-    /// An empty accumulator for `classes` classes.
-    public init(classes: Int) {
+    /// The scores of one class.
+    public struct ClassScores: Sendable, Equatable, Codable {
+        /// `TP / (TP + FP)`: of the rows predicted as the class, the fraction labelled so (0 when none was predicted).
+        public var precision: Double
+        /// `TP / (TP + FN)`: of the rows labelled with the class, the fraction predicted so (0 when none is labelled so).
+        public var recall: Double
+        /// `2·TP / (2·TP + FP + FN)`, the harmonic mean of precision and recall (0 when both are 0).
+        public var f1: Double
+        /// `TP + FN`: the rows labelled with the class.
+        public var support: Int
+        /// `TP + FP`: the rows predicted as the class.
+        public var predicted: Int
+
+        /// Scores from their parts.
+        public init(precision: Double, recall: Double, f1: Double, support: Int, predicted: Int) {
+            self.precision = precision
+            self.recall = recall
+            self.f1 = f1
+            self.support = support
+            self.predicted = predicted
+        }
+    }
+
+    /// An empty accumulator for `classes` classes; `confusion` also counts the K × K confusion matrix.
+    public init(classes: Int, confusion: Bool = false) {
         self.classes = classes
         truePositives = Array(repeating: 0, count: classes)
         falsePositives = Array(repeating: 0, count: classes)
         falseNegatives = Array(repeating: 0, count: classes)
+        confusionCounts = confusion ? Array(repeating: 0, count: classes * classes) : nil
     }
 
     /// Adds a batch: `logits` of shape `[…, K]` with one row per entry of `labels`.
@@ -67,6 +100,7 @@ public struct ClassificationMetrics: Sendable {
                 for j in 0..<k { sum += Foundation.exp(Double(values[j]) - Double(maximum)) }
                 lossSum += Foundation.log(sum) + Double(maximum) - Double(values[label])
                 scored += 1
+                confusionCounts?[label * k + predicted] += 1
                 if predicted == label {
                     correct += 1
                     truePositives[label] += 1
@@ -80,6 +114,25 @@ public struct ClassificationMetrics: Sendable {
 
     /// Rows scored so far.
     public var count: Int { scored }
+
+    /// The scores of every class, by class index, of everything added so far.
+    public var perClass: [ClassScores] {
+        (0..<classes).map { j in
+            let (tp, fp, fn) = (truePositives[j], falsePositives[j], falseNegatives[j])
+            func ratio(_ numerator: Int, _ denominator: Int) -> Double {
+                denominator > 0 ? Double(numerator) / Double(denominator) : 0
+            }
+            return ClassScores(
+                precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: ratio(2 * tp, 2 * tp + fp + fn),
+                support: tp + fn, predicted: tp + fp)
+        }
+    }
+
+    /// The confusion matrix `C[label][prediction]` of everything added so far, or nil when the
+    /// accumulator was made without `confusion`.
+    public var confusion: [[Int]]? {
+        confusionCounts.map { counts in (0..<classes).map { Array(counts[($0 * classes)..<(($0 + 1) * classes)]) } }
+    }
 
     /// The metrics of everything added so far (all zero when nothing was scored).
     public var metrics: RunRecord.Metrics {

@@ -17,6 +17,7 @@ import MixLabTasks
 /// | `fftw.wisdom` | with every checkpoint | FFTW's measured plans, reloaded on resume (with `MIXLAB_FFTW_EFFORT=measure`) so that a measured plan is the same after a restart |
 /// | `run.json` | at the end | the `RunRecord`; its presence marks the run finished |
 /// | `.lock` | while a process works on the run | nothing (an advisory `flock`, released when the process ends, even by SIGKILL) |
+/// | `eval/` | by `mixlab eval`, never by training | one folder per evaluation of the run's checkpoints (moved aside with the run's files by `--force`) |
 ///
 /// A new checkpoint replaces the previous one only once it is complete and flushed, so a crash at any
 /// moment leaves the last good checkpoint in place. Temporary files left by a killed process are
@@ -41,6 +42,8 @@ public struct RunDirectory: Sendable {
     public static let lockFile = ".lock"
     /// The files a run writes (the lock aside), in the order they are listed to users.
     public static let runFiles = [settingsFile, lastCheckpointFile, bestCheckpointFile, curveFile, wisdomFile, recordFile]
+    /// The folder of the run's evaluations (`mixlab eval`).
+    public static let evaluationsFolder = "eval"
     /// The prefix of the folders that `--force` moves an earlier run into.
     public static let replacedPrefix = "replaced-"
 
@@ -110,7 +113,7 @@ public struct RunDirectory: Sendable {
             throw MixLabError(.ioFailure, what: "cannot list \(path) (\(error.localizedDescription))", location: "run folder (--out)",
                               fix: "check the folder's permissions")
         }
-        let ours = Set(Self.runFiles + [Self.lockFile])
+        let ours = Set(Self.runFiles + [Self.lockFile, Self.evaluationsFolder])
         let foreign = entries.filter { !ours.contains($0) && !$0.hasPrefix(Self.replacedPrefix) && !Self.isTemporary($0) }.sorted()
         let hasSettings = entries.contains(Self.settingsFile)
         if entries.contains(Self.recordFile) {
@@ -170,12 +173,12 @@ public struct RunDirectory: Sendable {
         try AtomicFile.write(FileIntegrity.sealedJSONObject(try encoder.encode(settings)), to: file(Self.settingsFile))
     }
 
-    /// Moves the run files of the folder into a new sub-folder `replaced-<UTC time>` and returns its path
-    /// and the files moved (nothing is deleted).
+    /// Moves the run files of the folder, and its evaluations (`eval/`), into a new sub-folder
+    /// `replaced-<UTC time>` and returns its path and the files moved (nothing is deleted).
     ///
     /// - Throws: `MixLabError.ioFailure` when a file cannot be moved (the ones moved before stay moved).
     public func moveRunAside(now: Date = Date()) throws -> (folder: String, files: [String]) {
-        let present = Self.runFiles.filter { FileManager.default.fileExists(atPath: file($0)) }
+        let present = (Self.runFiles + [Self.evaluationsFolder]).filter { FileManager.default.fileExists(atPath: file($0)) }
         guard !present.isEmpty else { return ("", []) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -92,6 +92,36 @@ public struct TextClassificationTask: LearningTask {
         return TaskExample(tokens: tokens, label: corpus.split(split).labels[source])
     }
 
+    /// A raw text as the task's model reads it: its token ids, and whether the text was cut to fit.
+    public struct EncodedText: Sendable, Equatable {
+        /// The ids the model reads: `<cls>` first when `cls=true`, then at most `length` (or
+        /// `length − 1`) content tokens.
+        public var tokens: [Int32]
+        /// The content tokens of the whole text, before truncation.
+        public var textTokenCount: Int
+        /// Whether content tokens were cut off to fit the sequence length.
+        public var isTruncated: Bool
+    }
+
+    /// Tokenises a raw text exactly as the task's examples are tokenised.
+    ///
+    /// The text is normalised as preparation normalises a dataset's texts (every run of white space
+    /// becomes one space, none at either end), then encoded by the task's tokenisation (bytes, words
+    /// or WordPiece subwords, with the task's vocabulary and `<unk>`), cut to the first `length` tokens
+    /// (`length − 1` after the classification token when `cls=true`), and the classification token is
+    /// prepended when `cls=true`. For `langid` that is the text's first window. A prepared example's text
+    /// gives back exactly the tokens of `example(in:at:)` (its first window for `langid`).
+    ///
+    /// O(n) in the text's length for bytes and words; WordPiece adds its longest-match search per word.
+    public func encode(text: String) -> EncodedText {
+        let normalized = TextRecord.collapsingWhitespace(text)
+        let content = tokenization.encode(Array(normalized.utf8))
+        let contentLength = sequenceLength - (classificationToken ? 1 : 0)
+        var tokens = Array(content.prefix(contentLength))
+        if classificationToken { tokens.insert(tokenization.classificationID, at: 0) }
+        return EncodedText(tokens: tokens, textTokenCount: content.count, isTruncated: content.count > contentLength)
+    }
+
     /// The registry entry of the task on `dataset` (the task has the dataset's name).
     static func registration(_ dataset: String) -> TaskRegistration {
         let descriptor = try! DatasetCatalog.standard.descriptor(named: dataset)
