@@ -28,6 +28,24 @@ import MixLabTasks
         #expect(abs(result.loss - 1.1464822627) < 1e-9)
     }
 
+    /// Per class, from TP = (1, 0, 0), FP = (1, 1, 0), FN = (0, 1, 1): precision (1/2, 0, 0/0 → 0),
+    /// recall (1, 0, 0), F1 (2/3, 0, 0), support (1, 1, 1), predicted (2, 1, 0); the confusion matrix
+    /// C[label][prediction] has the rows (1, 0, 0), (1, 0, 0), (0, 1, 0).
+    @Test func perClassScoresAndConfusionMatchHandComputedValues() throws {
+        var metrics = ClassificationMetrics(classes: 3, confusion: true)
+        try metrics.add(logits: Self.logits, labels: Self.labels)
+        typealias Scores = ClassificationMetrics.ClassScores
+        #expect(metrics.perClass == [
+            Scores(precision: 0.5, recall: 1, f1: 2.0 / 3, support: 1, predicted: 2),
+            Scores(precision: 0, recall: 0, f1: 0, support: 1, predicted: 1),
+            Scores(precision: 0, recall: 0, f1: 0, support: 1, predicted: 0),
+        ])
+        #expect(metrics.confusion == [[1, 0, 0], [1, 0, 0], [0, 1, 0]])
+        var plain = ClassificationMetrics(classes: 3)
+        try plain.add(logits: Self.logits, labels: Self.labels)
+        #expect(plain.confusion == nil && plain.perClass == metrics.perClass && plain.metrics == metrics.metrics)
+    }
+
     @Test func classesAbsentFromLabelsAndPredictionsAreLeftOut() throws {
         // A fourth class that never occurs changes nothing; one that is only predicted counts as F1 = 0.
         var withAbsent = ClassificationMetrics(classes: 4)
