@@ -40,11 +40,14 @@ extension StudyCellRunner {
         let environment = RunRecord.Environment(
             commit: "unknown", mixlabVersion: "n/a", swiftVersion: "n/a", cpu: "n/a",
             cores: ProcessInfo.processInfo.activeProcessorCount, threads: configuration.threads,
-            blasCore: "n/a", fftwVersion: "n/a", system: "n/a", build: "echo (no training)")
+            blasCore: "n/a", fftwVersion: "n/a", system: "n/a", build: echoBuild)
         return RunRecord(
             settings: settings, taskSettings: configuration.taskSettings, status: .completed, steps: steps, parameterCount: 0,
             bestValidation: validation, bestStep: steps, validation: validation, test: test, curve: curve,
             medianStepMilliseconds: 0, tokensPerSecond: 0, wallSeconds: Date().timeIntervalSince(started), peakMemoryMiB: 0,
             environment: environment, startedAt: format.string(from: started), finishedAt: format.string(from: Date()))
     }
+
+    /// The `environment.build` of the echo runner's records.
+    public static let echoBuild = "echo (no training)"
 }

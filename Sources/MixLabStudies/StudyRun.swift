@@ -131,6 +131,14 @@ extension Study {
                 throw MixLabError(.invalidArgument, what: "\(resultPath.path) holds the row of study \(row.study), cell \(row.cell)",
                                   location: resultPath.path, fix: "remove the file to run the cell again")
             }
+            if (row.record.environment.build == StudyCellRunner.echoBuild) != (runner.name == StudyCellRunner.echo.name) {
+                let kind = runner.name == StudyCellRunner.echo.name ? "a trained run" : "an echo run (no training)"
+                throw MixLabError(
+                    .invalidArgument, what: "\(resultPath.path) holds the row of \(kind), and this study runs its cells with the \(runner.name) runner",
+                    location: resultPath.path,
+                    fix: "remove \(resultPath.lastPathComponent) and the folder \(cell.id)/ beside it to run the cell again "
+                        + "(an echo run leaves both in the study's runs/ folder, whatever --results says)")
+            }
             let outcome = try results.append([row])
             outcome.warnings.forEach(log)
             summary.recovered += 1

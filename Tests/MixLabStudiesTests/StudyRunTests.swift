@@ -78,6 +78,20 @@ import MixLabTraining
         #expect(try study.results.read().rows.map(\.cell) == kept.map(\.cell))
     }
 
+    @Test func aFinishedEchoRunIsNotTakenForATrainedOne() throws {
+        let folder = try StudyTestSupport.temporaryFolder()
+        defer { StudyTestSupport.remove(folder) }
+        let study = try StudyTestSupport.study(Self.yaml, in: folder)
+        // An echo run (as with --results elsewhere) leaves its rows in runs/<cell>.result.json.
+        try study.run(StudyRunOptions(), runner: .echo) { _ in }
+        try FileManager.default.removeItem(at: study.results.url)
+        let runner = StudyTestSupport.FakeRunner()
+        let error = StudyTestSupport.error { try study.run(StudyRunOptions(), runner: runner.runner) { _ in } }
+        #expect(error?.what.contains("holds the row of an echo run (no training)") == true, "\(String(describing: error))")
+        #expect(error?.fix.contains("remove") == true && runner.cellsRun.isEmpty)
+        #expect(try study.results.read().rows.isEmpty, "no echo row reaches the results file of a trained study")
+    }
+
     @Test func aCellLockedByAnotherProcessIsSkipped() throws {
         let folder = try StudyTestSupport.temporaryFolder()
         defer { StudyTestSupport.remove(folder) }
