@@ -117,6 +117,23 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         }
     }
 
+    @Test func anExtraEvaluationVarianceAddsToTheSeedsAndWidensTheInterval() throws {
+        let a: [UInt64: Double] = [0: 0.71, 1: 0.74, 2: 0.70], b: [UInt64: Double] = [0: 0.66, 1: 0.70, 2: 0.67]
+        let plain = try #require(MeanComparison(a, against: b))
+        let withSize = try #require(MeanComparison(a, against: b, evaluationSize: 2000))
+        let extra = try #require(MeanComparison(a, against: b, extraEvaluationVariance: withSize.evaluationVariance))
+        #expect(close(extra.evaluationVariance, withSize.evaluationVariance, 1e-15) && close(extra.pValue, withSize.pValue, 1e-12))
+        let both = try #require(MeanComparison(a, against: b, evaluationSize: 2000, extraEvaluationVariance: 1e-4))
+        #expect(close(both.evaluationVariance, withSize.evaluationVariance + 1e-4, 1e-15))
+        #expect(both.degreesOfFreedom == plain.degreesOfFreedom, "the seeds' degrees of freedom are kept")
+        #expect(both.pValue > withSize.pValue && withSize.pValue > plain.pValue)
+        #expect(both.differenceInterval.upperBound - both.differenceInterval.lowerBound
+            > plain.differenceInterval.upperBound - plain.differenceInterval.lowerBound)
+        for bad in [-1e-6, .nan, .infinity] {
+            #expect(MeanComparison(a, against: b, extraEvaluationVariance: bad) == nil)
+        }
+    }
+
     /// The logit interval with the evaluation set's term against an independent numpy computation.
     @Test func proportionIntervalsMatchNumpy() throws {
         for c in try loadFixture("statistics-proportion", as: Document<ProportionCase>.self).cases {

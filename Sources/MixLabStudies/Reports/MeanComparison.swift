@@ -83,12 +83,20 @@ public struct MeanComparison: Sendable, Equatable {
     ///   - confidence: the level of `differenceInterval`, in (0, 1).
     ///   - evaluationSize: the number of examples both sides were evaluated on, when the values are
     ///     accuracies on one shared set (adds the evaluation set's lower-bound variance).
+    ///   - extraEvaluationVariance: an evaluation variance of the difference computed elsewhere, added to
+    ///     `evaluationSize`'s (e.g. for averages over several evaluation sets, the sum of each set's
+    ///     bound weighted by the square of its weight in the average); 0 if none.
     ///
     /// Returns nil when there are too few values for either test, when a value is not finite, when the
-    /// confidence is outside (0, 1) or `evaluationSize` is not positive, or when the difference has no
-    /// variance at all (identical values, or a constant difference with no evaluation-set term).
-    public init?(_ a: [UInt64: Double], against b: [UInt64: Double], confidence: Double = 0.95, evaluationSize: Int? = nil) {
+    /// confidence is outside (0, 1), `evaluationSize` is not positive or `extraEvaluationVariance` is
+    /// negative or not finite, or when the difference has no variance at all (identical values, or a
+    /// constant difference with no evaluation-set term).
+    public init?(
+        _ a: [UInt64: Double], against b: [UInt64: Double], confidence: Double = 0.95, evaluationSize: Int? = nil,
+        extraEvaluationVariance: Double = 0
+    ) {
         guard confidence > 0, confidence < 1, evaluationSize.map({ $0 > 0 }) ?? true,
+              extraEvaluationVariance.isFinite, extraEvaluationVariance >= 0,
               a.values.allSatisfy(\.isFinite), b.values.allSatisfy(\.isFinite) else { return nil }
         let seeds = a.keys.sorted()
         var seedTerms: [(variance: Double, degreesOfFreedom: Double)]
@@ -122,12 +130,12 @@ public struct MeanComparison: Sendable, Equatable {
             effectSize = pooled > 0 ? correction * difference / pooled : nil
         }
         seedVariance = seedTerms.reduce(0) { $0 + $1.variance }
+        var evaluation = extraEvaluationVariance
         if let m = evaluationSize {
             let size = min(abs(difference), 1)
-            evaluationVariance = size * (1 - size) / Double(m)
-        } else {
-            evaluationVariance = 0
+            evaluation += size * (1 - size) / Double(m)
         }
+        evaluationVariance = evaluation
         let variance = seedVariance + evaluationVariance
         guard variance > 0, seedTerms.allSatisfy({ $0.degreesOfFreedom > 0 }) else { return nil }
         degreesOfFreedom = ProportionInterval.satterthwaite(seedTerms)
