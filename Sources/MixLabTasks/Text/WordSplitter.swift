@@ -65,14 +65,14 @@ enum WordSplitter {
         category == .nonspacingMark || category == .spacingMark || category == .enclosingMark
     }
 
-    /// CJK ideographs (the ranges BERT uses), hiragana and katakana.
+    /// CJK ideographs (the ranges BERT uses), hiragana and katakana: each is a word of its own.
+    static let standaloneRanges: [ClosedRange<UInt32>] = [
+        0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F, 0x2B820...0x2CEAF,
+        0xF900...0xFAFF, 0x2F800...0x2FA1F, 0x3040...0x309F, 0x30A0...0x30FF,
+    ]
+
+    /// Whether `scalar` is in `standaloneRanges`.
     private static func isStandalone(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F, 0x2B820...0x2CEAF,
-             0xF900...0xFAFF, 0x2F800...0x2FA1F, 0x3040...0x309F, 0x30A0...0x30FF:
-            return true
-        default:
-            return false
-        }
+        standaloneRanges.contains { $0.contains(scalar.value) }
     }
 }
