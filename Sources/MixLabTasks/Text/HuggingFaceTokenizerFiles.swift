@@ -12,7 +12,9 @@ import MixLabCore
 /// - `word`: a `WordLevel` model over the task's vocabulary (`<pad> <unk> <mask> <cls>` and the words,
 ///   ids as in the task), a `Lowercase` normalizer and the pre-tokenizer sequence `WhitespaceSplit`, then
 ///   `Split` (isolated) on `wordPattern`, which states `WordSplitter`'s rules as an Oniguruma pattern:
-///   a CJK/kana scalar alone, or a run of letters, digits and marks, or any other single scalar.
+///   a CJK/kana scalar alone, or a run of letters, digits and marks, or any other single scalar. The
+///   letters, digits and marks are listed as ranges from Swift's Unicode tables: named as properties
+///   (`\p{Alphabetic}`), the `tokenizers` library's older tables left out 4,679 recent ones.
 /// - `byte`: a `BPE` model without merges over the 256 byte symbols of the `ByteLevel` pre-tokenizer
 ///   (GPT-2's byte-to-symbol map, no prefix space, no regex), byte b at id 4 + b, and the special tokens
 ///   at ids 0–3.
@@ -30,11 +32,16 @@ public struct HuggingFaceTokenizerFiles: Sendable {
     public let notes: [String]
 
     /// The pattern of the `Split` pre-tokenizer of word tokens: one standalone (CJK or kana) scalar, or a
-    /// run of other letters (`Alphabetic`), digits (`N`) and marks (`M`), or any single scalar.
-    public static var wordPattern: String {
-        let standalone = WordSplitter.standaloneRanges.map { "\\x{\(hex($0.lowerBound))}-\\x{\(hex($0.upperBound))}" }.joined()
-        return "[\(standalone)]|[[\\p{Alphabetic}\\p{M}\\p{N}]&&[^\(standalone)]]+|[\\x{0}-\\x{10FFFF}]"
-    }
+    /// run of scalars that extend words (letters, numbers, marks: `WordSplitter.wordScalarRanges`, listed
+    /// from Swift's Unicode tables rather than named as properties, so that the regex engine's own, older
+    /// tables do not decide), or any other single scalar.
+    public static let wordPattern: String = {
+        func ranges(_ list: [ClosedRange<UInt32>]) -> String {
+            list.map { $0.lowerBound == $0.upperBound ? "\\x{\(hex($0.lowerBound))}" : "\\x{\(hex($0.lowerBound))}-\\x{\(hex($0.upperBound))}" }
+                .joined()
+        }
+        return "[\(ranges(WordSplitter.standaloneRanges))]|[\(ranges(WordSplitter.wordScalarRanges))]+|[\\x{0}-\\x{10FFFF}]"
+    }()
 
     private static func hex(_ value: UInt32) -> String { String(value, radix: 16, uppercase: true) }
 

@@ -26,7 +26,7 @@ enum WordSplitter {
             } else if isStandalone(scalar) {
                 flush()
                 words.append(String(scalar))
-            } else if properties.isAlphabetic || properties.numericType != nil || isMark(properties.generalCategory) {
+            } else if extendsWord(properties) {
                 current.append(scalar)
             } else {
                 flush()
@@ -64,6 +64,32 @@ enum WordSplitter {
     private static func isMark(_ category: Unicode.GeneralCategory) -> Bool {
         category == .nonspacingMark || category == .spacingMark || category == .enclosingMark
     }
+
+    /// Whether a scalar with `properties` (neither white space nor standalone) extends the current word:
+    /// a letter (`Alphabetic`), a number (any numeric type) or a combining mark.
+    private static func extendsWord(_ properties: Unicode.Scalar.Properties) -> Bool {
+        properties.isAlphabetic || properties.numericType != nil || isMark(properties.generalCategory)
+    }
+
+    /// Every scalar that extends a word (not white space, not standalone), as ascending ranges: the
+    /// rules above as data, from this toolchain's Unicode tables (what a tokenizer that must split
+    /// exactly as MixLab does needs, `HuggingFaceTokenizerFiles`).
+    static let wordScalarRanges: [ClosedRange<UInt32>] = {
+        var ranges: [ClosedRange<UInt32>] = []
+        var start: UInt32?
+        for value in UInt32(0)...0x10FFFF {
+            let extends = Unicode.Scalar(value).map { scalar in
+                !scalar.properties.isWhitespace && !isStandalone(scalar) && extendsWord(scalar.properties)
+            } ?? false
+            if extends, start == nil { start = value }
+            if !extends, let first = start {
+                ranges.append(first...(value - 1))
+                start = nil
+            }
+        }
+        if let start { ranges.append(start...0x10FFFF) }
+        return ranges
+    }()
 
     /// CJK ideographs (the ranges BERT uses), hiragana and katakana: each is a word of its own.
     static let standaloneRanges: [ClosedRange<UInt32>] = [
