@@ -39,7 +39,13 @@ struct ExportSource {
         self.run = run
         self.tasks = tasks
         self.settingsBytes = settingsBytes
-        saved = try RunDirectory.SavedSettings.decode(settingsBytes, path: settingsPath)
+        do {
+            saved = try RunDirectory.SavedSettings.decode(settingsBytes, path: settingsPath)
+        } catch let error as MixLabError {
+            // The run folder's own fix (start the run again) would discard the model being exported.
+            throw MixLabError(error.code, what: error.what, location: Self.location,
+                              fix: "restore \(settingsPath) from a backup (run.json records the same settings); the export changes nothing in the run")
+        }
         do {
             configuration = try RunConfiguration(settings: saved.settings, location: settingsPath)
         } catch let error as MixLabError {

@@ -77,8 +77,8 @@ public enum HuggingFaceExport {
     ///     its settings record (its SHA-256 must be the recorded one).
     ///   - registry: where mixers are looked up.
     ///   - tasks: where the run's task is looked up (its label kind, class names).
-    /// - Throws: `MixLabError.ioFailure` when `folder` is not empty without `force`, is the run folder,
-    ///   or a file of the run is missing or damaged (naming it); `.shapeMismatch` when the checkpoint
+    /// - Throws: `MixLabError.ioFailure` when `folder` is a file, is not empty without `force`, is the run
+    ///   folder or holds it, or a file of the run is missing or damaged (naming it); `.shapeMismatch` when the checkpoint
     ///   does not fit the run's settings; `.invalidArgument` for a missing or different tokenizer.
     public static func export(
         run: String, to folder: String, checkpoint: CheckpointChoice = .last, force: Bool = false, tokenizerFile: String? = nil,
@@ -90,6 +90,11 @@ public enum HuggingFaceExport {
         if absolute(source) == absolute(target) || absolute(source).hasPrefix(absolute(target) + "/") {
             throw MixLabError(.ioFailure, what: "\(folder) is the run folder \(run) or holds it", location: location,
                               fix: "export into a folder outside the run")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), !isFolder.boolValue {
+            throw MixLabError(.ioFailure, what: "\(folder) is a file, not a folder", location: location,
+                              fix: "choose a folder path that does not exist yet, or an empty folder")
         }
         if !force, !AtomicFolder.isMissingOrEmpty(target) {
             throw MixLabError(.ioFailure, what: "\(folder) exists and is not empty", location: location,
