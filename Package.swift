@@ -114,7 +114,12 @@ let package = Package(
             dependencies: ["MixLabTasks"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MixLabTrainingTests", dependencies: ["MixLabTraining"]),
+        // Fixtures/hf-export: tiny runs, their HF exports and transformers' outputs (Scripts/fixtures/hf_export*).
+        .testTarget(
+            name: "MixLabTrainingTests",
+            dependencies: ["MixLabTraining"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "MixLabStudiesTests",
             dependencies: ["MixLabStudies"],

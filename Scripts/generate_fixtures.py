@@ -13,6 +13,7 @@ wordpiece.py encodes tricky strings with MixLab's committed tokenizer.json throu
 with their labels and lengths, and the exact length law of the generator's windows, for the task tests.
 """
 import importlib
+import importlib.util
 import json
 import pathlib
 import sys
@@ -23,7 +24,7 @@ GENERATORS = ROOT / "Scripts" / "fixtures"
 
 def versions():
     found = {}
-    for name in ("numpy", "scipy", "pywt", "tokenizers"):
+    for name in ("numpy", "scipy", "pywt", "tokenizers", "torch", "transformers"):
         try:
             found[name] = importlib.import_module(name).__version__
         except ImportError:
@@ -31,11 +32,20 @@ def versions():
     return ", ".join(f"{k} {v}" for k, v in found.items())
 
 
+def load_generator(module_name):
+    """Scripts/fixtures/NAME.py as a module of its own name space: a generator named like a standard
+    module (statistics.py) must not shadow it for the libraries the generators import (scipy)."""
+    spec = importlib.util.spec_from_file_location(f"mixlab_fixtures_{module_name}", GENERATORS / f"{module_name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(names):
-    sys.path.insert(0, str(GENERATORS))
+    sys.path.append(str(GENERATORS))  # for `from common import ...`, after the standard library
     modules = names or sorted(p.stem for p in GENERATORS.glob("*.py") if p.stem != "common")
     for module_name in modules:
-        module = importlib.import_module(module_name)
+        module = load_generator(module_name)
         for relative, make_cases in module.FIXTURES.items():
             path = ROOT / relative
             cases = make_cases()

@@ -10,8 +10,8 @@ public struct MixLabCommand: ParsableCommand {
         version: MixLabVersion.current,
         subcommands: [
             MixersCommand.self, TasksCommand.self, CheckCommand.self, BenchCommand.self, TrainCommand.self, EvalCommand.self,
-            PredictCommand.self, StudyCommand.self,
-            DataCommand.self, TokenizerCommand.self, NotebookCommand.self, DoctorCommand.self, DemoCommand.self,
+            PredictCommand.self, StudyCommand.self, DataCommand.self, TokenizerCommand.self, ExportCommand.self,
+            ImportCommand.self, NotebookCommand.self, DoctorCommand.self, DemoCommand.self,
         ]
     )
 

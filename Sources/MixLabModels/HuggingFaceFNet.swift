@@ -16,8 +16,9 @@ import MixLabMixers
 public enum HuggingFaceFNet {
     /// The encoder configuration and label count described by an HF `config.json`.
     ///
-    /// - Throws: `MixLabError.ioFailure` for a missing or unreadable file; `.invalidConfigValue` for a
-    ///   model type other than `fnet` or an activation MixLab does not implement.
+    /// - Throws: `MixLabError.ioFailure` for a missing or unreadable file, or one that is not a JSON object;
+    ///   `.invalidConfigValue` for a model type other than `fnet`, a missing size, or an activation MixLab
+    ///   does not implement.
     public static func configuration(folder: String) throws -> (encoder: EncoderConfiguration, labels: Int?) {
         let path = (folder as NSString).appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -33,8 +34,9 @@ public enum HuggingFaceFNet {
     /// - Throws: as `configuration(folder:)`.
     public static func configuration(json data: Data, path: String) throws -> (encoder: EncoderConfiguration, labels: Int?) {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw MixLabError(.ioFailure, what: "cannot read an HF config from \(path)", location: "HuggingFaceFNet",
-                              fix: "pass the folder written by save_pretrained (config.json + model.safetensors)")
+            throw MixLabError(.ioFailure, what: "\(path) is not a JSON object (it is damaged, or not an HF config.json)",
+                              location: "HuggingFaceFNet",
+                              fix: "pass the folder written by save_pretrained (config.json + model.safetensors), with its config.json intact")
         }
         guard json["model_type"] as? String == "fnet" else {
             throw MixLabError(.invalidConfigValue, what: "\(path) describes a '\(json["model_type"] ?? "unknown")' model, not FNet",

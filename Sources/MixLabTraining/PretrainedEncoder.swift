@@ -60,6 +60,8 @@ public struct PretrainedEncoder: Sendable {
         public static let vocabulary = "mixlab.vocabulary"
         /// The encoder's settings as run settings, as a JSON object (checkpoints made by an import).
         public static let encoderSettings = "mixlab.encoder-settings"
+        /// The task's class names by label, as a JSON array (when they are not the vocabulary's names).
+        public static let classNames = "mixlab.class-names"
     }
 
     /// The run settings that define an encoder (with the `mixer.` family, and `attention.` in hybrids).

@@ -34,14 +34,19 @@ extension Trainer {
     }
 
     /// What every checkpoint of the run records besides its tensors: the run's settings, the task's
-    /// resolved settings and its token names (what `PretrainedEncoder.check` compares).
+    /// resolved settings and its token names (what `PretrainedEncoder.check` compares), and its class
+    /// names unless they are the token names (what an export labels the classes with).
     var checkpointMetadata: [String: String] {
-        let names = (try? JSONEncoder().encode(task.vocabulary.names)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return [
+        func array(_ names: [String]) -> String {
+            (try? JSONEncoder().encode(names)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        }
+        var metadata = [
             PretrainedEncoder.MetadataKey.runSettings: Self.json(configuration.settings),
             PretrainedEncoder.MetadataKey.taskSettings: Self.json(task.settings),
-            PretrainedEncoder.MetadataKey.vocabulary: names,
+            PretrainedEncoder.MetadataKey.vocabulary: array(task.vocabulary.names),
         ]
+        if task.classNames != task.vocabulary.names { metadata[PretrainedEncoder.MetadataKey.classNames] = array(task.classNames) }
+        return metadata
     }
 
     /// Refuses to save weights that are not all finite.

@@ -26,7 +26,7 @@ enum WordSplitter {
             } else if isStandalone(scalar) {
                 flush()
                 words.append(String(scalar))
-            } else if properties.isAlphabetic || properties.numericType != nil || isMark(properties.generalCategory) {
+            } else if extendsWord(properties) {
                 current.append(scalar)
             } else {
                 flush()
@@ -65,14 +65,40 @@ enum WordSplitter {
         category == .nonspacingMark || category == .spacingMark || category == .enclosingMark
     }
 
-    /// CJK ideographs (the ranges BERT uses), hiragana and katakana.
-    private static func isStandalone(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F, 0x2B820...0x2CEAF,
-             0xF900...0xFAFF, 0x2F800...0x2FA1F, 0x3040...0x309F, 0x30A0...0x30FF:
-            return true
-        default:
-            return false
+    /// Whether a scalar with `properties` (neither white space nor standalone) extends the current word:
+    /// a letter (`Alphabetic`), a number (any numeric type) or a combining mark.
+    private static func extendsWord(_ properties: Unicode.Scalar.Properties) -> Bool {
+        properties.isAlphabetic || properties.numericType != nil || isMark(properties.generalCategory)
+    }
+
+    /// Every scalar that extends a word (not white space, not standalone), as ascending ranges: the
+    /// rules above as data, from this toolchain's Unicode tables (what a tokenizer that must split
+    /// exactly as MixLab does needs, `HuggingFaceTokenizerFiles`).
+    static let wordScalarRanges: [ClosedRange<UInt32>] = {
+        var ranges: [ClosedRange<UInt32>] = []
+        var start: UInt32?
+        for value in UInt32(0)...0x10FFFF {
+            let extends = Unicode.Scalar(value).map { scalar in
+                !scalar.properties.isWhitespace && !isStandalone(scalar) && extendsWord(scalar.properties)
+            } ?? false
+            if extends, start == nil { start = value }
+            if !extends, let first = start {
+                ranges.append(first...(value - 1))
+                start = nil
+            }
         }
+        if let start { ranges.append(start...0x10FFFF) }
+        return ranges
+    }()
+
+    /// CJK ideographs (the ranges BERT uses), hiragana and katakana: each is a word of its own.
+    static let standaloneRanges: [ClosedRange<UInt32>] = [
+        0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F, 0x2B820...0x2CEAF,
+        0xF900...0xFAFF, 0x2F800...0x2FA1F, 0x3040...0x309F, 0x30A0...0x30FF,
+    ]
+
+    /// Whether `scalar` is in `standaloneRanges`.
+    private static func isStandalone(_ scalar: Unicode.Scalar) -> Bool {
+        standaloneRanges.contains { $0.contains(scalar.value) }
     }
 }
