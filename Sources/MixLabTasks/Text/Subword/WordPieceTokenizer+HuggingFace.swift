@@ -119,21 +119,7 @@ extension WordPieceTokenizer {
 
     /// The tokenizer as `tokenizer.json` bytes (UTF-8, two-space indentation, a final newline).
     public func huggingFaceJSON() -> Data {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
+        let quoted = JSONValue.quoted
         var lines = ["{", "  \"version\": \"1.0\",", "  \"truncation\": null,", "  \"padding\": null,", "  \"added_tokens\": ["]
         for (index, token) in specialTokens.enumerated() {
             lines += [
