@@ -33,16 +33,8 @@ import MixLabTasks
 /// The folder is written at once (`AtomicFolder`): an existing non-empty folder is replaced only with
 /// `force`, and the run folder itself never.
 public enum HuggingFaceExport {
-    /// Which checkpoint of the run is exported.
-    public enum CheckpointChoice: String, Sendable, CaseIterable {
-        /// `checkpoint-last.safetensors`: the final (or latest) weights.
-        case last
-        /// `checkpoint-best.safetensors`: the weights of the best validation accuracy.
-        case best
-
-        /// The checkpoint's file name in a run folder.
-        public var fileName: String { self == .last ? RunDirectory.lastCheckpointFile : RunDirectory.bestCheckpointFile }
-    }
+    /// Which checkpoint of the run is exported (`last` or `best`, as `mixlab eval` chooses).
+    public typealias CheckpointChoice = TrainedRun.CheckpointChoice
 
     /// What an export wrote.
     public struct Result: Sendable {
