@@ -15,8 +15,8 @@ import MixLabCore
 ///
 /// Settings: the text keys of `TextTokenization` (bytes by default), `train-size`, `validation-size`,
 /// `test-size` (pairs per split) and `seed`. A pair count above what a split's documents allow
-/// (`DocumentPairs.maximumCount`) and a `length` above the longest document rounded up to a power of two
-/// are errors.
+/// (`DocumentPairs.maximumCount`) and a `length` set above the longest document rounded up to a power
+/// of two are errors.
 ///
 /// Reference: Y. Tay et al., "Long Range Arena: A Benchmark for Efficient Transformers", ICLR 2021 (§3,
 /// "Byte-level document retrieval"; there on the ACL Anthology Network citation pairs).
@@ -65,8 +65,10 @@ public struct RetrievalTask: LearningTask {
         let splits = try SyntheticSplits(settings, train: 10000, validation: 1000, test: 1000)
         corpus = try PreparedTextCorpus.open(dataset, in: cache, location: location)
         tokenization = try TextTokenization.make(settings, corpus: corpus, cache: cache)
-        try TextClassificationTask.checkLength(
-            length, classificationToken: false, task: settings.task, corpus: corpus, tokenization: tokenization)
+        if settings.values["length"] != nil {
+            try TextClassificationTask.checkLength(
+                length, classificationToken: false, task: settings.task, corpus: corpus, tokenization: tokenization)
+        }
         let classTopics = corpus.manifest.classes.map { Self.topic(of: $0, topics: topics) }
         var pairs: [TaskSplit: DocumentPairs] = [:]
         for (code, split) in TaskSplit.allCases.enumerated() {

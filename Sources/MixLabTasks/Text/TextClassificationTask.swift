@@ -13,10 +13,11 @@ import MixLabCore
 /// scale (LRA: byte-level IMDb reviews, 4K bytes; Tay et al., "Long Range Arena", ICLR 2021); `news20`
 /// with `tokens=byte length=4096` is a 20-class long-document variant.
 ///
-/// A `length` longer than the data needs is refused: the content length (`length`, less one with `cls`)
-/// may be at most the longest text's token count (over all three splits) rounded up to a power of two.
-/// Anything longer would only pad every example, and the rounding keeps a power-of-two length open for
-/// the mixers that require one (Hadamard, wavelets).
+/// A `length` set longer than the data needs is refused: the content length (`length`, less one with
+/// `cls`) may be at most the longest text's token count (over all three splits) rounded up to a power of
+/// two. Anything longer would only pad every example, and the rounding keeps a power-of-two length open
+/// for the mixers that require one (Hadamard, wavelets). The default lengths are within what the real
+/// datasets need and are not checked (a small dataset of one's own may then be padded).
 public struct TextClassificationTask: LearningTask {
     /// The registry name, the dataset's (`news20`, `reuters8`, `rt-sentiment`, `polarity` or `langid`).
     public let name: String
@@ -62,7 +63,9 @@ public struct TextClassificationTask: LearningTask {
         vocabulary = try tokenization.vocabulary(usesMask: false, usesClassification: classificationToken)
         sequenceLength = length
         let contentLength = length - (classificationToken ? 1 : 0)
-        try Self.checkLength(length, classificationToken: classificationToken, task: settings.task, corpus: corpus, tokenization: tokenization)
+        if settings.values["length"] != nil {
+            try Self.checkLength(length, classificationToken: classificationToken, task: settings.task, corpus: corpus, tokenization: tokenization)
+        }
         if dataset == "langid" {
             var windows: [TaskSplit: TextWindows] = [:]
             for split in TaskSplit.allCases {
@@ -77,7 +80,8 @@ public struct TextClassificationTask: LearningTask {
         self.settings = tokenization.resolvedSettings(settings).merging(["length": "\(length)", "cls": "\(classificationToken)"]) { $1 }
     }
 
-    /// Refuses a content length above the longest text's token count rounded up to a power of two.
+    /// Refuses a `length` whose content length is above the longest text's token count rounded up to a
+    /// power of two. O(n) in the number of texts.
     ///
     /// - Throws: `MixLabError.invalidConfigValue` naming the longest text, its length and the largest
     ///   accepted `length`.
