@@ -45,6 +45,13 @@ import Testing
         }
         let again = try TrainCommand.parse(arguments + ["--force"]).train(tasks: tasks)
         #expect(again.test == record.test, "the same settings train the same model")
+        // `mixlab eval` reopens the two-tower model and scores the same pairs; `mixlab predict` reads raw
+        // text, which a pair task does not take, and says so.
+        let (report, _) = try EvalCommand.parse([out, "--split", "test"]).evaluate(tasks: tasks)
+        #expect(report.evaluation.metrics.accuracy == record.test?.accuracy && report.evaluation.model == .pairClassifier)
+        let run = try TrainedRun(path: out, tasks: tasks)
+        let predict = #expect(throws: MixLabError.self) { try TextPredictor(run: run) }
+        #expect(predict?.what.contains("does not classify raw text") == true)
         // Too many pairs for the validation split is refused before training.
         let tooMany = #expect(throws: MixLabError.self) {
             try TrainCommand.parse(["--task", "retrieval", "--set", "task.length=32", "--set", "task.train-size=24", "--set", "task.validation-size=5000",
