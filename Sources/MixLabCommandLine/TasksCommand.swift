@@ -122,6 +122,10 @@ struct TasksShowCommand: ParsableCommand {
         switch task.labelKind {
         case .sequence:
             return ["\(title)  label \(className(example.labels[0]))  (\(tokens.count) tokens)", "  " + tokens.joined(separator: " "), ""]
+        case .pair:
+            let second = (example.pairedTokens ?? []).map { task.vocabulary.decode([$0]) }
+            return ["\(title)  label \(className(example.labels[0]))  (\(tokens.count) + \(second.count) tokens)",
+                    "  first:  " + tokens.joined(separator: " "), "  second: " + second.joined(separator: " "), ""]
         case .token:
             let labels = example.labels.map { $0 == TaskExample.ignoredLabel ? "·" : className($0) }
             let widths = zip(tokens, labels).map { max($0.count, $1.count) }

@@ -56,36 +56,12 @@ public final class SequenceClassificationHead: @unchecked Sendable {
         guard hidden.rank == 3 else {
             throw MixLabError.shapeMismatch(expected: "(B, T, H)", found: hidden.shape, location: "sequence classification head input")
         }
-        let (b, t, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
+        let (b, t) = (hidden.shape[0], hidden.shape[1])
         if let paddingMask, paddingMask.shape != [b, t] {
             throw MixLabError.shapeMismatch(expected: Shape.describe([b, t]), found: paddingMask.shape, location: "padding mask")
         }
-        var weights = [Float](repeating: 0, count: b * t)
-        for example in 0..<b {
-            switch pooling {
-            case .first:
-                weights[example * t] = 1
-            case .mean:
-                var count: Float = 0
-                for position in 0..<t { count += paddingMask?[example, position] ?? 1 }
-                for position in 0..<t { weights[example * t + position] = (paddingMask?[example, position] ?? 1) / max(count, 1) }
-            case .last:
-                let last = (0..<t).last { (paddingMask?[example, $0] ?? 1) != 0 }
-                if let last { weights[example * t + last] = 1 }
-            }
-        }
-        var pooled = Tensor(zeros: [b, h])
-        hidden.withUnsafeBufferPointer { ph in
-            pooled.withUnsafeMutableBufferPointer { pp in
-                for example in 0..<b {
-                    for position in 0..<t where weights[example * t + position] != 0 {
-                        let weight = weights[example * t + position]
-                        let source = ph.baseAddress! + (example * t + position) * h
-                        for j in 0..<h { pp[example * h + j] += weight * source[j] }
-                    }
-                }
-            }
-        }
+        let weights = Self.poolingWeights(pooling, batch: b, length: t, paddingMask: paddingMask)
+        let pooled = Self.pool(hidden, weights: weights)
         var poolerOutput: Tensor?
         var features = pooled
         if let pooler {
@@ -109,13 +85,57 @@ public final class SequenceClassificationHead: @unchecked Sendable {
             }
             dFeatures = try pooler.backward(dPre, input: cache.pooled)
         }
-        let (b, t, h) = (cache.hiddenShape[0], cache.hiddenShape[1], cache.hiddenShape[2])
-        var dHidden = Tensor(zeros: cache.hiddenShape)
-        dFeatures.withUnsafeBufferPointer { df in
+        return Self.scatter(dFeatures, weights: cache.weights, hiddenShape: cache.hiddenShape)
+    }
+
+    /// The pooling weights `w[b·T + t]` of `pooling` for `B × T` hidden states (see the type's
+    /// documentation): one-hot at 0 (`first`), one-hot at the last real token (`last`), `m_t / Σ m` (`mean`).
+    /// O(B·T).
+    static func poolingWeights(_ pooling: Pooling, batch b: Int, length t: Int, paddingMask: Tensor?) -> [Float] {
+        var weights = [Float](repeating: 0, count: b * t)
+        for example in 0..<b {
+            switch pooling {
+            case .first:
+                weights[example * t] = 1
+            case .mean:
+                var count: Float = 0
+                for position in 0..<t { count += paddingMask?[example, position] ?? 1 }
+                for position in 0..<t { weights[example * t + position] = (paddingMask?[example, position] ?? 1) / max(count, 1) }
+            case .last:
+                let last = (0..<t).last { (paddingMask?[example, $0] ?? 1) != 0 }
+                if let last { weights[example * t + last] = 1 }
+            }
+        }
+        return weights
+    }
+
+    /// `pooled[b] = Σ_t w[b·T + t]·h[b, t]`: `(B, H)` from `(B, T, H)` hidden states. O(B·T·H) at most.
+    static func pool(_ hidden: Tensor, weights: [Float]) -> Tensor {
+        let (b, t, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
+        var pooled = Tensor(zeros: [b, h])
+        hidden.withUnsafeBufferPointer { ph in
+            pooled.withUnsafeMutableBufferPointer { pp in
+                for example in 0..<b {
+                    for position in 0..<t where weights[example * t + position] != 0 {
+                        let weight = weights[example * t + position]
+                        let source = ph.baseAddress! + (example * t + position) * h
+                        for j in 0..<h { pp[example * h + j] += weight * source[j] }
+                    }
+                }
+            }
+        }
+        return pooled
+    }
+
+    /// The backward of `pool`: `dh[b, t] = w[b·T + t]·dpooled[b]`, a fresh `hiddenShape` tensor.
+    static func scatter(_ dPooled: Tensor, weights: [Float], hiddenShape: [Int]) -> Tensor {
+        let (b, t, h) = (hiddenShape[0], hiddenShape[1], hiddenShape[2])
+        var dHidden = Tensor(zeros: hiddenShape)
+        dPooled.withUnsafeBufferPointer { df in
             dHidden.withUnsafeMutableBufferPointer { dh in
                 for example in 0..<b {
-                    for position in 0..<t where cache.weights[example * t + position] != 0 {
-                        let weight = cache.weights[example * t + position]
+                    for position in 0..<t where weights[example * t + position] != 0 {
+                        let weight = weights[example * t + position]
                         let target = dh.baseAddress! + (example * t + position) * h
                         for j in 0..<h { target[j] = weight * df[example * h + j] }
                     }

@@ -1,9 +1,13 @@
-/// Whether a task labels whole sequences or every token.
+/// Whether a task labels whole sequences, every token, or pairs of sequences.
 public enum TaskLabelKind: String, Sendable, Codable {
     /// One class per sequence (classification; a `SequenceClassifier` trains on it).
     case sequence
     /// One class per token (e.g. reversal, masked-language modelling; a token-level head trains on it).
     case token
+    /// One class per pair of sequences (e.g. retrieval: are two documents related?). An example holds its
+    /// first sequence in `tokens` and its second in `pairedTokens`, each at most the sequence length; a
+    /// two-tower `PairClassifier` trains on it.
+    case pair
 }
 
 /// A learning task (named so as not to shadow Swift's `Task`): deterministic examples in train/validation/test splits, with a vocabulary, a class

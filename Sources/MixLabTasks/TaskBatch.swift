@@ -4,24 +4,33 @@ import MixLabModels
 /// A padded batch of task examples: the model input and the labels the loss compares against.
 public struct TaskBatch: Sendable {
     /// `(B, T)` token ids padded with `TaskVocabulary.padding`, with the padding mask (nil when no
-    /// example needed padding).
+    /// example needed padding). For a pair-level task, `(2B, T)`: the B first sequences, then the B
+    /// second sequences in the same order (row b and row B + b are example b's pair).
     public let input: TokenBatch
-    /// `B` labels for a sequence-level task; `B·T` (row-major) for a token-level task, with
+    /// `B` labels for a sequence- or pair-level task; `B·T` (row-major) for a token-level task, with
     /// `TaskExample.ignoredLabel` on padding.
     public let labels: [Int32]
 
     /// Pads `examples` of `task` to its sequence length.
     ///
     /// - Throws: `MixLabError.invalidArgument` for no examples, an example longer than the sequence
-    ///   length, a token outside the vocabulary, or labels that do not match the task's label kind.
+    ///   length, a token outside the vocabulary, labels that do not match the task's label kind, or a
+    ///   second sequence missing (pair tasks) or present (other tasks).
     public init(_ examples: [TaskExample], of task: any LearningTask) throws {
         let length = task.sequenceLength
         let where_ = "batch of task \(task.name)"
-        input = try Self.paddedInput(examples.map(\.tokens), of: task)
+        let isPair = task.labelKind == .pair
+        if let row = examples.firstIndex(where: { ($0.pairedTokens != nil) != isPair }) {
+            throw MixLabError(
+                .invalidArgument,
+                what: "example \(row) \(isPair ? "has no second sequence" : "has a second sequence"); task \(task.name) has \(task.labelKind.rawValue)-level labels",
+                location: where_, fix: isPair ? "build pair examples with TaskExample(first:second:label:)" : "give pairs only to a pair-level task")
+        }
+        input = try Self.paddedInput(examples.map(\.tokens) + (isPair ? examples.map { $0.pairedTokens! } : []), of: task)
         var labels: [Int32] = []
-        labels.reserveCapacity(task.labelKind == .sequence ? examples.count : examples.count * length)
+        labels.reserveCapacity(task.labelKind == .token ? examples.count * length : examples.count)
         for (row, example) in examples.enumerated() {
-            let expectedLabels = task.labelKind == .sequence ? 1 : example.tokens.count
+            let expectedLabels = task.labelKind == .token ? example.tokens.count : 1
             guard example.labels.count == expectedLabels else {
                 throw MixLabError(
                     .invalidArgument,
@@ -29,7 +38,7 @@ public struct TaskBatch: Sendable {
                     location: where_, fix: "give one label per sequence (sequence tasks) or per token (token tasks)")
             }
             switch task.labelKind {
-            case .sequence:
+            case .sequence, .pair:
                 labels.append(example.labels[0])
             case .token:
                 labels.append(contentsOf: example.labels)

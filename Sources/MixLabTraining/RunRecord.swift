@@ -236,7 +236,7 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// See `startedAt`.
     public var finishedAt: String
     /// The model trained (`TaskModelKind`: `sequence-classifier`, `token-classifier`,
-    /// `masked-language-model`); nil in records that do not say.
+    /// `masked-language-model`, `pair-classifier`); nil in records that do not say.
     public var model: String?
     /// The number of examples of each split of the task (`train`, `validation`, `test`); nil in records
     /// that do not say.

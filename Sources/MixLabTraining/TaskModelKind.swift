@@ -12,6 +12,9 @@ import MixLabTasks
 ///   pre-training head with the decoder tied to the word embeddings (the labels are token ids, so the
 ///   output layer shares the input table, as FNet and BERT do). The task masks the inputs itself.
 /// - Any other **token** task gets a `TokenClassifier`: `Dense(H → K)` on every token.
+/// - A **pair** task (one label per pair of sequences) gets a `PairClassifier`: one shared encoder over
+///   both sequences, the pooling of `pooling=` on each, `[u, v, u ⊙ v, u − v]` and an MLP (LRA's dual
+///   encoder).
 ///
 /// Every model is initialised from the run's `seed`; the encoder's initialisation is the same for all
 /// three, so a sequence and a token model with the same seed start from the same encoder.
@@ -22,12 +25,16 @@ public enum TaskModelKind: String, Sendable, Codable, CaseIterable {
     case tokenClassifier = "token-classifier"
     /// `MaskedLanguageModel`: the original token at masked positions, decoder tied to the embeddings.
     case maskedLanguageModel = "masked-language-model"
+    /// `PairClassifier`: one class per pair of sequences, a two-tower model with one shared encoder.
+    case pairClassifier = "pair-classifier"
 
     /// The model kind for `task` (see the type's documentation).
     public static func choose(for task: any LearningTask) -> TaskModelKind {
         switch task.labelKind {
         case .sequence:
             return .sequenceClassifier
+        case .pair:
+            return .pairClassifier
         case .token:
             let predictsTokens = task.classes == task.vocabulary.size && task.vocabulary.mask != nil
             return predictsTokens ? .maskedLanguageModel : .tokenClassifier
@@ -51,6 +58,10 @@ public enum TaskModelKind: String, Sendable, Codable, CaseIterable {
             return try TokenClassifier(
                 encoder, classes: task.classes, sequenceLength: length, labelSmoothing: configuration.labelSmoothing,
                 seed: configuration.seed, registry: registry)
+        case .pairClassifier:
+            return try PairClassifier(
+                encoder, classes: task.classes, pooling: configuration.pooling, sequenceLength: length,
+                labelSmoothing: configuration.labelSmoothing, seed: configuration.seed, registry: registry)
         case .maskedLanguageModel:
             return try MaskedLanguageModel(
                 encoder, sequenceLength: length, labelSmoothing: configuration.labelSmoothing, seed: configuration.seed,

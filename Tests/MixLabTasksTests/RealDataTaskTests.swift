@@ -6,8 +6,8 @@ import Testing
 
 /// The real-data tasks on fixture datasets: tokenisation, windows, images, masked-language modelling.
 @Suite struct RealDataTaskTests {
-    /// The registered tasks that read prepared datasets.
-    static let taskNames: Set<String> = ["news20", "reuters8", "rt-sentiment", "langid", "fashion-mnist", "digits", "mlm"]
+    /// The registered tasks that read prepared datasets (`polarity` and `retrieval`: LongRangeTaskTests).
+    static let taskNames: Set<String> = ["news20", "reuters8", "rt-sentiment", "langid", "fashion-mnist", "digits", "mlm", "polarity", "retrieval"]
 
     let fixtures = DatasetFixtures.shared
 

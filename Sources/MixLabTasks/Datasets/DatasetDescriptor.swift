@@ -21,6 +21,9 @@ public struct DatasetDescriptor: Sendable {
         case idx(trainImages: String, trainLabels: String, testImages: String, testLabels: String)
         /// The sklearn digits CSV (gzip): 64 values 0–16 then the label, one row per image.
         case digitsCSV(path: String)
+        /// Pang & Lee's polarity CSV (`"1"|"-1","text"`, UTF-8 with a byte-order mark): repeated texts are
+        /// dropped and the split is stratified by content hash (`SplitRules.stratifiedTestDescription`).
+        case polarityCSV(path: String)
         /// A pre-training corpus (`PretrainingCorpusLayout`): documents from the artifact and from the
         /// training splits of prepared datasets, without any text of their held-out splits.
         case pretrainingCorpus(PretrainingCorpusLayout)
@@ -33,6 +36,7 @@ public struct DatasetDescriptor: Sendable {
             case let .installationGuide(directory): return [directory.hasSuffix("/") ? directory : directory + "/"]
             case let .idx(a, b, c, d): return [a, b, c, d]
             case let .digitsCSV(path): return [path]
+            case let .polarityCSV(path): return [path]
             case let .pretrainingCorpus(corpus): return corpus.documents.map(\.path)
             }
         }
@@ -41,7 +45,7 @@ public struct DatasetDescriptor: Sendable {
         public var requirements: [String] {
             switch self {
             case let .pretrainingCorpus(corpus): return corpus.requirements
-            case .orangeTab, .rottenTomatoesCSV, .installationGuide, .idx, .digitsCSV: return []
+            case .orangeTab, .rottenTomatoesCSV, .installationGuide, .idx, .digitsCSV, .polarityCSV: return []
             }
         }
     }

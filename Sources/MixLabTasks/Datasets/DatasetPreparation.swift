@@ -45,6 +45,23 @@ enum DatasetPreparation {
             if read.emptyDropped > 0 { notes.append("dropped reviews with an empty text: \(read.emptyDropped)") }
             return (.text(Dictionary(grouping: read.records) { SplitRules.groupSplit($0.source) }), notes)
 
+        case let .polarityCSV(path):
+            let read = try PolarityReader.read(ArtifactExtractor.contents(of: root + "/" + path), fileName: fileName(path))
+            var notes: [String] = []
+            if read.repeatsDropped > 0 { notes.append("dropped reviews whose text repeats an earlier review: \(read.repeatsDropped)") }
+            if read.emptyDropped > 0 { notes.append("dropped reviews with an empty text: \(read.emptyDropped)") }
+            let records = read.records
+            let digests = records.map { SplitRules.digest(Data($0.text.utf8)) }
+            let heldForTest = SplitRules.stratifiedHoldOut(labels: records.map(\.label), digests: digests, fraction: SplitRules.testFraction)
+            let rest = records.indices.filter { !heldForTest[$0] }
+            let heldForValidation = SplitRules.stratifiedHoldOut(
+                labels: rest.map { records[$0].label }, digests: rest.map { digests[$0] }, fraction: SplitRules.validationFraction)
+            return (.text([
+                .train: zip(rest, heldForValidation).filter { !$0.1 }.map { records[$0.0] },
+                .validation: zip(rest, heldForValidation).filter { $0.1 }.map { records[$0.0] },
+                .test: records.indices.filter { heldForTest[$0] }.map { records[$0] },
+            ]), notes)
+
         case let .installationGuide(directory):
             let read = try InstallationGuideReader.read(folder: root + "/" + directory, classNames: classes)
             let copies = read.englishCopies.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }

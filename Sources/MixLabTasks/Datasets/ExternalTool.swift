@@ -1,8 +1,8 @@
 import Foundation
 import MixLabCore
 
-/// A command-line program that data preparation runs (`apt-get`, `pip`, `dpkg-deb`, `unzip`, `gzip`,
-/// `bzip2`), found on `PATH`, with the Debian package that provides it for the error message.
+/// A command-line program that data preparation runs (`apt-get`, `pip`, `dpkg-deb`, `unzip`, `tar`,
+/// `gzip`, `bzip2`), found on `PATH`, with the Debian package that provides it for the error message.
 struct ExternalTool: Sendable {
     /// The program name.
     let name: String
@@ -14,6 +14,7 @@ struct ExternalTool: Sendable {
     static let unzip = ExternalTool(name: "unzip", debianPackage: "unzip")
     static let gzip = ExternalTool(name: "gzip", debianPackage: "gzip")
     static let bzip2 = ExternalTool(name: "bzip2", debianPackage: "bzip2")
+    static let tar = ExternalTool(name: "tar", debianPackage: "tar")
 
     /// What a finished run printed and how it ended.
     struct Result {

@@ -1,6 +1,6 @@
 import MixLabCore
 
-/// Classifying prepared texts (`news20`, `reuters8`, `rt-sentiment`, `langid`): one label per example.
+/// Classifying prepared texts (`news20`, `reuters8`, `rt-sentiment`, `polarity`, `langid`): one label per example.
 ///
 /// The examples are the prepared dataset's (`mixlab data fetch NAME`); opening a task never downloads.
 /// Tokens follow `TextTokenization` (bytes by default, or words). Each example is truncated to `length`
@@ -8,8 +8,18 @@ import MixLabCore
 /// are paragraphs of very different lengths, an example is instead a window of `length` tokens of a
 /// paragraph (`TextWindows`): a paragraph of n tokens gives max(1, n / length) windows, each labelled
 /// with the paragraph's language, so short windows (32–64 bytes) make a harder task.
+///
+/// `polarity` with byte tokens at its default length 4096 is the Long Range Arena's "Text" task at CPU
+/// scale (LRA: byte-level IMDb reviews, 4K bytes; Tay et al., "Long Range Arena", ICLR 2021); `news20`
+/// with `tokens=byte length=4096` is a 20-class long-document variant.
+///
+/// A `length` set longer than the data needs is refused: the content length (`length`, less one with
+/// `cls`) may be at most the longest text's token count (over all three splits) rounded up to a power of
+/// two. Anything longer would only pad every example, and the rounding keeps a power-of-two length open
+/// for the mixers that require one (Hadamard, wavelets). The default lengths are within what the real
+/// datasets need and are not checked (a small dataset of one's own may then be padded).
 public struct TextClassificationTask: LearningTask {
-    /// The registry name, the dataset's (`news20`, `reuters8`, `rt-sentiment` or `langid`).
+    /// The registry name, the dataset's (`news20`, `reuters8`, `rt-sentiment`, `polarity` or `langid`).
     public let name: String
     /// The resolved settings: `tokens`, `length`, `cls`, and `vocab-size`, `min-count` for word tokens or
     /// `tokenizer`, `tokenizer-sha256` for subword tokens.
@@ -31,7 +41,7 @@ public struct TextClassificationTask: LearningTask {
     private let classificationToken: Bool
 
     /// The datasets this task reads, with their default `length`.
-    static let defaultLengths = ["news20": 512, "reuters8": 512, "rt-sentiment": 256, "langid": 128]
+    static let defaultLengths = ["news20": 512, "reuters8": 512, "rt-sentiment": 256, "polarity": 4096, "langid": 128]
 
     /// The task on dataset `dataset` (a text dataset of the standard catalog) with `settings`, reading
     /// the prepared data in `cache`.
@@ -53,6 +63,9 @@ public struct TextClassificationTask: LearningTask {
         vocabulary = try tokenization.vocabulary(usesMask: false, usesClassification: classificationToken)
         sequenceLength = length
         let contentLength = length - (classificationToken ? 1 : 0)
+        if settings.values["length"] != nil {
+            try Self.checkLength(length, classificationToken: classificationToken, task: settings.task, corpus: corpus, tokenization: tokenization)
+        }
         if dataset == "langid" {
             var windows: [TaskSplit: TextWindows] = [:]
             for split in TaskSplit.allCases {
@@ -65,6 +78,33 @@ public struct TextClassificationTask: LearningTask {
             windows = nil
         }
         self.settings = tokenization.resolvedSettings(settings).merging(["length": "\(length)", "cls": "\(classificationToken)"]) { $1 }
+    }
+
+    /// Refuses a `length` whose content length is above the longest text's token count rounded up to a
+    /// power of two. O(n) in the number of texts.
+    ///
+    /// - Throws: `MixLabError.invalidConfigValue` naming the longest text, its length and the largest
+    ///   accepted `length`.
+    static func checkLength(
+        _ length: Int, classificationToken: Bool, task: String, corpus: PreparedTextCorpus, tokenization: TextTokenization
+    ) throws {
+        var longest = 0
+        for split in TaskSplit.allCases {
+            for index in 0..<corpus.split(split).count {
+                longest = max(longest, tokenization.tokenCount(of: corpus, split, index))
+            }
+        }
+        var limit = 1
+        while limit < longest { limit *= 2 }
+        let extra = classificationToken ? 1 : 0
+        guard length - extra <= limit else {
+            throw MixLabError(
+                .invalidConfigValue,
+                what: "length \(length) is longer than the data needs: the longest text of \(corpus.manifest.dataset) has \(longest) "
+                    + "\(tokenization.mode.rawValue) tokens, so every example would be padding past \(limit + extra)",
+                location: "task \(task) setting length",
+                fix: "use length ≤ \(limit + extra) (the longest text rounded up to a power of two\(classificationToken ? ", plus <cls>" : ""))")
+        }
     }
 
     /// The number of examples in `split`: texts, or paragraph windows for `langid`.
