@@ -76,10 +76,15 @@ struct ExportSource {
         if tensors["cls.predictions.bias"] != nil {
             kind = .maskedLanguageModel
         } else {
-            kind = registration.labelKind == .token ? .tokenClassifier : .sequenceClassifier
+            switch registration.labelKind {
+            case .token: kind = .tokenClassifier
+            case .pair: kind = .pairClassifier
+            case .sequence: kind = .sequenceClassifier
+            }
         }
         encoder = try Self.encoderConfiguration(configuration, tensors: tensors, resolved: saved.resolved, file: checkpointPath)
         incompatibilities = HuggingFaceFNet.exportIncompatibilities(encoder, registry: registry)
+            + (kind == .pairClassifier ? ["a two-tower pair classifier (task \(configuration.task)) has no HuggingFace FNet class"] : [])
         if incompatibilities.isEmpty {
             try Self.checkFits(tensors, encoder: encoder, kind: kind, configuration: configuration, file: checkpointPath, registry: registry)
         }
@@ -132,6 +137,8 @@ struct ExportSource {
         switch kind {
         case .maskedLanguageModel:
             parameters = try MaskedLanguageModel(encoder, sequenceLength: length, seed: 0, registry: registry).namedParameters
+        case .pairClassifier:
+            preconditionFailure("a pair classifier is exported in MixLab's own format, never checked against an HF class")
         case .sequenceClassifier, .tokenClassifier:
             guard let classes = tensors["classifier.weight"]?.shape.first, classes >= 2 else {
                 throw MixLabError(.shapeMismatch, what: "\(file) has no classifier (classifier.weight with at least 2 rows)", location: location,

@@ -112,6 +112,8 @@ public enum HuggingFaceExport {
             architecture = .maskedLanguageModel
         case .tokenClassifier:
             architecture = .tokenClassification
+        case .pairClassifier:
+            preconditionFailure("a pair classifier has an incompatibility and is exported in MixLab's own format")
         case .sequenceClassifier where source.configuration.pooling == .first:
             architecture = .sequenceClassification
         case .sequenceClassifier:

@@ -130,6 +130,8 @@ public enum HuggingFaceImport {
             model = try MaskedLanguageModel(encoder, sequenceLength: length, seed: 0, registry: registry).namedParameters
         case .none:
             model = try Encoder(encoder, sequenceLength: length, seed: 0, registry: registry).namedParameters
+        case .some(.pairClassifier):
+            preconditionFailure("no HuggingFace class is read as a pair classifier")
         }
         let mismatches = Checkpoint.mismatches(tensors, model)
         guard mismatches.isEmpty else {

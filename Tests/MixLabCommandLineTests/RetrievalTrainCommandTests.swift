@@ -52,6 +52,11 @@ import Testing
         let run = try TrainedRun(path: out, tasks: tasks)
         let predict = #expect(throws: MixLabError.self) { try TextPredictor(run: run) }
         #expect(predict?.what.contains("does not classify raw text") == true)
+        // No HuggingFace class is a two-tower model: the export is MixLab's own format, and says why.
+        let exported = try HuggingFaceExport.export(run: out, to: root + "/exported", tasks: tasks)
+        #expect(exported.architecture == nil && exported.files.contains(HuggingFaceExport.MixLabFormat.weightsFile))
+        #expect(exported.notes.contains { $0.contains("a two-tower pair classifier (task retrieval) has no HuggingFace FNet class") },
+                "\(exported.notes)")
         // Too many pairs for the validation split is refused before training.
         let tooMany = #expect(throws: MixLabError.self) {
             try TrainCommand.parse(["--task", "retrieval", "--set", "task.length=32", "--set", "task.train-size=24", "--set", "task.validation-size=5000",

@@ -65,6 +65,8 @@ import Testing
             #expect(labels == Dictionary(uniqueKeysWithValues: fixture.task.classNames.enumerated().map { ("\($0.offset)", $0.element) }))
         case .maskedLanguageModel:
             #expect(labels == nil)
+        case .pairClassifier:
+            Issue.record("no fixture run is a pair classifier")
         }
         // The tokenizer is written for text tasks only, and the README names the class and the files.
         #expect(committed.contains("tokenizer.json") == (fixture.task.settings["tokens"] != nil))
