@@ -262,11 +262,18 @@ scenario_disk() {
     mkdir -p "$study"
     sed -e 's/^name: chaos/name: chaos-disk/' "$WORK/study/study.yaml" 2>/dev/null >"$study/study.yaml" || true
     [ -s "$study/study.yaml" ] || { record "disk full: results append" "-" "-" "FAILED: needs the study scenario's file (run it too)"; return; }
-    # Half the cells first, so that the results file is larger than a cell's checkpoint: the limit then
-    # stops the append, not the training.
-    "$MIXLAB" study run "$study/study.yaml" --shard 0/2 --threads 1 >/dev/null 2>&1
+    # Two thirds of the cells first, so that the results file is clearly larger than a cell's checkpoint
+    # (with its metadata): the limit then stops the append, not the training.
+    "$MIXLAB" study run "$study/study.yaml" --shard 0/3 --threads 1 >/dev/null 2>&1
+    "$MIXLAB" study run "$study/study.yaml" --shard 1/3 --threads 1 >/dev/null 2>&1
     before=$(sha256sum <"$study/results.jsonl")
     limit=$(( $(stat -c %s "$study/results.jsonl") / 1024 + 1 ))
+    local checkpoint
+    checkpoint=$(stat -c %s "$(find "$study/runs" -name checkpoint-last.safetensors | head -n 1)")
+    if [ $(( limit * 1024 )) -le "$checkpoint" ]; then
+        record "disk full: results append" "-" "-" "FAILED: the results file ($(stat -c %s "$study/results.jsonl") bytes) is not larger than a checkpoint ($checkpoint bytes): enlarge the first part of the study"
+        return
+    fi
     (ulimit -f "$limit"; "$MIXLAB" study run "$study/study.yaml" --threads 1 >"$WORK/disk-study.log" 2>&1)
     status=$?
     result=ok
