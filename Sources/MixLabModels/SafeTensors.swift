@@ -35,6 +35,12 @@ public enum SafeTensors {
     ///
     /// - Throws: `MixLabError.ioFailure` naming the path when the folder is missing or not writable.
     public static func write(_ contents: Contents, to path: String) throws {
+        try AtomicFile.write(encode(contents), to: path)
+    }
+
+    /// The bytes `write(_:to:)` writes for `contents`, sealed (what `decode(_:path:)` reads): for sending a
+    /// checkpoint to other processes without a file. O(bytes).
+    public static func encode(_ contents: Contents) throws -> Data {
         let names = contents.tensors.keys.sorted()
         var data = Data()
         var header: [String: Any] = [:]
@@ -60,7 +66,7 @@ public enum SafeTensors {
         withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
         file.append(headerBytes)
         file.append(data)
-        try AtomicFile.write(FileIntegrity.seal(file), to: path)
+        return FileIntegrity.seal(file)
     }
 
     /// Reads a safetensors file, checking its structure (and MixLab's checksum when present).
