@@ -6,7 +6,8 @@
 #    with batch 10 under `-np 3` (shards 3+3+4): every logged training loss within 1e-4·max(1,|loss|) and every
 #    final weight within 1e-3 + 1e-3·|w| of the single process (not bitwise: the all-reduce sums in another order).
 # 2. kill -9 of rank 1 in the middle of a 2-rank run: mpirun must fail naming the killed rank, the run folder must
-#    hold no run.json, and `mixlab train --resume` in one process must finish from the last checkpoint.
+#    hold no run.json, and `mixlab train --resume` from the last checkpoint, in one process and on 3 ranks, must end
+#    within the same tolerance of an uninterrupted single-process run.
 # 3. Clear errors: more ranks than the batch; ranks with different settings (MPMD); mpirun with libmpi missing.
 # Needs openmpi-bin and python3 (comparison of the safetensors files, standard library only).
 set -euo pipefail
@@ -70,13 +71,14 @@ for case in "2 12" "3 12" "3 10"; do
   fi
 done
 
-# kill -9 of one rank mid-run.
+# kill -9 of one rank mid-run; the checkpoint then resumes in one process and, separately, on 3 ranks, and both
+# end within the tolerance of an uninterrupted single process.
+killed=(--set batch=12 --set steps=300 --set checkpoint-every=5 --set eval-every=100)
+"$MIXLAB" train "${common[@]}" "${killed[@]}" --out "$WORK/uninterrupted" > "$WORK/uninterrupted.stdout"
 out="$WORK/killed"
-"${mpi[@]}" -np 2 "$MIXLAB" train "${common[@]}" --set batch=12 --set steps=4000 --set checkpoint-every=5 --set eval-every=1000 \
-  --out "$out" > "$out.stdout" 2> "$out.log" &
+"${mpi[@]}" -np 2 "$MIXLAB" train "${common[@]}" "${killed[@]}" --out "$out" > "$out.stdout" 2> "$out.log" &
 launcher=$!
-for _ in $(seq 600); do [ -f "$out/checkpoint-last.safetensors" ] && break; sleep 0.1; done
-sleep 1
+for _ in $(seq 600); do [ -f "$out/checkpoint-last.safetensors" ] && break; sleep 0.05; done
 victim=""
 for pid in $(pgrep -P "$launcher"); do
   if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then victim=$pid; fi
@@ -90,11 +92,18 @@ else
   fail "kill -9 of rank 1: status $status, log:"; cat "$out.log" >&2
 fi
 [ ! -f "$out/run.json" ] && pass "kill: no run.json (the run is unfinished)" || fail "kill: run.json written"
-if "$MIXLAB" train --resume --out "$out" --set steps=4000 --quiet --json > "$out.resumed.json" 2> "$out.resume.log"; then
+cp -r "$out" "$out-np3"
+if "$MIXLAB" train --resume --out "$out" --quiet --json > "$out.resumed.json" 2> "$out.resume.log"; then
   resumed=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["resumedAtSteps"], r["steps"])' "$out.resumed.json")
-  pass "kill: resumed in one process (resumed at step, steps): $resumed"
+  if result=$(compare "$WORK/uninterrupted" "$out"); then pass "kill: resumed in one process at step $resumed: $result"
+  else fail "kill: resumed in one process at step $resumed: $result"; fi
 else
   fail "kill: resuming in one process failed:"; cat "$out.resume.log" >&2
+fi
+if "${mpi[@]}" -np 3 "$MIXLAB" train --resume --out "$out-np3" --quiet > "$out-np3.stdout" 2> "$out-np3.log"; then
+  if result=$(compare "$WORK/uninterrupted" "$out-np3"); then pass "kill: resumed on 3 ranks: $result"; else fail "kill: resumed on 3 ranks: $result"; fi
+else
+  fail "kill: resuming on 3 ranks failed:"; cat "$out-np3.log" >&2
 fi
 
 # Clear errors.

@@ -22,21 +22,28 @@ import MixLabTasks
     ) throws -> (trainer: Trainer, record: RunRecord, losses: [Int: Float]) {
         let group = ThreadGroup(size: ranks)
         let results = Results(count: ranks)
-        DispatchQueue.concurrentPerform(iterations: ranks) { rank in
-            do {
-                let log = Support.LossLog()
-                let configuration = try Support.configuration(task, settings.merging(rankSettings[rank] ?? [:]) { $1 })
-                let trainer = try Trainer(
-                    configuration: configuration, task: task, directory: folder,
-                    observer: Support.observer(log, crashAfter: rank == 0 ? crashAfter : nil),
-                    communicator: group.communicator(rank: rank))
-                let record = try trainer.run()
-                results.set(rank, .success((trainer, record, log.losses)))
-            } catch {
-                results.set(rank, .failure(error))
-                group.fail()
+        // One thread per rank (a dispatch queue may run fewer at once than there are ranks, which would deadlock).
+        let finished = DispatchGroup()
+        for rank in 0..<ranks {
+            finished.enter()
+            Thread.detachNewThread {
+                defer { finished.leave() }
+                do {
+                    let log = Support.LossLog()
+                    let configuration = try Support.configuration(task, settings.merging(rankSettings[rank] ?? [:]) { $1 })
+                    let trainer = try Trainer(
+                        configuration: configuration, task: task, directory: folder,
+                        observer: Support.observer(log, crashAfter: rank == 0 ? crashAfter : nil),
+                        communicator: group.communicator(rank: rank))
+                    let record = try trainer.run()
+                    results.set(rank, .success((trainer, record, log.losses)))
+                } catch {
+                    results.set(rank, .failure(error))
+                    group.fail()
+                }
             }
         }
+        finished.wait()
         // A rank's own error first (the others only report that it stopped them).
         if let error = results.errors.first(where: { ($0 as? MixLabError)?.what != ThreadGroup.stopped.what }) ?? results.errors.first {
             throw error
