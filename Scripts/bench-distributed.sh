@@ -11,7 +11,7 @@ MIXLAB=$(realpath "${MIXLAB:-.build/release/mixlab}")
 WORK=${WORK:-.build/bench-distributed}
 STEPS=${STEPS:-20}
 rm -rf "$WORK" && mkdir -p "$WORK"
-mpi=(mpirun --oversubscribe --bind-to none --mca btl_vader_single_copy_mechanism none)
+mpi=(mpirun --oversubscribe --bind-to none)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for config in "A 191 128 2 512 32" "B 8127 256 4 1024 16"; do
