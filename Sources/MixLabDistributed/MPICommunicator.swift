@@ -12,7 +12,9 @@ import MixLabCore
 public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// The library in use.
     public let library: MPILibrary
+    /// This process's rank in `MPI_COMM_WORLD`.
     public let rank: Int
+    /// The size of `MPI_COMM_WORLD`.
     public let size: Int
     private var ended = false
 
@@ -38,20 +40,24 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         size = Int(value)
     }
 
+    /// The library's version and the rank count.
     public var description: String { "\(library.version) (\(size) ranks)" }
 
+    /// `MPI_Allreduce(MPI_IN_PLACE, buffer, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD)`, in chunks of at most `Int32.max`.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try chunks(of: buffer.count) { start, count in
             library.allReduce(UnsafeRawPointer(bitPattern: 1), buffer.baseAddress! + start, count, library.float, library.sum, library.world)
         }
     }
 
+    /// `MPI_Allreduce` of Doubles (`MPI_DOUBLE`), in place.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try chunks(of: buffer.count) { start, count in
             library.allReduce(UnsafeRawPointer(bitPattern: 1), buffer.baseAddress! + start, count, library.double, library.sum, library.world)
         }
     }
 
+    /// `MPI_Bcast` of the bytes (`MPI_BYTE`) from `root`.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         guard (0..<size).contains(root) else { throw CommunicatorError.invalidRoot(root, size: size) }
         try chunks(of: buffer.count) { start, count in
@@ -59,16 +65,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    /// `MPI_Barrier`.
     public func barrier() throws {
         let code = library.barrier(library.world)
         guard code == 0 else { throw CommunicatorError.failed("MPI_Barrier", code: code) }
     }
 
+    /// `MPI_Abort(MPI_COMM_WORLD, code)`: the launcher ends every rank.
     public func abort(code: Int32) -> Never {
         _ = library.abort(library.world, code)
         exit(code)  // MPI_Abort does not return; in case a library's does
     }
 
+    /// `MPI_Finalize`, once (a launcher reports a rank that exits without it as failed).
     public func finalize() {
         guard !ended else { return }
         ended = true

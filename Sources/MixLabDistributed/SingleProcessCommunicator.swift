@@ -7,8 +7,11 @@ public final class SingleProcessCommunicator: Communicator {
     /// A group of one.
     public init() {}
 
+    /// Always 0.
     public var rank: Int { 0 }
+    /// Always 1.
     public var size: Int { 1 }
+    /// `single process`.
     public var description: String { "single process" }
 
     /// The sum over one rank: `buffer` unchanged.

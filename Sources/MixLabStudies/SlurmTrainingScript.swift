@@ -30,10 +30,13 @@ public struct SlurmTrainingScript: Sendable, Equatable {
     public var logFolder: String
     /// The launcher.
     public var launcher: Launcher
-    /// `--partition`, `--time`, `--cpus-per-task`, `--mem`, if given.
+    /// `--partition`, if given.
     public var partition: String?
+    /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
     public var time: String?
+    /// `--cpus-per-task` (cores per rank), if given.
     public var cpusPerTask: Int?
+    /// `--mem` (per node, e.g. `8G`), if given.
     public var memory: String?
 
     /// A script description, checked.

@@ -4,7 +4,7 @@ import Testing
 /// The data-parallel parts of the command line that need no MPI: a launcher without Open MPI's library,
 /// `train --slurm` and its option checks, `doctor`'s MPI line, `bench allreduce` in one process.
 @Suite struct DistributedCommandTests {
-    static let tiny = ["--task", "parity", "--set", "steps=2", "--set", "hidden=8", "--set", "ffn=8", "--quiet"]
+    static let tiny = ["--task", "parity", "--set", "steps=2", "--set", "warmup=1", "--set", "hidden=8", "--set", "ffn=8", "--quiet"]
 
     @Test func aLauncherWithoutOpenMPIIsAClearError() throws {
         let folder = NSTemporaryDirectory() + "mixlab-no-mpi-\(getpid())"
