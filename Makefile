@@ -69,7 +69,8 @@ test-mpi: release
 	MIXLAB=$(MIXLAB) Scripts/test-mpi.sh
 
 # A real single-node Slurm cluster (Debian's slurm-wlm and munge, installed when missing; needs root) runs
-# Experiments/tiny-slurm as a job array; its merged results must match a local run. Not part of `make test`.
+# Experiments/tiny-slurm as a job array; its merged results must match a local run; then a data-parallel
+# `mixlab train --slurm` job (1 node × 2 ranks, needs openmpi-bin) must match a local run. Not part of `make test`.
 test-slurm: build
 	Scripts/test-slurm.sh
 

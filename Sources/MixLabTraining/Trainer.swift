@@ -150,7 +150,8 @@ public final class Trainer {
     ///   - communicator: the ranks that train together (rank 0 alone uses `directory`); every rank must
     ///     construct its trainer with the same settings.
     /// - Throws: `MixLabError` for a task without train, validation or test examples or with fewer than
-    ///   two classes; more ranks than the batch; ranks whose settings or data differ from rank 0's; a refused run folder (a finished run, different settings — listed —, foreign files,
+    ///   two classes; more ranks than the batch; ranks whose settings or data differ from rank 0's; a
+    ///   refused run folder (a finished run, different settings — listed —, foreign files,
     ///   another process working in it, nothing to resume with `requireResume`); an unwritable folder; a
     ///   damaged checkpoint; the model's configuration errors.
     public init(
