@@ -6,7 +6,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MIXLAB = .build/release/mixlab
 
-.PHONY: all deps build release test test-slurm test-asan test-tsan fuzz chaos reliability-smoke notebooks demo doctor bench bench-plain-build crossover fixtures docs clean
+.PHONY: all deps build release test test-mpi test-slurm test-asan test-tsan fuzz chaos reliability-smoke notebooks demo doctor bench bench-plain-build crossover fixtures docs clean
 
 all: release
 
@@ -62,8 +62,15 @@ test-tsan: deps
 notebooks: release
 	$(MIXLAB) notebook run notebooks-md/[0-9]*.md
 
+# Data-parallel training under Open MPI (Scripts/test-mpi.sh): `mpirun -np 2` and `-np 3` (uneven shards) of a tiny
+# run against one process within a stated tolerance, a rank killed mid-run (the job fails, the checkpoint resumes
+# in one process) and the clear errors. Needs openmpi-bin (make deps) and python3; not part of `make test`.
+test-mpi: release
+	MIXLAB=$(MIXLAB) Scripts/test-mpi.sh
+
 # A real single-node Slurm cluster (Debian's slurm-wlm and munge, installed when missing; needs root) runs
-# Experiments/tiny-slurm as a job array; its merged results must match a local run. Not part of `make test`.
+# Experiments/tiny-slurm as a job array; its merged results must match a local run; then a data-parallel
+# `mixlab train --slurm` job (1 node × 2 ranks, needs openmpi-bin) must match a local run. Not part of `make test`.
 test-slurm: build
 	Scripts/test-slurm.sh
 
@@ -128,7 +135,7 @@ fixtures:
 # .build/plugins/Swift-DocC/outputs/<Module>.doccarchive. Warnings are errors, so a broken ``symbol`` or
 # <doc:article> link fails the build. Preview one module with
 #   swift package --disable-sandbox preview-documentation --target MixLabMixers
-DOC_TARGETS = MixLabCore MixLabKernels MixLabMixers MixLabModels MixLabTasks MixLabTraining MixLabStudies \
+DOC_TARGETS = MixLabCore MixLabKernels MixLabMixers MixLabModels MixLabTasks MixLabDistributed MixLabTraining MixLabStudies \
 	MixLabNotebooks MixLabTestKit MixLab MixLabCommandLine
 docs: deps
 	$(SWIFT) package generate-documentation --warnings-as-errors $(addprefix --target ,$(DOC_TARGETS))

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MixLabModels", targets: ["MixLabModels"]),
         .library(name: "MixLabTestKit", targets: ["MixLabTestKit"]),
         .library(name: "MixLabTasks", targets: ["MixLabTasks"]),
+        .library(name: "MixLabDistributed", targets: ["MixLabDistributed"]),
         .library(name: "MixLabTraining", targets: ["MixLabTraining"]),
         .library(name: "MixLabStudies", targets: ["MixLabStudies"]),
         .library(name: "MixLabNotebooks", targets: ["MixLabNotebooks"]),
@@ -61,9 +62,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Data-parallel training's collectives behind the `Communicator` protocol: one process, or Open MPI opened
+        // at run time with dlopen (no build-time dependency on MPI; see MPILibrary).
+        .target(name: "MixLabDistributed", dependencies: ["MixLabCore"], linkerSettings: [.linkedLibrary("dl")]),
         // The trainer: run configuration, the loop, evaluation, checkpoints, run records, exact resume.
         .target(
-            name: "MixLabTraining", dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks"]
+            name: "MixLabTraining",
+            dependencies: ["MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks", "MixLabDistributed"]
         ),
         // Studies (grids of runs; resumable, shardable, Slurm arrays) and their reports.
         .target(
@@ -77,8 +82,8 @@ let package = Package(
         .target(
             name: "MixLab",
             dependencies: [
-                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks", "MixLabTraining",
-                "MixLabStudies",
+                "MixLabCore", "MixLabKernels", "MixLabMixers", "MixLabModels", "MixLabTasks", "MixLabDistributed",
+                "MixLabTraining", "MixLabStudies",
             ]
         ),
         // The executable-Markdown notebook engine (`mixlab notebook`).
@@ -114,6 +119,7 @@ let package = Package(
             dependencies: ["MixLabTasks"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MixLabDistributedTests", dependencies: ["MixLabDistributed"]),
         // Fixtures/hf-export: tiny runs, their HF exports and transformers' outputs (Scripts/fixtures/hf_export*).
         .testTarget(
             name: "MixLabTrainingTests",

@@ -4,7 +4,9 @@
 set -euo pipefail
 
 # unzip, bzip2 and dpkg-deb (always on Debian) unpack the dataset artifacts of `mixlab data fetch`.
-packages=(libfftw3-dev libgsl-dev libopenblas-dev pkg-config unzip bzip2)
+# Open MPI (libopenmpi-dev, openmpi-bin) is for data-parallel training only: MixLab opens libmpi at run time,
+# so building and single-process training work without it (`make test-mpi` uses mpirun).
+packages=(libfftw3-dev libgsl-dev libopenblas-dev libopenmpi-dev openmpi-bin pkg-config unzip bzip2)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -12,7 +12,9 @@
 #      (one results file per task) joined by `mixlab study merge`;
 #   4. waits for the arrays, then checks that all three results files hold the same cells with the same
 #      settings and metrics, one row per cell;
-#   5. stops the daemons it started (trap), whatever happened.
+#   5. trains a tiny model data-parallel from the sbatch script of `mixlab train --slurm` (1 node, 2 ranks) and
+#      checks its losses against a local single-process run (skipped without Open MPI's mpirun);
+#   6. stops the daemons it started (trap), whatever happened.
 #
 # Environment: MIXLAB (the mixlab executable; default .build/debug/mixlab), RUNNER (the study runner;
 # default process: a `mixlab train` per cell; echo trains nothing and checks the machinery alone), KEEP=1 keeps the scratch folder for inspection.
@@ -182,3 +184,26 @@ say "the rows (cell, mixer, seed, steps, validation and test accuracy), identica
 jq -r '[.cell, .settings.mixer, .settings.seed, .steps, .validation.accuracy, .test.accuracy] | @tsv' "$scratch/local/results.jsonl" \
   | sort -k2,2 -k3,3n | sed 's/^/    /'
 say "OK: $cells cells; the Slurm array (shared results file) and the Slurm array (separate files + merge) match the local run"
+
+# 5. Data-parallel training from the script of `mixlab train --slurm` (1 node × 2 ranks, mpirun in the allocation)
+#    against a local single-process run: the same steps, every logged training loss within 1e-4·max(1, |loss|).
+if command -v mpirun > /dev/null; then
+  dp=(--task reversal --set task.length=16 --set task.min-length=8 --set batch=12 --set hidden=16 --set ffn=32 --set steps=30
+      --set warmup=3 --set dropout=0 --set threads=1 --set eval-every=10 --set log-every=2 --quiet)
+  "$mixlab" train "${dp[@]}" --out "$scratch/dp-local" > /dev/null
+  "$mixlab" train --slurm --nodes 1 --tasks-per-node 2 --cpus-per-task 1 --time 00:10:00 "${dp[@]}" --out "$scratch/dp" \
+    --output "$scratch/dp.sh"
+  say "data-parallel job script:"
+  sed 's/^/    /' "$scratch/dp.sh"
+  job="$(sbatch --parsable "$scratch/dp.sh")"
+  for _ in $(seq 600); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.5; done
+  [ -f "$scratch/dp/run.json" ] || { cat "$scratch"/slurm-"$job".out >&2; fail "the data-parallel job wrote no run.json"; }
+  ranks="$(jq .dataParallelism.ranks "$scratch/dp/run.json")"
+  [ "$ranks" = 2 ] || fail "the data-parallel run records $ranks ranks, not 2"
+  worst="$(jq -s '[.[0].curve, .[1].curve] | transpose | map(((.[0].trainLoss - .[1].trainLoss) | fabs) / ([1, (.[0].trainLoss | fabs)] | max)) | max' \
+    "$scratch/dp-local/run.json" "$scratch/dp/run.json")"
+  awk -v w="$worst" 'BEGIN { exit !(w <= 1e-4) }' || fail "data-parallel losses differ from the local run by up to $worst (relative)"
+  say "OK: data-parallel job $job (2 ranks) matches the local run: largest relative loss difference $worst"
+else
+  say "skipped the data-parallel job: mpirun is missing (make deps installs openmpi-bin)"
+fi

@@ -6,7 +6,10 @@ import MixLab
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark mixers.",
-        subcommands: [BenchMixerCommand.self, BenchCrossoverCommand.self, BenchTrainCommand.self, BenchPretrainCommand.self, BenchInferCommand.self])
+        subcommands: [
+            BenchMixerCommand.self, BenchCrossoverCommand.self, BenchTrainCommand.self, BenchPretrainCommand.self, BenchInferCommand.self,
+            BenchAllReduceCommand.self,
+        ])
 }
 
 /// Options every benchmark shares.

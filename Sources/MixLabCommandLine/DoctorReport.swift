@@ -61,6 +61,15 @@ struct DoctorReport {
             report.problems.append(Problem(what: blas.error, fix: BLAS.installFix))
         }
 
+        // Open MPI: optional, opened at run time by data-parallel training only.
+        switch MPILibrary.probe(environment: environment) {
+        case .success(let library):
+            report.facts.append(Fact(name: "mpi", value: "\(library) (data-parallel training: mpirun -np N mixlab train …)"))
+        case .failure(let error):
+            report.facts.append(Fact(
+                name: "mpi", value: "not available (\(error.what)); only data-parallel training needs it: sudo apt-get install \(MPILibrary.packages)"))
+        }
+
         // Build-time pieces: needed to compile MixLab or a package that depends on it.
         let headers = [
             ("/usr/include/fftw3.h", "libfftw3-dev"),

@@ -28,6 +28,8 @@ struct TrainCommand: ParsableCommand {
 
             `mixlab train --list-settings` lists the run settings with their defaults.
 
+            Data-parallel training: started by `mpirun -np N` (Open MPI; detected from OMPI_COMM_WORLD_SIZE) or             `srun --mpi=pmix` (PMIX_RANK), or with --distributed, each of the N ranks trains on its share of every             batch and the gradients are averaged with MPI; rank 0 writes the run folder. --slurm writes an sbatch             script for such a run on --nodes K × --tasks-per-node M ranks (see docs/distributed.md).
+
             Example: mixlab train --task parity --set steps=500 --set hidden=64 --out runs/parity-fourier
             """)
 
@@ -70,9 +72,16 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the run record as JSON on standard output.")
     var json = false
 
+    @Flag(help: "Train data-parallel over MPI even when no MPI launcher's variables are seen (an error when Open MPI cannot be loaded).")
+    var distributed = false
+
+    @OptionGroup(title: "Slurm (--slurm: write an sbatch script for a data-parallel run instead of training)")
+    var slurm: TrainSlurmOptions
+
     func validate() throws {
         if resume && force { throw ValidationError("--resume and --force contradict each other: pass one of them") }
         if out == nil && !listSettings { throw ValidationError("--out is required: the folder the run writes into (e.g. --out runs/my-run)") }
+        try slurm.validate(force: force)
     }
 
     func run() throws {
@@ -80,8 +89,22 @@ struct TrainCommand: ParsableCommand {
             print(Self.settingsListing)
             return
         }
+        if slurm.slurm {
+            try writeSlurmScript()
+            return
+        }
         try StudyCellRunner.exitWithStudyProcess()
-        let record = try train(tasks: .shared)
+        let communicator = try MPILaunch.communicator(required: distributed)
+        let record: RunRecord
+        do {
+            record = try train(tasks: .shared, communicator: communicator)
+        } catch where communicator.size > 1 {
+            // The other ranks wait in a collective for this one: end them all, saying why.
+            TrainingProgressReporter.writeToStandardError("Error (rank \(communicator.rank) of \(communicator.size)): \(error)\n")
+            communicator.abort(code: 1)
+        }
+        communicator.finalize()
+        guard communicator.isRoot else { return }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -95,12 +118,20 @@ struct TrainCommand: ParsableCommand {
     var folder: String { out ?? "" }
 
     /// Resolves the settings, makes the task from `tasks`, trains, and returns the run record.
-    func train(tasks: TaskRegistry, reporter: TrainingProgressReporter? = nil) throws -> RunRecord {
+    func train(
+        tasks: TaskRegistry, reporter: TrainingProgressReporter? = nil, communicator: any Communicator = SingleProcessCommunicator()
+    ) throws -> RunRecord {
         let configuration = try RunConfiguration(settings: try resolvedSettings(), location: "mixlab train settings")
         let task = try tasks.make(configuration.task, settings: configuration.taskSettings)
-        let progress = quiet ? nil : reporter ?? TrainingProgressReporter.onStandardError(logEvery: configuration.logEvery)
+        // Only rank 0 reports (the other ranks' events are the same steps).
+        let progress = quiet || !communicator.isRoot ? nil : reporter ?? TrainingProgressReporter.onStandardError(logEvery: configuration.logEvery)
         let trainer = try Trainer(
-            configuration: configuration, task: task, directory: folder, existingRun: resume ? .requireResume : force ? .startOver : .resume)
+            configuration: configuration, task: task, directory: folder, existingRun: resume ? .requireResume : force ? .startOver : .resume,
+            communicator: communicator)
+        if communicator.size > 1, communicator.isRoot, !quiet {
+            TrainingProgressReporter.writeToStandardError(
+                "data-parallel: \(communicator.description), global batch \(configuration.batch), rank 0 trains rows \(trainer.shard.start)..<\(trainer.shard.end)\n")
+        }
         trainer.observer = { event in
             if case .started(let start) = event {
                 // Even a quiet run says what it moved aside, where it resumes, and what it warns about.
@@ -108,7 +139,7 @@ struct TrainCommand: ParsableCommand {
                     TrainingProgressReporter.writeToStandardError(
                         "--force: moved the earlier run's \(replaced.files.joined(separator: ", ")) into \(replaced.folder)\n")
                 }
-                if progress == nil {
+                if progress == nil, communicator.isRoot {
                     if let step = start.resumedFromStep {
                         TrainingProgressReporter.writeToStandardError(
                             "resuming \(start.task) from the checkpoint of step \(step)/\(start.totalSteps) in \(folder)\n")
@@ -119,6 +150,35 @@ struct TrainCommand: ParsableCommand {
             progress?.handle(event)
         }
         return try trainer.run()
+    }
+
+    /// Writes the sbatch script of `--slurm` (to --output, or standard output).
+    func writeSlurmScript() throws {
+        var arguments: [String] = []
+        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        if let configFile { arguments += ["--config", absolute(configFile)] }
+        if let task { arguments += ["--task", task] }
+        for setting in settings { arguments += ["--set", setting] }
+        arguments += ["--out", absolute(folder)]
+        if resume { arguments.append("--resume") }
+        if quiet { arguments.append("--quiet") }
+        if json { arguments.append("--json") }
+        arguments.append("--distributed")
+        _ = try RunConfiguration(settings: try resolvedSettings(), location: "mixlab train settings")  // refuse bad settings now, not in the job
+        let runFolder = absolute(folder)
+        let logFolder = URL(fileURLWithPath: runFolder).deletingLastPathComponent().path
+        let script = try SlurmTrainingScript(
+            nodes: slurm.nodes ?? 1, tasksPerNode: slurm.tasksPerNode ?? 1,
+            mixlabPath: try slurm.mixlab.map(absolute) ?? StudySlurmCommand.executablePath(), trainArguments: arguments,
+            logFolder: logFolder, launcher: slurm.launcher, partition: slurm.partition, time: slurm.time, cpusPerTask: slurm.cpusPerTask,
+            memory: slurm.mem)
+        guard let output = slurm.output else {
+            FileHandle.standardOutput.write(Data(script.text.utf8))
+            return
+        }
+        try AtomicFile.write(Data(script.text.utf8), to: output)
+        chmod(output, 0o755)
+        printLine("wrote \(output): \(script.ranks) ranks on \(script.nodes) node(s) training into \(runFolder); submit with: sbatch \(output)")
     }
 
     /// The settings from --config, the folder (with --resume), --task and --set, later ones winning.

@@ -19,6 +19,20 @@ public enum Checkpoint {
         _ parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil,
         metadata: [String: String] = [:], to path: String
     ) throws {
+        try SafeTensors.write(contents(parameters, optimizer: optimizer, metadata: metadata), to: path)
+    }
+
+    /// The bytes `save` writes, without a file (data-parallel training sends them from rank 0 to the others).
+    public static func encode(
+        _ parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil, metadata: [String: String] = [:]
+    ) throws -> Data {
+        try SafeTensors.encode(contents(parameters, optimizer: optimizer, metadata: metadata))
+    }
+
+    /// The tensors and metadata of a checkpoint.
+    private static func contents(
+        _ parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)?, metadata: [String: String]
+    ) -> SafeTensors.Contents {
         var tensors: [String: Tensor] = [:]
         for (name, parameter) in parameters { tensors[name] = parameter.value }
         var allMetadata = metadata
@@ -28,7 +42,7 @@ public enum Checkpoint {
             allMetadata[stepKey] = String(optimizer.stepCount)
             allMetadata[optimizerKey] = String(describing: type(of: optimizer))
         }
-        try SafeTensors.write(SafeTensors.Contents(tensors: tensors, metadata: allMetadata), to: path)
+        return SafeTensors.Contents(tensors: tensors, metadata: allMetadata)
     }
 
     /// Loads `path` into the parameters (and optimiser); returns the file's metadata.
@@ -40,7 +54,23 @@ public enum Checkpoint {
     public static func load(
         into parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil, from path: String
     ) throws -> [String: String] {
-        let contents = try SafeTensors.read(path)
+        try load(into: parameters, optimizer: optimizer, contents: try SafeTensors.read(path), path: path)
+    }
+
+    /// Loads the bytes of a checkpoint (`encode`'s) into the parameters (and optimiser); `source` names
+    /// them in errors. Returns the metadata.
+    ///
+    /// - Throws: as `load(into:optimizer:from:)`.
+    @discardableResult
+    public static func load(
+        into parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)? = nil, bytes: Data, source: String
+    ) throws -> [String: String] {
+        try load(into: parameters, optimizer: optimizer, contents: try SafeTensors.decode(bytes, path: source), path: source)
+    }
+
+    private static func load(
+        into parameters: [(name: String, parameter: Parameter)], optimizer: (any Optimizer)?, contents: SafeTensors.Contents, path: String
+    ) throws -> [String: String] {
         let modelTensors = contents.tensors.filter { !$0.key.hasPrefix(optimizerPrefix) }
         try checkFits(modelTensors, parameters, source: path)
         if let optimizer {

@@ -35,10 +35,11 @@ public enum SafeTensors {
     ///
     /// - Throws: `MixLabError.ioFailure` naming the path when the folder is missing or not writable.
     public static func write(_ contents: Contents, to path: String) throws {
-        try AtomicFile.write(try encode(contents), to: path)
+        try AtomicFile.write(encode(contents), to: path)
     }
 
-    /// The bytes of the sealed file holding `contents` (what `write` writes).
+    /// The bytes `write(_:to:)` writes for `contents`, sealed (what `decode(_:path:)` reads): for sending a
+    /// checkpoint to other processes without a file. O(bytes).
     public static func encode(_ contents: Contents) throws -> Data {
         let names = contents.tensors.keys.sorted()
         var data = Data()

@@ -69,6 +69,40 @@ public struct ClassificationMetrics: Sendable {
         confusionCounts = confusion ? Array(repeating: 0, count: classes * classes) : nil
     }
 
+    /// Every count and sum the accumulator holds, as one vector that adds element-wise: the sums of
+    /// accumulators that saw disjoint rows are the sums of one that saw them all (data-parallel
+    /// evaluation all-reduces them). Layout: loss sum, correct, scored, `TP[K]`, `FP[K]`, `FN[K]`, then
+    /// `C[K·K]` when counted. Counts are exact in Double up to 2⁵³. O(K) (O(K²) with the confusion matrix).
+    public var sums: [Double] {
+        [lossSum, Double(correct), Double(scored)] + truePositives.map(Double.init) + falsePositives.map(Double.init)
+            + falseNegatives.map(Double.init) + (confusionCounts ?? []).map(Double.init)
+    }
+
+    /// An accumulator holding `sums` (the layout of `sums` for `classes` and `confusion`).
+    ///
+    /// - Throws: `MixLabError.shapeMismatch` when the length does not fit `classes` and `confusion`;
+    ///   `invalidArgument` for a count that is negative or not a whole number.
+    public init(classes: Int, confusion: Bool = false, sums: [Double]) throws {
+        let expected = 3 + 3 * classes + (confusion ? classes * classes : 0)
+        guard sums.count == expected else {
+            throw MixLabError(.shapeMismatch, what: "\(sums.count) sums for \(classes) classes (expected \(expected))",
+                              location: "classification metrics", fix: "pass the `sums` of an accumulator with the same classes and confusion setting")
+        }
+        guard sums.dropFirst().allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 0x1p53 }) else {
+            throw MixLabError(.invalidArgument, what: "a count among the sums is negative or not a whole number", location: "classification metrics",
+                              fix: "pass sums of counts (the `sums` of accumulators, added)")
+        }
+        self.init(classes: classes, confusion: confusion)
+        lossSum = sums[0]
+        correct = Int(sums[1])
+        scored = Int(sums[2])
+        let k = classes
+        truePositives = sums[3..<(3 + k)].map { Int($0) }
+        falsePositives = sums[(3 + k)..<(3 + 2 * k)].map { Int($0) }
+        falseNegatives = sums[(3 + 2 * k)..<(3 + 3 * k)].map { Int($0) }
+        if confusion { confusionCounts = sums[(3 + 3 * k)...].map { Int($0) } }
+    }
+
     /// Adds a batch: `logits` of shape `[…, K]` with one row per entry of `labels`.
     ///
     /// - Throws: `MixLabError.shapeMismatch` when the last axis is not K or the row count differs from

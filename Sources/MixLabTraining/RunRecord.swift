@@ -247,6 +247,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var resumedAtSteps: [Int]?
     /// The encoder the run started from (`init-from`); nil for a run initialised from its seed.
     public var initialization: Initialization?
+    /// The ranks of a data-parallel run and its all-reduce time; nil for a run in one process.
+    public var dataParallelism: DataParallelism?
 
     /// A record from its parts (`schema` is set to `currentSchema`).
     public init(

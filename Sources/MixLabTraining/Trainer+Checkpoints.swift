@@ -7,6 +7,7 @@ import MixLabModels
 extension Trainer {
     /// Writes the resumable checkpoint (weights, optimiser, trainer state) and FFTW's wisdom.
     func saveCheckpoint() throws {
+        try requireReplicasAgree()  // every rank takes part; only rank 0 has a folder
         guard let directory else { return }
         try requireFiniteWeights()
         state.wallSeconds = currentWallSeconds

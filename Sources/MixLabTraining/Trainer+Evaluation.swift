@@ -25,20 +25,26 @@ extension Trainer {
     }
 
     /// Loss, accuracy and macro-F1 of the current model on `split` (validation: at most `eval-batches`
-    /// batches when set), in batches of B examples taken in index order.
+    /// batches when set), in batches of B examples taken in index order (shared out among the ranks of a
+    /// data-parallel run, whose sums are then added on every rank).
     func evaluate(_ split: TaskSplit, step: Int) throws -> RunRecord.Metrics {
         let available = task.count(split)
         let limit = split == .validation && configuration.evalBatches > 0
             ? min(available, configuration.evalBatches * configuration.batch) : available
         var accumulator = ClassificationMetrics(classes: task.classes)
         var first = 0
+        var batchNumber = 0
         while first < limit {
             let end = min(first + configuration.batch, limit)
-            let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
-            try accumulator.add(logits: try model.evaluationLogits(batch.input), labels: batch.labels)
+            // With N ranks, rank r evaluates batches r, r + N, …; their sums are added below.
+            if batchNumber % communicator.size == communicator.rank {
+                let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
+                try accumulator.add(logits: try model.evaluationLogits(batch.input), labels: batch.labels)
+            }
             first = end
+            batchNumber += 1
         }
-        let metrics = accumulator.metrics
+        let metrics = try combined(accumulator).metrics
         guard metrics.loss.isFinite else {
             throw MixLabError(
                 .nonFiniteValue, what: "the \(split.rawValue) loss is \(metrics.loss) after step \(step)", location: "evaluation of task \(task.name)",

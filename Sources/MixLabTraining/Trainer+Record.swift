@@ -40,6 +40,7 @@ extension Trainer {
         record.splitSizes = Dictionary(uniqueKeysWithValues: TaskSplit.allCases.map { ($0.rawValue, task.count($0)) })
         record.resumedAtSteps = state.resumedAtSteps
         record.initialization = initialization
+        record.dataParallelism = dataParallelRecord
         return record
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MixLabCore
+import MixLabDistributed
 import MixLabKernels
 import MixLabMixers
 import MixLabModels
@@ -53,6 +54,14 @@ import MixLabTasks
 /// (FFTW planning, first buffers) and left out of the median unless nothing else was measured.
 /// Tokens/s = B·T / median step time, with T the task's padded length.
 ///
+/// **Data parallelism** (see `Trainer+DataParallel.swift` and docs/distributed.md): with a `Communicator`
+/// of N > 1 ranks, every rank builds the same global batch order, trains on its `BatchShard` of each
+/// batch, and the gradients are averaged with one all-reduce of one flat buffer per step, weighted by
+/// each rank's count of scored labels, so every rank applies the same update. Rank 0 alone owns the run
+/// folder (settings, checkpoints, curve, record) and sends its starting state (fresh or resumed) to the
+/// others; evaluation batches are shared out and their sums all-reduced. With one rank nothing of this
+/// runs and results are those of a plain run, bit for bit.
+///
 /// The trainer applies `threads` to `Parallelism` (MixLab's loops, FFTW plans and OpenBLAS), which is
 /// process-wide: run one trainer per process, or give concurrent trainers the same thread count.
 public final class Trainer {
@@ -78,8 +87,12 @@ public final class Trainer {
     public let modelKind: TaskModelKind
     /// The model.
     public let model: any TaskModel
-    /// The run folder, or nil for a run that writes no files.
+    /// The run folder, or nil for a run that writes no files (and on every rank but rank 0).
     public let directory: RunDirectory?
+    /// The group of processes the run trains with (one process unless an MPI launcher started it).
+    public let communicator: any Communicator
+    /// This rank's rows of every global batch.
+    public let shard: BatchShard
     /// Receives the run's events (progress display, tests).
     public var observer: TrainingObserver?
 
@@ -116,6 +129,10 @@ public final class Trainer {
     /// The registrations of the run's mixers (for the record's provenance of mixers defined outside MixLab).
     let mixerRegistrations: [MixerRegistration]
     var lastSavedStep: Int?
+    /// The flat buffer of one step's all-reduce (trainable gradients, weighted loss, count), with N > 1 ranks.
+    var reductionBuffer: [Float] = []
+    /// This process's all-reduce times per step (after the warm-up steps), in milliseconds.
+    var allReduceMilliseconds: [Double] = []
     /// The step whose gradient is made non-finite on purpose (`MIXLAB_INJECT_NAN_GRADIENT_AT_STEP`), for
     /// fault injection: it shows that the run stops with a diagnosis and the last checkpoint stays good.
     let injectedNaNStep = ProcessInfo.processInfo.environment["MIXLAB_INJECT_NAN_GRADIENT_AT_STEP"].flatMap { Int($0) }
@@ -130,15 +147,22 @@ public final class Trainer {
     ///   - existingRun: what to do with a run already in the folder.
     ///   - registry: where the mixer names are looked up.
     ///   - observer: receives the run's events.
+    ///   - communicator: the ranks that train together (rank 0 alone uses `directory`); every rank must
+    ///     construct its trainer with the same settings.
     /// - Throws: `MixLabError` for a task without train, validation or test examples or with fewer than
-    ///   two classes; a refused run folder (a finished run, different settings — listed —, foreign files,
+    ///   two classes; more ranks than the batch; ranks whose settings or data differ from rank 0's; a
+    ///   refused run folder (a finished run, different settings — listed —, foreign files,
     ///   another process working in it, nothing to resume with `requireResume`); an unwritable folder; a
     ///   damaged checkpoint; the model's configuration errors.
     public init(
         configuration: RunConfiguration, task: any LearningTask, directory: String? = nil, existingRun: ExistingRun = .resume,
-        registry: MixerRegistry = .shared, observer: TrainingObserver? = nil
+        registry: MixerRegistry = .shared, observer: TrainingObserver? = nil,
+        communicator: any Communicator = SingleProcessCommunicator()
     ) throws {
         self.configuration = configuration
+        self.communicator = communicator
+        shard = try BatchShard(rank: communicator.rank, ranks: communicator.size, batch: configuration.batch)
+        let folderPath = communicator.isRoot ? directory : nil
         self.task = task
         self.observer = observer
         try Self.check(task: task, configuration: configuration)
@@ -152,8 +176,9 @@ public final class Trainer {
         var resolved = Self.resolvedSettings(configuration, task: task, registry: registry)
         if let pretrained { resolved["init-from-sha256"] = pretrained.sha256 }
         let settings = RunDirectory.SavedSettings(settings: configuration.settings, resolved: resolved)
+        if communicator.size > 1 { try Self.requireAgreement(resolved: resolved, task: task, communicator: communicator) }
         var action = FolderAction.fresh
-        if let directory {
+        if let directory = folderPath {
             let folder = RunDirectory(directory)
             if existingRun == .requireResume, !FileManager.default.fileExists(atPath: directory) {
                 throw MixLabError(.invalidArgument, what: "there is no run to resume in \(directory): the folder does not exist",
@@ -232,6 +257,14 @@ public final class Trainer {
             resumedFrom = saved.step
             lastSavedStep = saved.step
         }
+        if communicator.size > 1 {
+            // Rank 0's weights, optimiser state and trainer state (fresh or resumed) on every rank.
+            let received = try Self.shareStartingState(
+                state, parameters: parameters, optimizer: optimizer, communicator: communicator, lastSavedStep: lastSavedStep)
+            state = received.state
+            lastSavedStep = received.lastSavedStep
+            reductionBuffer = [Float](repeating: 0, count: Self.trainableCount(parameters) + 2)
+        }
         self.state = state
         wallSecondsBefore = state.wallSeconds
         start = TrainingStart(
@@ -276,6 +309,7 @@ public final class Trainer {
     private func train() throws {
         let batchSize = configuration.batch
         var indices = [Int](repeating: 0, count: batchSize)
+        var shardIndices = [Int](repeating: 0, count: shard.count)
         let dropoutRoot = SeededRandom(seed: configuration.seed).derived(20_001)
         let maximumNorm = configuration.clip > 0 ? configuration.clip : Float.infinity
         var processSteps = 0
@@ -284,12 +318,24 @@ public final class Trainer {
             let step = state.step + 1
             let began = DispatchTime.now().uptimeNanoseconds
             order.fill(&indices, step: step)
-            let batch = try TaskBatch(task: task, trainingIndices: indices, firstDraw: UInt64(step - 1) * UInt64(batchSize))
+            // This rank's rows of the global batch (all of them with one rank), drawn as they would be in one process.
+            for i in shardIndices.indices { shardIndices[i] = indices[shard.start + i] }
+            let batch = try TaskBatch(
+                task: task, trainingIndices: shardIndices, firstDraw: UInt64(step - 1) * UInt64(batchSize) + UInt64(shard.start))
             for (_, parameter) in parameters { parameter.zeroGradient() }
             var dropout = dropoutRoot.derived(UInt64(step))
+            if communicator.size > 1 { dropout = dropout.derived(UInt64(communicator.rank)) }
             let result = try model.lossAndGradients(batch.input, labels: batch.labels, training: true, random: &dropout)
             if step == injectedNaNStep, let first = parameters.first?.parameter { first.gradient[flat: 0] = .nan }
-            try checkFinite(loss: result.loss, step: step)
+            var loss = result.loss
+            if communicator.size > 1 {
+                let reduceBegan = DispatchTime.now().uptimeNanoseconds
+                loss = try averageGradients(loss: result.loss, counted: result.counted)
+                if processSteps >= Self.warmupSteps {
+                    allReduceMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - reduceBegan) / 1e6)
+                }
+            }
+            try checkFinite(loss: loss, step: step)
             let norm = clipGradients(trainableParameters, maxNorm: maximumNorm)
             let rate = schedule.rate(at: step)
             optimizer.step(trainableParameters, learningRate: rate)
@@ -298,10 +344,10 @@ public final class Trainer {
             if processSteps <= Self.warmupSteps { warmupMilliseconds.append(milliseconds) } else { state.stepMilliseconds.append(milliseconds) }
 
             state.step = step
-            state.pendingLossSum += Double(result.loss)
+            state.pendingLossSum += Double(loss)
             state.pendingLossSteps += 1
             try observer?(.step(TrainingStepReport(
-                step: step, totalSteps: configuration.steps, loss: result.loss, learningRate: rate, gradientNorm: norm,
+                step: step, totalSteps: configuration.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                 seconds: milliseconds / 1000, epochs: order.epochs(afterStep: step, batch: batchSize))))
 
             let evaluates = step % configuration.evalEvery == 0 || step == configuration.steps

@@ -166,6 +166,7 @@ import Testing
     }
 
     @Test func queryBlocksGiveTheSameResultAsWholeRows() throws {
+        try BLAS.requireAvailable(for: "test")  // the kernel calls OpenBLAS directly: load it even when this test runs first
         // The mixer only splits query rows into blocks beyond T = 512; drive the kernel directly with
         // blocks of 5 rows (7 blocks, the last one partial) against one block of all 33 rows.
         let (batch, t, c, heads) = (2, 33, 16, 2)
@@ -254,6 +255,7 @@ import Testing
     }
 
     @Test func queryBlocksWithFewerQueriesThanKeysGiveTheFirstRows() throws {
+        try BLAS.requireAvailable(for: "test")  // the kernel calls OpenBLAS directly: load it even when this test runs first
         let (batch, t, c, heads, queries) = (2, 21, 8, 2, 11)
         var random = SeededRandom(seed: 44)
         let qkv = Tensor.normal([batch, t, 3 * c], using: &random)

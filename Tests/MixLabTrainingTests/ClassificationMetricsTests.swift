@@ -18,6 +18,24 @@ import MixLabTasks
     static let logits = try! Tensor(shape: [4, 3], values: [2, 1, 0, 0, 3, 1, 1, 1, 0, 9, 0, 0])
     static let labels: [Int32] = [0, 2, 1, -100]
 
+    /// Two accumulators over disjoint rows, their sums added, give the metrics of one over all rows
+    /// (what data-parallel evaluation does); a malformed vector of sums is refused.
+    @Test func addedSumsEqualOneAccumulatorOverAllRows() throws {
+        let first = try Tensor(shape: [2, 3], values: [2, 1, 0, 0, 3, 1])
+        let second = try Tensor(shape: [2, 3], values: [1, 1, 0, 9, 0, 0])
+        var whole = ClassificationMetrics(classes: 3, confusion: true)
+        try whole.add(logits: Self.logits, labels: Self.labels)
+        var left = ClassificationMetrics(classes: 3, confusion: true), right = ClassificationMetrics(classes: 3, confusion: true)
+        try left.add(logits: first, labels: [0, 2])
+        try right.add(logits: second, labels: [1, -100])
+        let added = zip(left.sums, right.sums).map { $0 + $1 }
+        let combined = try ClassificationMetrics(classes: 3, confusion: true, sums: added)
+        #expect(combined.sums == whole.sums)
+        #expect(combined.metrics == whole.metrics)
+        #expect(throws: MixLabError.self) { try ClassificationMetrics(classes: 3, sums: added) }
+        #expect(throws: MixLabError.self) { try ClassificationMetrics(classes: 1, sums: [0, 0.5, 1, 0, 0, 0]) }
+    }
+
     @Test func matchesHandComputedValues() throws {
         var metrics = ClassificationMetrics(classes: 3)
         try metrics.add(logits: Self.logits, labels: Self.labels)
