@@ -46,7 +46,7 @@ public final class TensorStorage: @unchecked Sendable {
 /// every first touch of fresh memory page-faults: an elementwise pass over fresh memory runs several
 /// times slower than over memory already mapped (`mixlab bench train` reports the large blocks taken
 /// from the system during its measured runs). Blocks of at least `minimumPooledBytes`
-/// are therefore kept after use and handed out again for the same size class; at most
+/// are therefore kept after use and handed out again for the same size class (`sizeClass(forBytes:)`); at most
 /// `maximumCachedBytes` (default 4 GiB, `MIXLAB_TENSOR_CACHE_MIB` to change) are kept idle.
 /// Small blocks go straight to `posix_memalign`/`free`.
 public final class TensorMemoryPool: @unchecked Sendable {
@@ -74,9 +74,23 @@ public final class TensorMemoryPool: @unchecked Sendable {
         maximumCachedBytes = max(0, mebibytes) * 1024 * 1024
     }
 
-    /// The block size used for a request of `bytes`: whole 4 KiB pages for pooled blocks.
-    static func sizeClass(forBytes bytes: Int) -> Int {
-        bytes < minimumPooledBytes ? bytes : (bytes + 4095) / 4096 * 4096
+    /// Size classes per doubling of the block size.
+    public static let sizeClassesPerOctave = 16
+
+    /// The block size used for a request of `bytes`.
+    ///
+    /// Small blocks are exact. A pooled block is a whole number of 4 KiB pages, rounded up to one of
+    /// `sizeClassesPerOctave` sizes between consecutive powers of two: for p pages, a multiple of
+    /// max(1, 2^⌊log₂ p⌋ / 16) pages. Requests whose sizes vary a little from step to step — the masked
+    /// positions of dynamic MLM masking change every batch — then share blocks instead of filling the
+    /// idle cache with sizes that never come back; at most 1/16 of a block (plus the page rounding) is
+    /// unused. O(1).
+    public static func sizeClass(forBytes bytes: Int) -> Int {
+        guard bytes >= minimumPooledBytes else { return bytes }
+        let pages = (bytes + 4095) / 4096
+        let octave = Int.bitWidth - 1 - pages.leadingZeroBitCount
+        let step = max(1, (1 << octave) / sizeClassesPerOctave)
+        return (pages + step - 1) / step * step * 4096
     }
 
     /// How many pooled-size blocks were taken from the system (not reused) so far. A warmed-up training
