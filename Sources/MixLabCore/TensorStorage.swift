@@ -75,7 +75,7 @@ public final class TensorMemoryPool: @unchecked Sendable {
     }
 
     /// Size classes per doubling of the block size.
-    public static let sizeClassesPerOctave = 16
+    static let sizeClassesPerOctave = 16
 
     /// The block size used for a request of `bytes`.
     ///
@@ -85,7 +85,7 @@ public final class TensorMemoryPool: @unchecked Sendable {
     /// positions of dynamic MLM masking change every batch — then share blocks instead of filling the
     /// idle cache with sizes that never come back; at most 1/16 of a block (plus the page rounding) is
     /// unused. O(1).
-    public static func sizeClass(forBytes bytes: Int) -> Int {
+    static func sizeClass(forBytes bytes: Int) -> Int {
         guard bytes >= minimumPooledBytes else { return bytes }
         let pages = (bytes + 4095) / 4096
         let octave = Int.bitWidth - 1 - pages.leadingZeroBitCount

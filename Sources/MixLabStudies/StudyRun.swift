@@ -110,9 +110,12 @@ extension Study {
             throw MixLabError(.ioFailure, what: "cannot create the run directory \(directory.path)", location: specification.path,
                               fix: "check that the study folder is writable")
         }
-        guard let lock = try StudyCellLock(file: specification.cellLockFile(for: cell.id)) else {
+        // A cell's lock (`runs/<cell ID>.lock`) keeps two processes off one cell: a shard started twice, a
+        // requeued Slurm task whose first attempt still runs.
+        let lockPath = specification.cellLockFile(for: cell.id).path
+        guard let lock = try FileLock(path: lockPath, location: specification.path) else {
             summary.busy += 1
-            log("\(prefix): running in another process, skipped")
+            log("\(prefix): running in another process\(FileLock.holder(of: lockPath).map { " (\($0))" } ?? ""), skipped")
             return
         }
         defer { withExtendedLifetime(lock) {} }

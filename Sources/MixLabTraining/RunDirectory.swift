@@ -213,37 +213,18 @@ public struct RunDirectory: Sendable {
         runFiles.contains { name.hasPrefix($0 + ".tmp-") }
     }
 
-    /// Takes the folder's lock for this process.
+    /// Takes the folder's lock for this process (`FileLock` on `.lock`), released when it goes away.
     ///
-    /// - Throws: `MixLabError.ioFailure` when another process (or another trainer in this process) holds it.
-    public func lock() throws -> Lock {
-        try Lock(path: file(Self.lockFile), folder: path)
-    }
-
-    /// An exclusive advisory lock on a run folder (`flock`), held until this object goes away; the
-    /// kernel releases it when the process ends in any way.
-    public final class Lock: @unchecked Sendable {
-        private let descriptor: Int32
-
-        init(path: String, folder: String) throws {
-            descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                throw MixLabError(.ioFailure, what: "cannot create \(path) (\(String(cString: strerror(errno))))",
-                                  location: "run folder (--out)", fix: "choose a folder you can write to")
-            }
-            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-                close(descriptor)
-                throw MixLabError(.ioFailure, what: "another training process is working in \(folder)", location: "run folder (--out)",
-                                  fix: "wait for it to finish (or stop it), or choose another --out")
-            }
+    /// - Throws: `MixLabError.ioFailure` naming the holder when another process (or another trainer in
+    ///   this process) holds it, or when the lock file cannot be created.
+    public func lock() throws -> FileLock {
+        let lockPath = file(Self.lockFile)
+        guard let lock = try FileLock(path: lockPath, location: "run folder (--out)") else {
+            let holder = FileLock.holder(of: lockPath).map { " (\($0) holds its lock)" } ?? ""
+            throw MixLabError(.ioFailure, what: "another training process is working in \(path)\(holder)", location: "run folder (--out)",
+                              fix: "wait for it to finish (or stop it), or choose another --out")
         }
-
-        /// Unlocks before closing: a process that another thread is just starting (between its fork and
-        /// its exec) holds a copy of this descriptor, and closing ours alone would leave the lock held by it.
-        deinit {
-            flock(descriptor, LOCK_UN)
-            close(descriptor)
-        }
+        return lock
     }
 }
 

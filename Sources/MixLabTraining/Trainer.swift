@@ -109,7 +109,7 @@ public final class Trainer {
     /// The thread count applied to `Parallelism`.
     let threads: Int
     /// The run folder's lock, held from `init` until `run` returns.
-    var lock: RunDirectory.Lock?
+    var lock: FileLock?
     /// What the run's `started` event reports.
     let start: TrainingStart
     /// Everything a checkpoint saves of the loop: step, curve, best result, timings.

@@ -98,8 +98,10 @@ import MixLabTraining
         let study = try StudyTestSupport.study(Self.yaml, in: folder)
         let busy = study.grid.cells[1]
         try FileManager.default.createDirectory(at: study.specification.runsFolder, withIntermediateDirectories: true)
-        let held = try #require(try StudyCellLock(file: study.specification.cellLockFile(for: busy.id)))
-        #expect(try StudyCellLock(file: study.specification.cellLockFile(for: busy.id)) == nil, "the lock excludes other holders")
+        let lockPath = study.specification.cellLockFile(for: busy.id).path
+        let held = try #require(try FileLock(path: lockPath, location: "test"))
+        #expect(try FileLock(path: lockPath, location: "test") == nil, "the lock excludes other holders")
+        #expect(FileLock.holder(of: lockPath)?.description == "this process")
         let runner = StudyTestSupport.FakeRunner()
         let summary = try study.run(StudyRunOptions(), runner: runner.runner) { _ in }
         #expect(summary.busy == 1 && summary.ran == 5 && !runner.cellsRun.contains(busy.id))

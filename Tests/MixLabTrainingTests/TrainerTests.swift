@@ -355,6 +355,33 @@ enum TrainerTestSupport {
         #expect(log.resumedFrom == 4)
     }
 
+    @Test func aFolderLockedByAnotherProcessNamesIt() throws {
+        let task = LearnableTestTask(.marker)
+        let folder = Support.temporaryFolder("held")
+        defer { Support.remove(folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // util-linux's flock(1) takes the same kind of lock on the folder's lock file and holds it while `sleep` runs.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--no-fork", folder + "/" + RunDirectory.lockFile, "sleep", "60"]
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
+        var refusal: MixLabError?
+        for _ in 0..<500 where refusal == nil {
+            do {
+                _ = try RunDirectory(folder).lock()
+                usleep(10_000)  // flock(1) has not taken it yet
+            } catch let error as MixLabError {
+                refusal = error
+            }
+        }
+        let what = try #require(refusal).what
+        #expect(what.contains("another training process is working in \(folder) (process \(holder.processIdentifier) ("), "\(what)")
+        #expect {
+            try Trainer(configuration: try Support.configuration(task), task: task, directory: folder)
+        } throws: { ($0 as? MixLabError)?.what.contains("process \(holder.processIdentifier)") == true }
+    }
+
     @Test func foreignLockedMissingAndUnwritableFoldersAreRefused() throws {
         let task = LearnableTestTask(.marker)
         let configuration = try Support.configuration(task, ["steps": "2", "warmup": "1"])
@@ -372,7 +399,7 @@ enum TrainerTestSupport {
         let lock = try RunDirectory(busy).lock()
         #expect {
             try Trainer(configuration: configuration, task: task, directory: busy)
-        } throws: { ($0 as? MixLabError)?.what.contains("another training process") == true }
+        } throws: { ($0 as? MixLabError)?.what.contains("another training process is working in \(busy) (this process holds its lock)") == true }
         withExtendedLifetime(lock) {}
 
         #expect {

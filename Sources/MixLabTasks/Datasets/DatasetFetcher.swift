@@ -130,9 +130,9 @@ public struct DatasetFetcher: Sendable {
     private func fetchGroup(_ descriptors: [DatasetDescriptor], options: Options) throws -> [Report] {
         let artifact = descriptors[0].artifact
         var reports: [Report] = []
-        var pending: [(DatasetDescriptor, DatasetLock)] = []
+        var pending: [(DatasetDescriptor, FileLock)] = []
         for descriptor in descriptors {
-            let lock = try DatasetLock(descriptor.name, in: cache)
+            let lock = try cache.lockDataset(descriptor.name)
             removeLeftovers(of: descriptor.name)
             if FileManager.default.fileExists(atPath: cache.directory(of: descriptor.name)) {
                 do {

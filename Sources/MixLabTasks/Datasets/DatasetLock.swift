@@ -1,31 +1,19 @@
 import Foundation
 import MixLabCore
 
-/// An exclusive advisory lock (`flock`) on one dataset of a cache, held while it is prepared, so two
-/// `mixlab data fetch` processes never prepare the same dataset at once. Released when the lock is
-/// deallocated or the process ends (even when it is killed).
-final class DatasetLock {
-    private let descriptor: Int32
-
-    /// Takes the lock of dataset `name` in `cache` (the file `.lock-NAME` in the cache folder).
+extension DataCache {
+    /// Takes the lock of dataset `name` (a `FileLock` on `.lock-NAME` in the cache folder), held while the
+    /// dataset is prepared, so two `mixlab data fetch` processes never prepare the same dataset at once.
     ///
-    /// - Throws: `MixLabError.ioFailure` when another process holds it or the lock file cannot be opened.
-    init(_ name: String, in cache: DataCache) throws {
-        let path = cache.root + "/.lock-" + name
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw MixLabError(.ioFailure, what: "cannot open \(path) (\(String(cString: strerror(errno))))",
-                              location: "data cache \(cache.root)", fix: "check that the cache folder is writable")
+    /// - Throws: `MixLabError.ioFailure` naming the holder when another process holds it, or when the lock
+    ///   file cannot be created.
+    func lockDataset(_ name: String) throws -> FileLock {
+        let path = root + "/.lock-" + name
+        guard let lock = try FileLock(path: path, location: "data cache \(root)") else {
+            let holder = FileLock.holder(of: path).map { " (\($0))" } ?? ""
+            throw MixLabError(.ioFailure, what: "another process\(holder) is preparing '\(name)' in \(root) right now",
+                              location: "data cache \(root)", fix: "wait for it to finish, then run the command again")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw MixLabError(.ioFailure, what: "another process is preparing '\(name)' in \(cache.root) right now",
-                              location: "data cache \(cache.root)", fix: "wait for it to finish, then run the command again")
-        }
-    }
-
-    deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+        return lock
     }
 }
