@@ -84,7 +84,9 @@ struct StudyReportCommand: ParsableCommand {
         contents.warnings.forEach(warn)
         let cells = Set(study.grid.cells.map(\.id))
         let records = contents.rows.filter { $0.study == study.specification.name && cells.contains($0.cell) }.map(\.record)
-        let report = try StudyReport(records: records, options: settings.options(keyOrder: study.specification.axes.map(\.key)))
+        var options = settings.options(keyOrder: study.specification.axes.map(\.key))
+        options.plannedConfigurations = study.grid.cells.map(\.settings)
+        let report = try StudyReport(records: records, options: options)
         let folder = out ?? study.specification.folder.appendingPathComponent("report").path
         let name = study.specification.name
         let title = study.specification.description.isEmpty ? "Study \(name)" : "Study \(name): \(study.specification.description)"

@@ -78,6 +78,28 @@ private func studyRecords() -> [RunRecord] {
         #expect(row.contains { $0.hasPrefix("d_z -4.0") })  // −0.04 / 0.01
     }
 
+    /// A partly run study whose baseline has finished at one length only: with the planned grid, the
+    /// other length's runs have no baseline yet, instead of being compared with another length's.
+    @Test func aBaselineNotYetRunIsMissingNotTakenFromAnotherTask() throws {
+        let records = studyRecords().filter { $0.settings["mixer"] == "fourier" || $0.settings["task.length"] == "64" }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let finishedOnly = try StudyReport(records: records, options: options)
+        let fourier128 = try #require(finishedOnly.groups.first { $0.values["mixer"] == "fourier" && $0.values["task.length"] == "128" })
+        #expect(finishedOnly.baselineGroup(for: fourier128)?.values["task.length"] == "64", "the finished baselines alone cannot tell")
+
+        options.plannedConfigurations = ["attention", "fourier"].flatMap { mixer in
+            ["64", "128"].map { ["mixer": mixer, "task": "parity", "task.length": $0] }
+        }
+        let planned = try StudyReport(records: records, options: options)
+        let fourier64 = try #require(planned.groups.first { $0.values["mixer"] == "fourier" && $0.values["task.length"] == "64" })
+        #expect(planned.baselineGroup(for: fourier64)?.values["task.length"] == "64")
+        #expect(planned.baselineGroup(for: try #require(planned.groups.first { $0.label(planned.varyingKeys) == fourier128.label(finishedOnly.varyingKeys) })) == nil)
+        #expect(planned.comparisons.count == 1)
+        let row = try #require(planned.table.rows.first { $0.contains("fourier") && $0.contains("128") })
+        #expect(row.filter { $0 == "–" }.count >= 2, "no difference and no ratio without a baseline: \(row)")
+    }
+
     /// Holm's adjustment runs over every comparison of the table, in the table's row order.
     @Test func tablesAdjustTheirPValuesByHolm() throws {
         var options = StudyReport.Options()

@@ -36,6 +36,11 @@ public struct StudyReport: Sendable {
         public var keyOrder: [String] = []
         /// A numeric key to put on the x axis of the "metric vs x" and cost plots (e.g. `task.length`).
         public var xKey: String?
+        /// The settings of every configuration the study plans (its grid's cells), when known. The keys
+        /// along which the planned baseline configurations vary are then the conditions a baseline must
+        /// share, so that a partly run study never compares a configuration with the baseline of another
+        /// task; without them, the finished baselines decide (see `baselineGroup(for:)`).
+        public var plannedConfigurations: [[String: String]] = []
 
         /// The defaults: test accuracy, 95 % intervals, no baseline, no x key.
         public init() {}
@@ -199,16 +204,20 @@ public struct StudyReport: Sendable {
 
     /// The baseline group for `group`: the baseline configuration with the same values of the keys
     /// along which the baseline itself varies; nil for the baseline itself or when the study has no
-    /// such configuration.
+    /// such configuration (yet).
     ///
     /// Keys the baseline configurations all share one value of are not conditions: settings attached
     /// to the baseline value (`mixer.heads` written with `mixer=attention`), or a key the study does not
-    /// sweep for the baseline (`placement` when `attention-layers=0` runs only once per task).
+    /// sweep for the baseline (`placement` when `attention-layers=0` runs only once per task). The
+    /// baseline configurations are the planned ones (`Options.plannedConfigurations`) when given, else
+    /// the finished ones — which, in a partly run study, may not yet vary along a key they will.
     public func baselineGroup(for group: Group) -> Group? {
         guard let baseline = options.baseline, group.values[baseline.key] != baseline.value else { return nil }
         let baselines = groups.filter { $0.values[baseline.key] == baseline.value }
+        let planned = options.plannedConfigurations.filter { $0[baseline.key] == baseline.value }
+        let baselineSettings = planned.isEmpty ? baselines.map(\.values) : planned
         let conditions = varyingKeys.filter { key in
-            key != baseline.key && Set(baselines.map { $0.values[key] ?? "" }).count > 1
+            key != baseline.key && Set(baselineSettings.map { $0[key] ?? "" }).count > 1
         }
         return baselines.first { candidate in conditions.allSatisfy { candidate.values[$0] == group.values[$0] } }
     }
