@@ -85,7 +85,7 @@ struct StudyReportCommand: ParsableCommand {
         let cells = Set(study.grid.cells.map(\.id))
         let records = contents.rows.filter { $0.study == study.specification.name && cells.contains($0.cell) }.map(\.record)
         var options = settings.options(keyOrder: study.specification.axes.map(\.key))
-        options.plannedConfigurations = study.grid.cells.map(\.settings)
+        options.plannedConfigurations = study.grid.cells.map(\.configuration.settings)
         let report = try StudyReport(records: records, options: options)
         let folder = out ?? study.specification.folder.appendingPathComponent("report").path
         let name = study.specification.name

@@ -115,7 +115,9 @@ extension Study {
         let lockPath = specification.cellLockFile(for: cell.id).path
         guard let lock = try FileLock(path: lockPath, location: specification.path) else {
             summary.busy += 1
-            log("\(prefix): running in another process\(FileLock.holder(of: lockPath).map { " (\($0))" } ?? ""), skipped")
+            let holder = FileLock.holder(of: lockPath)
+            log("\(prefix): " + (holder?.isThisProcess == true ? "running in another thread of this process" : "running in another process")
+                + (holder.map { $0.isThisProcess ? "" : " (\($0))" } ?? "") + ", skipped")
             return
         }
         defer { withExtendedLifetime(lock) {} }

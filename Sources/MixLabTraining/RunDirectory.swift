@@ -220,8 +220,11 @@ public struct RunDirectory: Sendable {
     public func lock() throws -> FileLock {
         let lockPath = file(Self.lockFile)
         guard let lock = try FileLock(path: lockPath, location: "run folder (--out)") else {
-            let holder = FileLock.holder(of: lockPath).map { " (\($0) holds its lock)" } ?? ""
-            throw MixLabError(.ioFailure, what: "another training process is working in \(path)\(holder)", location: "run folder (--out)",
+            let holder = FileLock.holder(of: lockPath)
+            let what = holder?.isThisProcess == true
+                ? "another trainer in this process is working in \(path)"
+                : "another training process is working in \(path)" + (holder.map { " (\($0) holds its lock)" } ?? "")
+            throw MixLabError(.ioFailure, what: what, location: "run folder (--out)",
                               fix: "wait for it to finish (or stop it), or choose another --out")
         }
         return lock

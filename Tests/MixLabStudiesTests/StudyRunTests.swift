@@ -100,7 +100,7 @@ import MixLabTraining
         try FileManager.default.createDirectory(at: study.specification.runsFolder, withIntermediateDirectories: true)
         let lockPath = study.specification.cellLockFile(for: busy.id).path
         let held = try #require(try FileLock(path: lockPath, location: "test"))
-        #expect(try FileLock(path: lockPath, location: "test") == nil, "the lock excludes other holders")
+        #expect(try FileLock(path: lockPath, location: "test", patience: 0) == nil, "the lock excludes other holders")
         #expect(FileLock.holder(of: lockPath)?.description == "this process")
         let runner = StudyTestSupport.FakeRunner()
         let summary = try study.run(StudyRunOptions(), runner: runner.runner) { _ in }

@@ -360,23 +360,21 @@ enum TrainerTestSupport {
         let folder = Support.temporaryFolder("held")
         defer { Support.remove(folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // util-linux's flock(1) takes the same kind of lock on the folder's lock file and holds it while `sleep` runs.
+        // util-linux's flock(1) takes the same kind of lock on the folder's lock file and, not forking, holds
+        // it as `sleep` (the same process).
+        let lockPath = folder + "/" + RunDirectory.lockFile
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["--no-fork", folder + "/" + RunDirectory.lockFile, "sleep", "60"]
+        holder.arguments = ["--no-fork", lockPath, "sleep", "60"]
         try holder.run()
-        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        var refusal: MixLabError?
-        for _ in 0..<500 where refusal == nil {
-            do {
-                _ = try RunDirectory(folder).lock()
-                usleep(10_000)  // flock(1) has not taken it yet
-            } catch let error as MixLabError {
-                refusal = error
-            }
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }  // SIGTERM may be blocked in the test's children
+        for _ in 0..<3000 where FileLock.holder(of: lockPath)?.pid != holder.processIdentifier { usleep(10_000) }
+        #expect {
+            try RunDirectory(folder).lock()
+        } throws: { error in
+            let what = (error as? MixLabError)?.what ?? ""
+            return what.contains("another training process is working in \(folder) (process \(holder.processIdentifier) (sleep) holds its lock)")
         }
-        let what = try #require(refusal).what
-        #expect(what.contains("another training process is working in \(folder) (process \(holder.processIdentifier) ("), "\(what)")
         #expect {
             try Trainer(configuration: try Support.configuration(task), task: task, directory: folder)
         } throws: { ($0 as? MixLabError)?.what.contains("process \(holder.processIdentifier)") == true }
@@ -399,7 +397,7 @@ enum TrainerTestSupport {
         let lock = try RunDirectory(busy).lock()
         #expect {
             try Trainer(configuration: configuration, task: task, directory: busy)
-        } throws: { ($0 as? MixLabError)?.what.contains("another training process is working in \(busy) (this process holds its lock)") == true }
+        } throws: { ($0 as? MixLabError)?.what == "another trainer in this process is working in \(busy)" }
         withExtendedLifetime(lock) {}
 
         #expect {
