@@ -116,8 +116,8 @@ extension Study {
         guard let lock = try FileLock(path: lockPath, location: specification.path) else {
             summary.busy += 1
             let holder = FileLock.holder(of: lockPath)
-            log("\(prefix): " + (holder?.isThisProcess == true ? "running in another thread of this process" : "running in another process")
-                + (holder.map { $0.isThisProcess ? "" : " (\($0))" } ?? "") + ", skipped")
+            let elsewhere = holder?.isThisProcess == true ? "in another thread of this process" : "in another process" + (holder.map { " (\($0))" } ?? "")
+            log("\(prefix): running \(elsewhere), skipped")
             return
         }
         defer { withExtendedLifetime(lock) {} }
