@@ -36,6 +36,7 @@ public final class FileLock: @unchecked Sendable {
     /// description holds it.
     ///
     /// - Parameters:
+    ///   - path: the lock file.
     ///   - location: where the lock is, for errors (e.g. `run folder (--out)`).
     ///   - patience: how long to wait, in nanoseconds, while the holder is this process.
     /// - Throws: `MixLabError.ioFailure` naming `path` when it cannot be opened, or cannot be locked for
