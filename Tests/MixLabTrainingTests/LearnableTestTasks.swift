@@ -17,6 +17,9 @@ struct LearnableTestTask: LearningTask {
         /// Masked-language modelling: an alternating pattern `x y x y …` with one or two positions
         /// replaced by the mask token; the labels are the original ids at the masked positions.
         case pattern
+        /// Pair task: are the two sequences made of the same token (lengths 3…8, one position of
+        /// each replaced by another token)? Balanced; the pair's first token is uniform over `a…d`.
+        case sameToken = "same-token"
     }
 
     let kind: Kind
@@ -31,10 +34,16 @@ struct LearnableTestTask: LearningTask {
 
     var name: String { "test-\(kind.rawValue)" }
     var settings: [String: String] { ["seed": String(seed), "train": String(counts[.train]!)] }
-    var labelKind: TaskLabelKind { kind == .marker ? .sequence : .token }
+    var labelKind: TaskLabelKind {
+        switch kind {
+        case .marker: return .sequence
+        case .tokenClass, .pattern: return .token
+        case .sameToken: return .pair
+        }
+    }
     var classes: Int {
         switch kind {
-        case .marker: return 2
+        case .marker, .sameToken: return 2
         case .tokenClass: return 3
         case .pattern: return vocabulary.size
         }
@@ -43,6 +52,7 @@ struct LearnableTestTask: LearningTask {
     var vocabulary: TaskVocabulary {
         switch kind {
         case .marker: return try! TaskVocabulary(names: ["<pad>", "a", "b", "c", "d", "m"])
+        case .sameToken: return try! TaskVocabulary(names: ["<pad>", "a", "b", "c", "d"])
         case .tokenClass: return try! TaskVocabulary(names: ["<pad>", "a", "b", "c", "d", "e", "f"])
         case .pattern: return try! TaskVocabulary(names: ["<pad>", "a", "b", "c", "d", "<mask>"], mask: 5)
         }
@@ -82,6 +92,20 @@ struct LearnableTestTask: LearningTask {
                 labels[position] = original[position]
             }
             return TaskExample(tokens: tokens, labels: labels)
+        case .sameToken:
+            let label = Int32(random.nextIndex(below: 2))
+            let first = Int32(random.nextInteger(in: 1...4))
+            var second = first
+            if label == 0 {
+                second = Int32(random.nextInteger(in: 1...3))
+                if second >= first { second += 1 }
+            }
+            func sequence(of token: Int32) -> [Int32] {
+                var tokens = [Int32](repeating: token, count: random.nextInteger(in: 3...8))
+                tokens[random.nextIndex(below: tokens.count)] = Int32(random.nextInteger(in: 1...4))
+                return tokens
+            }
+            return TaskExample(first: sequence(of: first), second: sequence(of: second), label: label)
         }
     }
 }

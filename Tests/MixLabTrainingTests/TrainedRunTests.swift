@@ -25,13 +25,13 @@ private struct RenamedMarkerTask: LearningTask {
 @Suite struct TrainedRunTests {
     typealias Support = TrainerTestSupport
 
-    /// The learnable test tasks by name (`test-marker`, `test-token-class`, `test-pattern`, with settings
+    /// The learnable test tasks by name (`test-marker`, `test-token-class`, `test-pattern`, `test-same-token`, with settings
     /// `seed` and `train`), and `test-renamed`.
     static let tasks: TaskRegistry = {
         let registry = TaskRegistry()
         for kind in LearnableTestTask.Kind.allCases {
             try! registry.register(TaskRegistration(
-                name: "test-\(kind.rawValue)", summary: kind.rawValue, labelKind: kind == .marker ? .sequence : .token,
+                name: "test-\(kind.rawValue)", summary: kind.rawValue, labelKind: LearnableTestTask(kind).labelKind,
                 keys: [.init("seed", default: "1", allowed: "0…2⁶⁴−1", summary: "example seed"),
                        .init("train", default: "64", allowed: "≥ 1", summary: "training examples")]
             ) { settings in

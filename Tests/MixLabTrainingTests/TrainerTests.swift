@@ -116,6 +116,25 @@ enum TrainerTestSupport {
         }
     }
 
+    /// The pair path end to end (pair batches of 2B rows, the two-tower model, pair labels in training
+    /// and evaluation): a task whose answer is in the pair, not in either sequence alone, is learned.
+    @Test func aPairTaskTrainsThePairClassifier() throws {
+        let task = LearnableTestTask(.sameToken, train: 256, validation: 64, test: 64)
+        let trainer = try Trainer(
+            configuration: try Support.configuration(task, ["steps": "300", "batch": "16", "eval-every": "300", "log-every": "50", "warmup": "10"]),
+            task: task)
+        #expect(trainer.modelKind == .pairClassifier)
+        let record = try trainer.run()
+        let validation = try #require(record.validation)
+        let test = try #require(record.test)
+        // Chance is 1/2 (a sequence alone says nothing about the label); 55 of 64 right by chance has
+        // probability below 1e-8.
+        #expect(validation.accuracy >= 0.85 && test.accuracy >= 0.85, "validation \(validation.accuracy), test \(test.accuracy)")
+        #expect(validation.count == 64 && test.count == 64)
+        #expect(record.curve.last!.trainLoss < 0.5 * record.curve.first!.trainLoss)
+        #expect(record.model == "pair-classifier")
+    }
+
     @Test func environmentsOfEarlierRecordsDecodeWithUnknownKernels() throws {
         let environment = RunRecord.Environment(
             commit: "c", mixlabVersion: "0.1.0", swiftVersion: "6.3", cpu: "cpu", cores: 2, threads: 2,
