@@ -14,8 +14,9 @@ struct EvalCommand: ParsableCommand {
             --split, in evaluation mode, in batches of --batch examples (default: the run's batch).
 
             Prints, and writes into RUN/eval/<split>-<checkpoint>/, report.md (accuracy, macro-F1, loss, \
-            per-class precision, recall, F1 and support, and the confusion matrix as a table), confusion.svg \
-            and metrics.json (everything). A masked-language-modelling run reports masked-token accuracy and \
+            per-class precision, recall, F1 and support, the confusion matrix as a table, and the accuracy by \
+            input length in --length-bins bins of about equal size, with 95 % intervals), confusion.svg and \
+            metrics.json (everything). A masked-language-modelling run reports masked-token accuracy and \
             the loss over the masked positions (no per-class scores or confusion matrix over its vocabulary). \
             An existing report folder is refused unless --force; the run's own files are never written.
 
@@ -44,6 +45,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Examples per batch (default: the run's batch setting).")
     var batch: Int?
 
+    @Option(help: "Bins of the accuracy by input length (about equal numbers of examples; sequence and pair classifiers).")
+    var lengthBins: Int = RunEvaluation.defaultLengthBins
+
     @Option(help: "Threads (default: the run's threads setting; 0 there means every core).")
     var threads: Int?
 
@@ -56,6 +60,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if lengthBins < 1 { throw ValidationError("--length-bins must be at least 1 (got \(lengthBins))") }
     }
 
     func run() throws {
@@ -84,7 +89,8 @@ struct EvalCommand: ParsableCommand {
         let count = threads ?? (trained.configuration.threads == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : trained.configuration.threads)
         if Parallelism.threads != count { try Parallelism.setThreads(count) }
         let report = EvaluationReport(
-            evaluation: try RunEvaluation(run: trained, split: split, batchSize: batch ?? trained.configuration.batch))
+            evaluation: try RunEvaluation(
+                run: trained, split: split, batchSize: batch ?? trained.configuration.batch, lengthBins: lengthBins))
         return (report, try report.write(force: force))
     }
 

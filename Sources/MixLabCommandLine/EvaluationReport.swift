@@ -93,6 +93,19 @@ struct EvaluationReport {
                 zip(names, confusion).map { name, row in [name] + row.map(String.init) })
             lines += ["", "![confusion matrix](\(Self.confusionFile))"]
         }
+        if let byLength = e.byLength {
+            lines += ["", "## Accuracy by input length", "",
+                      "Real tokens per example (of a pair: the longer document), in bins of about equal size; "
+                        + "95 % interval of each bin's accuracy from its examples (logit scale).", ""]
+            lines += Self.table(
+                ["tokens", "examples", "correct", "accuracy", "95 % interval"], alignments: ["---", "---:", "---:", "---:", "---"],
+                byLength.bins.map { bin in
+                    let range = bin.shortest == bin.longest ? "\(bin.shortest)" : "\(bin.shortest)–\(bin.longest)"
+                    let interval = ProportionInterval([bin.accuracy], evaluationSize: bin.examples)?.interval
+                    return [range, "\(bin.examples)", "\(bin.correct)", formatted(bin.accuracy, digits: 4),
+                            interval.map { "[\(formatted($0.lowerBound, digits: 3)), \(formatted($0.upperBound, digits: 3))]" } ?? "–"]
+                })
+        }
         if !e.notes.isEmpty {
             lines += ["", "## Notes", ""] + e.notes.map { "- " + $0 }
         }

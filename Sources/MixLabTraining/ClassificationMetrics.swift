@@ -103,11 +103,13 @@ public struct ClassificationMetrics: Sendable {
         if confusion { confusionCounts = sums[(3 + 3 * k)...].map { Int($0) } }
     }
 
-    /// Adds a batch: `logits` of shape `[…, K]` with one row per entry of `labels`.
+    /// Adds a batch: `logits` of shape `[…, K]` with one row per entry of `labels`, and returns whether
+    /// each row was predicted right (false for a row that is not scored).
     ///
     /// - Throws: `MixLabError.shapeMismatch` when the last axis is not K or the row count differs from
     ///   the label count; `invalidArgument` for a label outside `0..<K` (other than the ignored label).
-    public mutating func add(logits: Tensor, labels: [Int32]) throws {
+    @discardableResult
+    public mutating func add(logits: Tensor, labels: [Int32]) throws -> [Bool] {
         let k = classes
         guard logits.shape.last == k else {
             throw MixLabError.shapeMismatch(expected: "[…, \(k)]", found: logits.shape, location: "classification metrics logits")
@@ -121,6 +123,7 @@ public struct ClassificationMetrics: Sendable {
             throw MixLabError(.invalidArgument, what: "label \(labels[bad]) at row \(bad) is outside 0..<\(k)",
                               location: "classification metrics", fix: "use labels from 0 to \(k - 1), or \(TaskExample.ignoredLabel) to skip a row")
         }
+        var right = [Bool](repeating: false, count: rows)
         logits.withUnsafeBufferPointer { z in
             for row in 0..<rows where labels[row] != TaskExample.ignoredLabel {
                 let values = z.baseAddress! + row * k
@@ -138,12 +141,14 @@ public struct ClassificationMetrics: Sendable {
                 if predicted == label {
                     correct += 1
                     truePositives[label] += 1
+                    right[row] = true
                 } else {
                     falsePositives[predicted] += 1
                     falseNegatives[label] += 1
                 }
             }
         }
+        return right
     }
 
     /// Rows scored so far.

@@ -12,7 +12,8 @@ import MixLabTasks
 /// masked-token accuracy and loss the mean cross-entropy over them; per-class scores and the confusion
 /// matrix, over a vocabulary-sized class set, are not computed (a note says so). Token classifiers are
 /// scored per labelled token. The confusion matrix is counted for at most `maximumConfusionClasses`
-/// classes (a note says when it is left out).
+/// classes (a note says when it is left out). Sequence and pair classifiers also get their accuracy by
+/// input length (`byLength`: `AccuracyByLength` in bins of about equal size).
 ///
 /// O(N·(model forward)) for N examples; O(K²) memory for the confusion matrix of K classes.
 public struct RunEvaluation: Sendable, Equatable, Codable {
@@ -54,28 +55,49 @@ public struct RunEvaluation: Sendable, Equatable, Codable {
     public var perClass: [ClassificationMetrics.ClassScores]?
     /// The confusion matrix `C[label][prediction]` (nil for masked-language modelling).
     public var confusion: [[Int]]?
+    /// Accuracy by input length, for sequence and pair classifiers (nil for token-level models and in
+    /// evaluations written before it existed).
+    public var byLength: AccuracyByLength?
     /// What a reader should know: what was not computed and why, and the run's warnings.
     public var notes: [String]
 
-    /// Evaluates `run`'s model on `split` in batches of `batchSize` examples.
+    /// The length bins asked for when none are given.
+    public static let defaultLengthBins = 4
+
+    /// Evaluates `run`'s model on `split` in batches of `batchSize` examples, with its accuracy by input
+    /// length in at most `lengthBins` bins.
     ///
-    /// - Throws: `MixLabError.invalidArgument` for a batch size below 1 or a split without scored labels;
-    ///   `nonFiniteValue` when the loss is not finite; the task's errors (e.g. an unreadable cache).
-    public init(run: TrainedRun, split: TaskSplit, batchSize: Int) throws {
+    /// - Throws: `MixLabError.invalidArgument` for a batch size or a bin count below 1, or a split without
+    ///   scored labels; `nonFiniteValue` when the loss is not finite; the task's errors (e.g. an
+    ///   unreadable cache).
+    public init(run: TrainedRun, split: TaskSplit, batchSize: Int, lengthBins: Int = RunEvaluation.defaultLengthBins) throws {
         guard batchSize >= 1 else {
             throw MixLabError(.invalidArgument, what: "a batch size of \(batchSize)", location: "evaluation (--batch)",
                               fix: "use a batch of at least 1 example")
+        }
+        guard lengthBins >= 1 else {
+            throw MixLabError(.invalidArgument, what: "\(lengthBins) length bins", location: "evaluation (--length-bins)",
+                              fix: "ask for at least 1 bin")
         }
         let task = run.task
         let perClass = run.modelKind != .maskedLanguageModel
         let countsConfusion = perClass && task.classes <= Self.maximumConfusionClasses
         var accumulator = ClassificationMetrics(classes: task.classes, confusion: countsConfusion)
+        let binsLengths = task.labelKind != .token
+        var lengths: [Int] = [], right: [Bool] = []
         let count = task.count(split)
         var first = 0
         while first < count {
             let end = min(first + batchSize, count)
             let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
-            try accumulator.add(logits: try run.model.evaluationLogits(batch.input), labels: batch.labels)
+            let rowsRight = try accumulator.add(logits: try run.model.evaluationLogits(batch.input), labels: batch.labels)
+            if binsLengths {
+                let rowLengths = AccuracyByLength.lengths(of: batch.input, pairs: task.labelKind == .pair)
+                for (row, label) in batch.labels.enumerated() where label != TaskExample.ignoredLabel {
+                    lengths.append(rowLengths[row])
+                    right.append(rowsRight[row])
+                }
+            }
             first = end
         }
         metrics = accumulator.metrics
@@ -99,6 +121,7 @@ public struct RunEvaluation: Sendable, Equatable, Codable {
         model = run.modelKind
         self.batchSize = batchSize
         examples = count
+        byLength = binsLengths ? try AccuracyByLength(lengths: lengths, right: right, binCount: lengthBins) : nil
         var notes = run.warnings
         if perClass {
             classNames = task.classNames

@@ -72,6 +72,9 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file) is written")
         }
         #expect(report.markdown.contains("fresh") && report.markdown.contains("rotten"))
+        let bins = try #require(report.evaluation.byLength?.bins)
+        #expect(bins.reduce(0) { $0 + $1.examples } == 10 && bins.count <= RunEvaluation.defaultLengthBins)
+        #expect(report.markdown.contains("## Accuracy by input length") && report.markdown.contains("| \(bins[0].examples) | \(bins[0].correct) |"))
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json"))
         #expect {
             _ = try EvalCommand.parse([out, "--split", "test"]).evaluate(tasks: fixture.tasks)
@@ -89,6 +92,9 @@ import Testing
             _ = try EvalCommand.parse([out, "--set", "hidden=16"]).evaluate(tasks: fixture.tasks)
         } throws: { ($0 as? MixLabError)?.code == .unknownConfigKey }
         #expect(throws: (any Error).self) { try EvalCommand.parse([out, "--batch", "0"]).validate() }
+        #expect(throws: (any Error).self) { try EvalCommand.parse([out, "--length-bins", "0"]).validate() }
+        let two = try EvalCommand.parse([out, "--split", "test", "--length-bins", "2", "--force"]).evaluate(tasks: fixture.tasks)
+        #expect((two.report.evaluation.byLength?.bins.count ?? 0) <= 2)
     }
 
     @Test func predictWritesOneLinePerInputLineInOrder() throws {

@@ -71,13 +71,21 @@ private struct RenamedMarkerTask: LearningTask {
         let task = run.task
         var confusion = [[Int]](repeating: [0, 0], count: 2)
         var lossSum = 0.0
+        var lengths: [Int] = [], right: [Bool] = []
         for index in 0..<task.count(.test) {
             let batch = try TaskBatch(task: task, split: .test, indices: [index])
             let z = try run.model.evaluationLogits(batch.input).values.map(Double.init)
             let label = Int(batch.labels[0])
             confusion[label][z[1] > z[0] ? 1 : 0] += 1
             lossSum += log(exp(z[0]) + exp(z[1])) - z[label]
+            lengths.append(try task.example(in: .test, at: index).tokens.count)
+            right.append((z[1] > z[0] ? 1 : 0) == label)
         }
+        // Accuracy by length: the examples' own token counts, binned as AccuracyByLength bins them.
+        #expect(evaluation.byLength == (try AccuracyByLength(lengths: lengths, right: right, binCount: RunEvaluation.defaultLengthBins)))
+        let bins = try #require(evaluation.byLength?.bins)
+        #expect(bins.count >= 2 && bins.reduce(0) { $0 + $1.examples } == task.count(.test))
+        #expect(bins.reduce(0) { $0 + $1.correct } == confusion[0][0] + confusion[1][1])
         #expect(evaluation.confusion == confusion)
         let n = Double(task.count(.test))
         #expect(evaluation.metrics.accuracy == Double(confusion[0][0] + confusion[1][1]) / n)
@@ -130,7 +138,7 @@ private struct RenamedMarkerTask: LearningTask {
         #expect(run.modelKind == .maskedLanguageModel)
         let evaluation = try RunEvaluation(run: run, split: .test, batchSize: 8)
         #expect(evaluation.metrics == record.test)
-        #expect(evaluation.perClass == nil && evaluation.confusion == nil && evaluation.classNames == nil)
+        #expect(evaluation.perClass == nil && evaluation.confusion == nil && evaluation.classNames == nil && evaluation.byLength == nil)
         #expect(evaluation.notes.contains { $0.contains("masked-token accuracy") && $0.contains("confusion matrix are left out") })
         let masked = try (0..<24).map { try LearnableTestTask(.pattern).example(in: .test, at: $0) }
             .reduce(0) { $0 + $1.labels.filter { $0 != TaskExample.ignoredLabel }.count }
@@ -141,6 +149,26 @@ private struct RenamedMarkerTask: LearningTask {
         defer { Support.remove(tokenFolder) }
         let tokens = try RunEvaluation(run: try TrainedRun(path: tokenFolder, tasks: Self.tasks), split: .test, batchSize: 8)
         #expect(tokens.metrics == tokenRecord.test && tokens.confusion?.joined().reduce(0, +) == tokens.metrics.count)
+        #expect(tokens.byLength == nil)
+    }
+
+    /// A pair's length is its longer sequence's; the bins count every pair once.
+    @Test func pairEvaluationsBinPairsByTheLongerSequence() throws {
+        let (folder, record) = try Self.trainedRun(.sameToken)
+        defer { Support.remove(folder) }
+        let run = try TrainedRun(path: folder, tasks: Self.tasks)
+        #expect(run.modelKind == .pairClassifier)
+        let evaluation = try RunEvaluation(run: run, split: .test, batchSize: 5, lengthBins: 3)
+        #expect(evaluation.metrics.accuracy == record.test?.accuracy)
+        let pairs = try (0..<24).map { try LearnableTestTask(.sameToken).example(in: .test, at: $0) }
+        let longer = pairs.map { max($0.tokens.count, $0.pairedTokens!.count) }
+        let bins = try #require(evaluation.byLength?.bins)
+        #expect(bins.reduce(0) { $0 + $1.examples } == 24)
+        #expect(bins.reduce(0) { $0 + $1.correct } == Int((evaluation.metrics.accuracy * 24).rounded()))
+        for bin in bins {
+            #expect(bin.examples == longer.filter { (bin.shortest...bin.longest).contains($0) }.count)
+        }
+        #expect(throws: MixLabError.self) { try RunEvaluation(run: run, split: .test, batchSize: 5, lengthBins: 0) }
     }
 
     @Test func anUnfinishedRunOpensWithAWarningAndNoCheckpointIsAnError() throws {
