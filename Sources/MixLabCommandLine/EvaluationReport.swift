@@ -96,14 +96,17 @@ struct EvaluationReport {
         if let byLength = e.byLength {
             lines += ["", "## Accuracy by input length", "",
                       "Real tokens per example (of a pair: the longer document), in bins of about equal size; "
-                        + "95 % interval of each bin's accuracy from its examples (logit scale).", ""]
+                        + "95 % interval of each bin's accuracy from its examples (logit scale); the most frequent label's "
+                        + "share is the accuracy of always answering it in that bin.", ""]
             lines += Self.table(
-                ["tokens", "examples", "correct", "accuracy", "95 % interval"], alignments: ["---", "---:", "---:", "---:", "---"],
+                ["tokens", "examples", "correct", "accuracy", "95 % interval", "most frequent label"],
+                alignments: ["---", "---:", "---:", "---:", "---", "---:"],
                 byLength.bins.map { bin in
                     let range = bin.shortest == bin.longest ? "\(bin.shortest)" : "\(bin.shortest)–\(bin.longest)"
                     let interval = ProportionInterval([bin.accuracy], evaluationSize: bin.examples)?.interval
                     return [range, "\(bin.examples)", "\(bin.correct)", formatted(bin.accuracy, digits: 4),
-                            interval.map { "[\(formatted($0.lowerBound, digits: 3)), \(formatted($0.upperBound, digits: 3))]" } ?? "–"]
+                            interval.map { "[\(formatted($0.lowerBound, digits: 3)), \(formatted($0.upperBound, digits: 3))]" } ?? "–",
+                            formatted(bin.mostFrequentLabelShare, digits: 4)]
                 })
         }
         if !e.notes.isEmpty {

@@ -83,19 +83,20 @@ public struct RunEvaluation: Sendable, Equatable, Codable {
         let perClass = run.modelKind != .maskedLanguageModel
         let countsConfusion = perClass && task.classes <= Self.maximumConfusionClasses
         var accumulator = ClassificationMetrics(classes: task.classes, confusion: countsConfusion)
-        let binsLengths = task.labelKind != .token
-        var lengths: [Int] = [], right: [Bool] = []
+        let scoresByLength = task.labelKind != .token
+        var lengths: [Int] = [], lengthLabels: [Int32] = [], correct: [Bool] = []
         let count = task.count(split)
         var first = 0
         while first < count {
             let end = min(first + batchSize, count)
             let batch = try TaskBatch(task: task, split: split, indices: Array(first..<end))
-            let rowsRight = try accumulator.add(logits: try run.model.evaluationLogits(batch.input), labels: batch.labels)
-            if binsLengths {
+            let rowCorrect = try accumulator.add(logits: try run.model.evaluationLogits(batch.input), labels: batch.labels)
+            if scoresByLength {
                 let rowLengths = AccuracyByLength.lengths(of: batch.input, pairs: task.labelKind == .pair)
                 for (row, label) in batch.labels.enumerated() where label != TaskExample.ignoredLabel {
                     lengths.append(rowLengths[row])
-                    right.append(rowsRight[row])
+                    lengthLabels.append(label)
+                    correct.append(rowCorrect[row])
                 }
             }
             first = end
@@ -121,7 +122,7 @@ public struct RunEvaluation: Sendable, Equatable, Codable {
         model = run.modelKind
         self.batchSize = batchSize
         examples = count
-        byLength = binsLengths ? try AccuracyByLength(lengths: lengths, right: right, binCount: lengthBins) : nil
+        byLength = scoresByLength ? try AccuracyByLength(lengths: lengths, labels: lengthLabels, correct: correct, binCount: lengthBins) : nil
         var notes = run.warnings
         if perClass {
             classNames = task.classNames

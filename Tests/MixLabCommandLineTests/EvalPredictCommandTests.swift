@@ -74,7 +74,10 @@ import Testing
         #expect(report.markdown.contains("fresh") && report.markdown.contains("rotten"))
         let bins = try #require(report.evaluation.byLength?.bins)
         #expect(bins.reduce(0) { $0 + $1.examples } == 10 && bins.count <= RunEvaluation.defaultLengthBins)
-        #expect(report.markdown.contains("## Accuracy by input length") && report.markdown.contains("| \(bins[0].examples) | \(bins[0].correct) |"))
+        let first = bins[0]
+        let range = first.shortest == first.longest ? "\(first.shortest)" : "\(first.shortest)–\(first.longest)"
+        #expect(report.markdown.contains("## Accuracy by input length")
+            && report.markdown.contains("| \(range) | \(first.examples) | \(first.correct) | \(formatted(first.accuracy, digits: 4)) | ["))
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json"))
         #expect {
             _ = try EvalCommand.parse([out, "--split", "test"]).evaluate(tasks: fixture.tasks)
@@ -94,7 +97,8 @@ import Testing
         #expect(throws: (any Error).self) { try EvalCommand.parse([out, "--batch", "0"]).validate() }
         #expect(throws: (any Error).self) { try EvalCommand.parse([out, "--length-bins", "0"]).validate() }
         let two = try EvalCommand.parse([out, "--split", "test", "--length-bins", "2", "--force"]).evaluate(tasks: fixture.tasks)
-        #expect((two.report.evaluation.byLength?.bins.count ?? 0) <= 2)
+        let twoBins = try #require(two.report.evaluation.byLength?.bins)
+        #expect((1...2).contains(twoBins.count) && twoBins.reduce(0) { $0 + $1.examples } == 10)
     }
 
     @Test func predictWritesOneLinePerInputLineInOrder() throws {

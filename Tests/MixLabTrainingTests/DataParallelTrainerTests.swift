@@ -82,8 +82,8 @@ import MixLabTasks
         #expect(parallel.record.test!.count == single.record.test!.count)
     }
 
-    /// Sequence, token (some positions unscored) and MLM (resampled masks, scored counts that vary per
-    /// example) tasks: 3 ranks with shards 3, 3, 4 of a batch of 10, and 2 ranks of 5, against one process.
+    /// Sequence, token (some positions unscored), MLM (resampled masks, scored counts that vary per
+    /// example) and pair tasks: 3 ranks with shards 3, 3, 4 of a batch of 10, and 2 ranks of 5, against one process.
     @Test(arguments: LearnableTestTask.Kind.allCases) func unevenShardsTrainLikeOneProcess(kind: LearnableTestTask.Kind) throws {
         let task = LearnableTestTask(kind, train: 80, validation: 30, test: 30)
         let settings = ["batch": "10", "steps": "10", "eval-every": "5"]

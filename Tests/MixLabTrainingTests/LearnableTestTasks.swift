@@ -18,7 +18,7 @@ struct LearnableTestTask: LearningTask {
         /// replaced by the mask token; the labels are the original ids at the masked positions.
         case pattern
         /// Pair task: are the two sequences made of the same token (lengths 3…8, one position of
-        /// each replaced by another token)? Balanced; the pair's first token is uniform over `a…d`.
+        /// each redrawn uniformly from `a…d`)? Balanced; the pair's first token is uniform over `a…d`.
         case sameToken = "same-token"
     }
 

@@ -71,7 +71,7 @@ private struct RenamedMarkerTask: LearningTask {
         let task = run.task
         var confusion = [[Int]](repeating: [0, 0], count: 2)
         var lossSum = 0.0
-        var lengths: [Int] = [], right: [Bool] = []
+        var lengths: [Int] = [], labels: [Int32] = [], correct: [Bool] = []
         for index in 0..<task.count(.test) {
             let batch = try TaskBatch(task: task, split: .test, indices: [index])
             let z = try run.model.evaluationLogits(batch.input).values.map(Double.init)
@@ -79,10 +79,11 @@ private struct RenamedMarkerTask: LearningTask {
             confusion[label][z[1] > z[0] ? 1 : 0] += 1
             lossSum += log(exp(z[0]) + exp(z[1])) - z[label]
             lengths.append(try task.example(in: .test, at: index).tokens.count)
-            right.append((z[1] > z[0] ? 1 : 0) == label)
+            labels.append(Int32(label))
+            correct.append((z[1] > z[0] ? 1 : 0) == label)
         }
         // Accuracy by length: the examples' own token counts, binned as AccuracyByLength bins them.
-        #expect(evaluation.byLength == (try AccuracyByLength(lengths: lengths, right: right, binCount: RunEvaluation.defaultLengthBins)))
+        #expect(evaluation.byLength == (try AccuracyByLength(lengths: lengths, labels: labels, correct: correct, binCount: RunEvaluation.defaultLengthBins)))
         let bins = try #require(evaluation.byLength?.bins)
         #expect(bins.count >= 2 && bins.reduce(0) { $0 + $1.examples } == task.count(.test))
         #expect(bins.reduce(0) { $0 + $1.correct } == confusion[0][0] + confusion[1][1])
@@ -158,16 +159,20 @@ private struct RenamedMarkerTask: LearningTask {
         defer { Support.remove(folder) }
         let run = try TrainedRun(path: folder, tasks: Self.tasks)
         #expect(run.modelKind == .pairClassifier)
-        let evaluation = try RunEvaluation(run: run, split: .test, batchSize: 5, lengthBins: 3)
-        #expect(evaluation.metrics.accuracy == record.test?.accuracy)
-        let pairs = try (0..<24).map { try LearnableTestTask(.sameToken).example(in: .test, at: $0) }
-        let longer = pairs.map { max($0.tokens.count, $0.pairedTokens!.count) }
-        let bins = try #require(evaluation.byLength?.bins)
-        #expect(bins.reduce(0) { $0 + $1.examples } == 24)
-        #expect(bins.reduce(0) { $0 + $1.correct } == Int((evaluation.metrics.accuracy * 24).rounded()))
-        for bin in bins {
-            #expect(bin.examples == longer.filter { (bin.shortest...bin.longest).contains($0) }.count)
+        let evaluation = try RunEvaluation(run: run, split: .test, batchSize: run.configuration.batch, lengthBins: 3)
+        #expect(evaluation.metrics == record.test)
+        // The same bins from the pairs' longer sequences and predictions counted one pair at a time.
+        let task = LearnableTestTask(.sameToken)
+        var longer: [Int] = [], labels: [Int32] = [], correct: [Bool] = []
+        for index in 0..<task.count(.test) {
+            let pair = try task.example(in: .test, at: index)
+            let z = try run.model.evaluationLogits(try TaskBatch(task: task, split: .test, indices: [index]).input).values
+            longer.append(max(pair.tokens.count, pair.pairedTokens!.count))
+            labels.append(pair.labels[0])
+            correct.append((z[1] > z[0] ? 1 : 0) == pair.labels[0])
         }
+        #expect(evaluation.byLength == (try AccuracyByLength(lengths: longer, labels: labels, correct: correct, binCount: 3)))
+        #expect(evaluation.byLength?.bins.reduce(0) { $0 + $1.examples } == task.count(.test))
         #expect(throws: MixLabError.self) { try RunEvaluation(run: run, split: .test, batchSize: 5, lengthBins: 0) }
     }
 
