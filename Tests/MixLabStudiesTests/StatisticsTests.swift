@@ -240,6 +240,23 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         }
     }
 
+    /// Differences equal in decimal but not in binary (0.6909 − 0.7415 and 0.6882 − 0.7388, a long-range
+    /// Image row) have no spread: no effect size of 10¹⁴, and the evaluation set's term alone makes the test.
+    @Test func aRoundingErrorIsNoSpread() throws {
+        let a: [UInt64: Double] = [0: 0.6909, 1: 0.6882], b: [UInt64: Double] = [0: 0.7415, 1: 0.7388]
+        #expect((a[0]! - b[0]!) != (a[1]! - b[1]!), "the differences differ in binary")
+        let found = try #require(MeanComparison(a, against: b, evaluationSize: 10_000))
+        #expect(found.kind == .paired && found.effectSize == nil && found.spread == 0)
+        #expect(abs(found.difference + 0.0506) < 1e-12 && found.pValue > 0 && found.pValue < 0.05)
+        // A real spread, however small against the values, still counts.
+        let spread = try #require(MeanComparison([0: 0.6909, 1: 0.6883], against: b, evaluationSize: 10_000))
+        #expect(spread.effectSize != nil && spread.spread > 0)
+        // Unpaired (other seeds): the pooled spread of two rounding-equal samples is no spread either.
+        let sums: [UInt64: Double] = [0: 0.1 + 0.2, 1: 0.3], other: [UInt64: Double] = [7: 0.7 - 0.4, 8: 0.3]
+        #expect(sums[0] != sums[1] && other[7] != other[8])
+        #expect(MeanComparison(sums, against: other, evaluationSize: 100).map { $0.effectSize == nil } != false)
+    }
+
     @Test func minimumDetectableDifferencesMatchScipy() throws {
         for c in try loadFixture("statistics-mdd", as: Document<MDDCase>.self).cases {
             let found = try #require(MinimumDetectableDifference(spread: c.sigma, seeds: c.n, alpha: c.alpha, power: c.power))

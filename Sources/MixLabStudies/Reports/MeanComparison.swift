@@ -72,8 +72,13 @@ public struct MeanComparison: Sendable, Equatable {
     public let confidence: Double
     /// The confidence interval of the difference.
     public let differenceInterval: ClosedRange<Double>
-    /// Cohen's `d_z` (paired) or Hedges' `g` (Welch); nil when the seeds' spread is zero.
+    /// Cohen's `d_z` (paired) or Hedges' `g` (Welch); nil when the seeds' spread is zero (or below
+    /// `roundingTolerance` of the values: equal differences such as 0.6909 − 0.7415 and 0.6882 − 0.7388
+    /// differ by a rounding error in binary, and over it an effect size is a meaningless 10¹⁴).
     public let effectSize: Double?
+
+    /// The spread, relative to the largest value compared, below which it counts as zero.
+    public static let roundingTolerance = 1e-9
 
     /// Compares `a` with `b`, pairing values by seed when both sides have the same seeds.
     ///
@@ -102,7 +107,9 @@ public struct MeanComparison: Sendable, Equatable {
         var seedTerms: [(variance: Double, degreesOfFreedom: Double)]
         if seeds.count >= 2, Set(seeds) == Set(b.keys) {
             let differences = seeds.map { a[$0]! - b[$0]! }
-            guard let summary = SampleSummary(differences), let deviation = summary.standardDeviation else { return nil }
+            guard let summary = SampleSummary(differences), let measured = summary.standardDeviation else { return nil }
+            let scale = (Array(a.values) + Array(b.values)).map(abs).max() ?? 0
+            let deviation = measured > Self.roundingTolerance * scale ? measured : 0
             kind = .paired
             let n = Double(differences.count)
             mean = seeds.reduce(0) { $0 + a[$1]! } / n
@@ -127,7 +134,8 @@ public struct MeanComparison: Sendable, Equatable {
             let pooledDF = na + nb - 2
             let pooled = (((na - 1) * sa * sa + (nb - 1) * sb * sb) / pooledDF).squareRoot()
             let correction = exp(lgamma(pooledDF / 2) - lgamma((pooledDF - 1) / 2)) / (pooledDF / 2).squareRoot()
-            effectSize = pooled > 0 ? correction * difference / pooled : nil
+            let scale = (Array(a.values) + Array(b.values)).map(abs).max() ?? 0
+            effectSize = pooled > Self.roundingTolerance * scale ? correction * difference / pooled : nil
         }
         seedVariance = seedTerms.reduce(0) { $0 + $1.variance }
         var evaluation = extraEvaluationVariance
