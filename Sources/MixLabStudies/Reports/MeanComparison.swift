@@ -104,11 +104,11 @@ public struct MeanComparison: Sendable, Equatable {
               extraEvaluationVariance.isFinite, extraEvaluationVariance >= 0,
               a.values.allSatisfy(\.isFinite), b.values.allSatisfy(\.isFinite) else { return nil }
         let seeds = a.keys.sorted()
+        let scale = (Array(a.values) + Array(b.values)).map(abs).max() ?? 0
         var seedTerms: [(variance: Double, degreesOfFreedom: Double)]
         if seeds.count >= 2, Set(seeds) == Set(b.keys) {
             let differences = seeds.map { a[$0]! - b[$0]! }
             guard let summary = SampleSummary(differences), let measured = summary.standardDeviation else { return nil }
-            let scale = (Array(a.values) + Array(b.values)).map(abs).max() ?? 0
             let deviation = measured > Self.roundingTolerance * scale ? measured : 0
             kind = .paired
             let n = Double(differences.count)
@@ -134,7 +134,6 @@ public struct MeanComparison: Sendable, Equatable {
             let pooledDF = na + nb - 2
             let pooled = (((na - 1) * sa * sa + (nb - 1) * sb * sb) / pooledDF).squareRoot()
             let correction = exp(lgamma(pooledDF / 2) - lgamma((pooledDF - 1) / 2)) / (pooledDF / 2).squareRoot()
-            let scale = (Array(a.values) + Array(b.values)).map(abs).max() ?? 0
             effectSize = pooled > Self.roundingTolerance * scale ? correction * difference / pooled : nil
         }
         seedVariance = seedTerms.reduce(0) { $0 + $1.variance }
