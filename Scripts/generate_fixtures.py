@@ -2,7 +2,7 @@
 """Generates MixLab's golden test fixtures (run by hand; CI never runs Python).
 
 Usage: python3 Scripts/generate_fixtures.py [NAME ...]
-  (needs numpy, scipy and PyWavelets; with NAMEs, only Scripts/fixtures/NAME.py runs)
+  (needs numpy, scipy, statsmodels and PyWavelets; with NAMEs, only Scripts/fixtures/NAME.py runs)
 
 Each module in Scripts/fixtures/ defines FIXTURES, a map from a fixture path (relative to the
 repository root) to a function returning its cases. A case holds an input (float32 values, stored
@@ -24,7 +24,7 @@ GENERATORS = ROOT / "Scripts" / "fixtures"
 
 def versions():
     found = {}
-    for name in ("numpy", "scipy", "pywt", "tokenizers", "torch", "transformers"):
+    for name in ("numpy", "scipy", "statsmodels", "pywt", "tokenizers", "torch", "transformers"):
         try:
             found[name] = importlib.import_module(name).__version__
         except ImportError:

@@ -66,8 +66,10 @@ private struct MDDCase: Decodable {
     let sigma: Double
     let alpha: Double
     let power: Double
+    let m: Int?
+    let fixed: Double
     let mdd: Double
-    let exact: Double
+    let exact: Double?
 }
 
 private struct SeedsNeededCase: Decodable {
@@ -260,11 +262,21 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
 
     @Test func minimumDetectableDifferencesMatchScipy() throws {
         for c in try loadFixture("statistics-mdd", as: Document<MDDCase>.self).cases {
-            let found = try #require(MinimumDetectableDifference(spread: c.sigma, seeds: c.n, alpha: c.alpha, power: c.power))
-            #expect(close(found.value, c.mdd, 1e-9), "n=\(c.n)")
+            let found = try #require(MinimumDetectableDifference(
+                spread: c.sigma, seeds: c.n, evaluationSize: c.m, fixedEvaluationVariance: c.fixed, alpha: c.alpha, power: c.power))
+            #expect(close(found.value, c.mdd, 1e-9), "n=\(c.n) m=\(c.m.map(String.init) ?? "–")")
             // The approximation against statsmodels' exact non-central-t solution: at most 5.2 % low (n = 3).
-            #expect(found.value <= c.exact * 1.001 && found.value >= c.exact * 0.948, "n=\(c.n)")
+            if let exact = c.exact { #expect(found.value <= exact * 1.001 && found.value >= exact * 0.948, "n=\(c.n)") }
         }
+        // An evaluation set only adds to the MDD, and a larger one adds less.
+        let seedsOnly = try #require(MinimumDetectableDifference(spread: 0.01, seeds: 3))
+        let small = try #require(MinimumDetectableDifference(spread: 0.01, seeds: 3, evaluationSize: 500))
+        let large = try #require(MinimumDetectableDifference(spread: 0.01, seeds: 3, evaluationSize: 50_000))
+        #expect(seedsOnly.value < large.value && large.value < small.value)
+        // Equal differences on a finite set (no spread) still leave a detectable difference above zero.
+        #expect(try #require(MinimumDetectableDifference(spread: 0, seeds: 2, evaluationSize: 10_000)).value > 0.01)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, evaluationSize: 0) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, fixedEvaluationVariance: -1) == nil)
         for c in try loadFixture("statistics-seeds-needed", as: Document<SeedsNeededCase>.self, snakeCaseKeys: true).cases {
             let found = try #require(MinimumDetectableDifference.seedsNeeded(
                 for: c.difference, spread: c.sigma, evaluationVariance: c.evaluationVariance, alpha: c.alpha))

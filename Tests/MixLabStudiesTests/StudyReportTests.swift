@@ -76,6 +76,27 @@ private func studyRecords() -> [RunRecord] {
         #expect(row.contains { $0.hasPrefix("-0.040 [") })
         #expect(row.contains { $0.hasSuffix("(paired)") })
         #expect(row.contains { $0.hasPrefix("d_z -4.0") })  // −0.04 / 0.01
+        // The MDD counts the 100 test examples too: above the seeds-only value k · 0.01/√3.
+        let mdd = try #require(report.minimumDetectableDifference(comparison))
+        let seedsOnly = try #require(MinimumDetectableDifference(spread: 0.01, seeds: 3))
+        #expect(mdd.evaluationSize == 100 && mdd.value > seedsOnly.value + 0.01)
+        #expect(row[try #require(table.header.firstIndex(of: "MDD"))] == String(format: "%.3f", mdd.value))
+    }
+
+    /// Two seeds that differ from the baseline by the same amount have no spread, yet a finite test set
+    /// leaves a detectable difference above zero.
+    @Test func equalDifferencesOnAFiniteTestSetHaveAPositiveMDD() throws {
+        let records = [0.70, 0.72, 0.66, 0.68].enumerated().map { index, accuracy in
+            record(mixer: index < 2 ? "attention" : "fourier", length: 64, seed: UInt64(index % 2), accuracy: accuracy)
+        }
+        var options = StudyReport.Options()
+        options.baseline = ("mixer", "attention")
+        let report = try StudyReport(records: records, options: options)
+        let fourier = try #require(report.groups.first { $0.values["mixer"] == "fourier" })
+        let comparison = try #require(report.comparison(fourier))
+        #expect(comparison.spread == 0)
+        let mdd = try #require(report.minimumDetectableDifference(comparison)).value
+        #expect(mdd > 0.1 && mdd < 1, "k²/(m + k²) with k = t(0.975; 1) + t(0.8; 1), m = 100: \(mdd)")
     }
 
     /// A partly run study whose baseline has finished at one length only: with the planned grid, the

@@ -62,6 +62,10 @@ public struct MeanComparison: Sendable, Equatable {
     public let seedVariance: Double
     /// The evaluation set's lower-bound variance of the difference, `V_e` (0 without an evaluation set).
     public let evaluationVariance: Double
+    /// The size `m` of the shared evaluation set (nil when not given).
+    public let evaluationSize: Int?
+    /// The evaluation variance given as `extraEvaluationVariance` (part of `evaluationVariance`).
+    public let extraEvaluationVariance: Double
     /// The t statistic.
     public let t: Double
     /// Degrees of freedom: the seeds' (`n − 1` paired, Welch–Satterthwaite otherwise).
@@ -143,6 +147,8 @@ public struct MeanComparison: Sendable, Equatable {
             evaluation += size * (1 - size) / Double(m)
         }
         evaluationVariance = evaluation
+        self.evaluationSize = evaluationSize
+        self.extraEvaluationVariance = extraEvaluationVariance
         let variance = seedVariance + evaluationVariance
         guard variance > 0, seedTerms.allSatisfy({ $0.degreesOfFreedom > 0 }) else { return nil }
         degreesOfFreedom = ProportionInterval.satterthwaite(seedTerms)

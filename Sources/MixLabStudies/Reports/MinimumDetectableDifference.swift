@@ -17,6 +17,17 @@ import MixLabTraining
 /// exact non-central-t value is 3.26 σ (statsmodels' `TTestPower`), 5 % less; the gap is 1.2 % at
 /// `n = 5` and under 0.2 % from `n = 10`.
 ///
+/// **The evaluation set.** When the compared values are accuracies on one shared set of `m` examples,
+/// `MeanComparison` adds the set's lower-bound variance `d(1 − d)/m` of a difference `d` (and any fixed
+/// evaluation variance `V₀`), which more seeds do not reduce. The MDD is then the difference that clears
+/// its own test: with `k = t_{1−α/2, n−1} + t_{1−β, n−1}` and `a = k²/m`, the positive root of
+/// `d = k·√(σ²/n + V₀ + d(1 − d)/m)`,
+///
+///     MDD = (a + √(a² + 4(1 + a)·k²(σ²/n + V₀))) / (2(1 + a)),
+///
+/// which is `kσ/√n` for `m → ∞` and `k²/(m + k²)` for `σ = 0` (two seeds that differ by the same amount
+/// on a finite set are not proof of a difference of any size).
+///
 /// `seedsNeeded` solves the same relation for `n` given an observed difference `Δ`, optionally with a
 /// variance `V_e` that more seeds do not reduce (the evaluation set's, see `MeanComparison`):
 /// the smallest `n ≥ 2` with `(t_{1−α/2, n−1} + t_{1−β, n−1}) · √(σ²/n + V_e) ≤ |Δ|` (the seeds' degrees
@@ -43,6 +54,10 @@ public struct MinimumDetectableDifference: Sendable, Equatable {
     public let spread: Double
     /// The number of seeds `n`.
     public let seeds: Int
+    /// The size `m` of the shared evaluation set (nil: no evaluation-set term).
+    public let evaluationSize: Int?
+    /// The fixed evaluation variance `V₀` of a difference (0 if none).
+    public let fixedEvaluationVariance: Double
     /// The level α of the two-sided test.
     public let alpha: Double
     /// The power 1 − β.
@@ -51,16 +66,26 @@ public struct MinimumDetectableDifference: Sendable, Equatable {
     public let value: Double
 
     /// The MDD for spread `spread` (≥ 0, finite) over `seeds` (≥ 2) at level `alpha` and `power` (both
-    /// in (0, 1)); nil for input outside those ranges.
-    public init?(spread: Double, seeds: Int, alpha: Double = 0.05, power: Double = 0.8) {
-        guard spread.isFinite, spread >= 0, seeds >= 2, alpha > 0, alpha < 1, power > 0, power < 1 else { return nil }
+    /// in (0, 1)), with a shared evaluation set of `evaluationSize` examples (positive; nil for none) and a
+    /// fixed evaluation variance `fixedEvaluationVariance` (≥ 0, finite); nil for input outside those ranges.
+    public init?(
+        spread: Double, seeds: Int, evaluationSize: Int? = nil, fixedEvaluationVariance: Double = 0,
+        alpha: Double = 0.05, power: Double = 0.8
+    ) {
+        guard spread.isFinite, spread >= 0, seeds >= 2, alpha > 0, alpha < 1, power > 0, power < 1,
+              evaluationSize.map({ $0 > 0 }) ?? true, fixedEvaluationVariance.isFinite, fixedEvaluationVariance >= 0
+        else { return nil }
         self.spread = spread
         self.seeds = seeds
+        self.evaluationSize = evaluationSize
+        self.fixedEvaluationVariance = fixedEvaluationVariance
         self.alpha = alpha
         self.power = power
         let ν = Double(seeds - 1)
-        value = (StudentT.quantile(1 - alpha / 2, degreesOfFreedom: ν) + StudentT.quantile(power, degreesOfFreedom: ν))
-            * spread / Double(seeds).squareRoot()
+        let k = StudentT.quantile(1 - alpha / 2, degreesOfFreedom: ν) + StudentT.quantile(power, degreesOfFreedom: ν)
+        let constant = k * k * (spread * spread / Double(seeds) + fixedEvaluationVariance)
+        let a = evaluationSize.map { k * k / Double($0) } ?? 0
+        value = (a + (a * a + 4 * (1 + a) * constant).squareRoot()) / (2 * (1 + a))
     }
 
     /// The number of seeds with which a paired test detects `difference` at level `alpha` with `power`,

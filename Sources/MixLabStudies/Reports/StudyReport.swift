@@ -249,9 +249,11 @@ public struct StudyReport: Sendable {
     }
 
     /// The minimum detectable difference of a comparison (paired t-test at the report's α = 1 − confidence,
-    /// power 0.8, from the observed spread; nil with fewer than two seeds).
+    /// power 0.8, from the observed spread and the comparison's evaluation set; nil with fewer than two seeds).
     public func minimumDetectableDifference(_ comparison: MeanComparison) -> MinimumDetectableDifference? {
-        MinimumDetectableDifference(spread: comparison.spread, seeds: comparison.seeds, alpha: 1 - options.confidence, power: Self.power)
+        MinimumDetectableDifference(
+            spread: comparison.spread, seeds: comparison.seeds, evaluationSize: comparison.evaluationSize,
+            fixedEvaluationVariance: comparison.extraEvaluationVariance, alpha: 1 - options.confidence, power: Self.power)
     }
 
     /// The seeds a comparison's observed difference would need for a paired t-test to detect it with
@@ -482,7 +484,8 @@ public struct StudyReport: Sendable {
             let median = mdds.count % 2 == 1 ? mdds[mdds.count / 2] : (mdds[mdds.count / 2 - 1] + mdds[mdds.count / 2]) / 2
             let flagged = found.filter { seedsCell($0.comparison, adjusted: $0.holm).hasSuffix("⚑") }.count
             lines.append("MDD: the minimum detectable difference with the study's \(seedCounts.map(String.init).joined(separator: "/")) seeds "
-                + "(paired t-test, α = \(alpha), power \(String(format: "%g", Self.power)), from the observed spread of the differences): "
+                + "(paired t-test, α = \(alpha), power \(String(format: "%g", Self.power)), from the observed spread of the differences"
+                + (found.contains { $0.comparison.evaluationSize != nil } ? " and the evaluation set's variance at that difference" : "") + "): "
                 + "median \(format(median, metric)), from \(format(low, metric)) to \(format(high, metric)) across the rows; "
                 + "a smaller difference is likely to go undetected. Seeds needed: how many seeds the observed difference needs for "
                 + "power \(String(format: "%g", Self.power)) at the Bonferroni level α/\(found.count), which survives Holm's adjustment "
