@@ -26,16 +26,10 @@ public struct SlurmArrayScript: Sendable, Equatable {
     public var shards: Int
     /// The absolute folder for the tasks' logs (`%x-%A_%a.out`); it must exist when the job starts.
     public var logFolder: String
-    /// `--partition`, if given.
-    public var partition: String?
-    /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
-    public var time: String?
-    /// `--cpus-per-task`, if given. Runs whose `threads` setting is 0 use every core the task may use
-    /// (clusters confine a task to its cores with `TaskPlugin=task/affinity` or `task/cgroup`);
-    /// `threads` fixes the count instead.
-    public var cpusPerTask: Int?
-    /// `--mem` (e.g. `4G`), if given.
-    public var memory: String?
+    /// The partition, time limit, cores per task and memory of each array task. Runs whose `threads`
+    /// setting is 0 use every core the task may use (clusters confine a task to its cores with
+    /// `TaskPlugin=task/affinity` or `task/cgroup`); `threads` fixes the count instead.
+    public var resources: SlurmResources
     /// Passed on as `mixlab study run --threads`, if given.
     public var threads: Int?
     /// Passed on as `mixlab study run --runner`, if given.
@@ -46,7 +40,7 @@ public struct SlurmArrayScript: Sendable, Equatable {
     /// A script description, checked.
     ///
     /// - Throws: `MixLabError.invalidArgument` for paths that are not absolute, fewer than one shard or
-    ///   more shards than cells, or a malformed `time`, `memory`, `cpusPerTask` or `partition`.
+    ///   more shards than cells, or resources `SlurmResources` refuses.
     public init(
         studyName: String, studyPath: String, mixlabPath: String, cells: Int, shards: Int, logFolder: String,
         partition: String? = nil, time: String? = nil, cpusPerTask: Int? = nil, memory: String? = nil,
@@ -66,32 +60,13 @@ public struct SlurmArrayScript: Sendable, Equatable {
             throw MixLabError(.invalidArgument, what: "--shards \(shards) is more than the \(cells) cells of the study",
                               location: "--shards", fix: "use at most \(cells) shards: the others would have nothing to run")
         }
-        if let time, !Self.isSlurmTime(time) {
-            throw MixLabError(.invalidArgument, what: "--time \(time) is not a Slurm time limit", location: "--time",
-                              fix: "write HH:MM:SS or D-HH:MM:SS, e.g. --time 02:00:00")
-        }
-        if let memory, !Self.isSlurmMemory(memory) {
-            throw MixLabError(.invalidArgument, what: "--mem \(memory) is not a Slurm memory size", location: "--mem",
-                              fix: "write a number with an optional unit K, M, G or T, e.g. --mem 4G")
-        }
-        if let cpusPerTask, cpusPerTask < 1 {
-            throw MixLabError(.invalidArgument, what: "--cpus-per-task \(cpusPerTask) is below 1", location: "--cpus-per-task",
-                              fix: "give 1 or more cores per task")
-        }
-        if let partition, partition.isEmpty || partition.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) {
-            throw MixLabError(.invalidArgument, what: "--partition '\(partition)' is not a partition name", location: "--partition",
-                              fix: "give the name `sinfo` lists, e.g. --partition cpu")
-        }
+        resources = try SlurmResources(partition: partition, time: time, cpusPerTask: cpusPerTask, memory: memory)
         self.studyName = studyName
         self.studyPath = studyPath
         self.mixlabPath = mixlabPath
         self.cells = cells
         self.shards = shards
         self.logFolder = logFolder
-        self.partition = partition
-        self.time = time
-        self.cpusPerTask = cpusPerTask
-        self.memory = memory
         self.threads = threads
         self.runner = runner
         self.separateResults = separateResults
@@ -131,10 +106,7 @@ public struct SlurmArrayScript: Sendable, Equatable {
             "#SBATCH --output=\(logFolder)/%x-%A_%a.out",
             "#SBATCH --open-mode=append",
         ]
-        if let partition { lines.append("#SBATCH --partition=\(partition)") }
-        if let time { lines.append("#SBATCH --time=\(time)") }
-        if let cpusPerTask { lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)") }
-        if let memory { lines.append("#SBATCH --mem=\(memory)") }
+        lines += resources.directives
         lines.append("set -euo pipefail")
         var command = "exec \(Self.quoted(mixlabPath)) study run \(Self.quoted(studyPath)) --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\""
         if let threads { command += " --threads \(threads)" }
@@ -147,24 +119,5 @@ public struct SlurmArrayScript: Sendable, Equatable {
     /// `text` in single quotes for the shell (a `'` inside becomes `'\''`).
     static func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    /// `HH:MM:SS` or `D-HH:MM:SS` with minutes and seconds below 60.
-    static func isSlurmTime(_ text: String) -> Bool {
-        var clock = Substring(text)
-        if let dash = text.firstIndex(of: "-") {
-            guard let days = Int(text[..<dash]), days >= 0 else { return false }
-            clock = text[text.index(after: dash)...]
-        }
-        let parts = clock.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) else { return false }
-        return Int(parts[1])! < 60 && Int(parts[2])! < 60
-    }
-
-    /// Digits with an optional unit `K`, `M`, `G` or `T`.
-    static func isSlurmMemory(_ text: String) -> Bool {
-        var digits = Substring(text)
-        if let last = text.last, "KMGTkmgt".contains(last) { digits = digits.dropLast() }
-        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }

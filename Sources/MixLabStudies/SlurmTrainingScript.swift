@@ -30,19 +30,13 @@ public struct SlurmTrainingScript: Sendable, Equatable {
     public var logFolder: String
     /// The launcher.
     public var launcher: Launcher
-    /// `--partition`, if given.
-    public var partition: String?
-    /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
-    public var time: String?
-    /// `--cpus-per-task` (cores per rank), if given.
-    public var cpusPerTask: Int?
-    /// `--mem` (per node, e.g. `8G`), if given.
-    public var memory: String?
+    /// The partition, time limit, cores per rank (`--cpus-per-task`) and memory per node of the job.
+    public var resources: SlurmResources
 
     /// A script description, checked.
     ///
     /// - Throws: `MixLabError.invalidArgument` for fewer than one node or rank per node, paths that are
-    ///   not absolute, or a malformed time, memory, core count or partition (as `SlurmArrayScript`).
+    ///   not absolute, or resources `SlurmResources` refuses.
     public init(
         nodes: Int, tasksPerNode: Int, mixlabPath: String, trainArguments: [String], logFolder: String, launcher: Launcher = .mpirun,
         partition: String? = nil, time: String? = nil, cpusPerTask: Int? = nil, memory: String? = nil
@@ -58,20 +52,13 @@ public struct SlurmTrainingScript: Sendable, Equatable {
             throw MixLabError(.invalidArgument, what: "\(name) path '\(path)' is not absolute", location: "mixlab train --slurm",
                               fix: "give an absolute path: the job starts in another working directory")
         }
-        // The same checks as a study's array script.
-        _ = try SlurmArrayScript(
-            studyName: "train", studyPath: "/train", mixlabPath: mixlabPath, cells: 1, shards: 1, logFolder: logFolder,
-            partition: partition, time: time, cpusPerTask: cpusPerTask, memory: memory)
+        resources = try SlurmResources(partition: partition, time: time, cpusPerTask: cpusPerTask, memory: memory)
         self.nodes = nodes
         self.tasksPerNode = tasksPerNode
         self.mixlabPath = mixlabPath
         self.trainArguments = trainArguments
         self.logFolder = logFolder
         self.launcher = launcher
-        self.partition = partition
-        self.time = time
-        self.cpusPerTask = cpusPerTask
-        self.memory = memory
     }
 
     /// The ranks N = K·M.
@@ -90,10 +77,7 @@ public struct SlurmTrainingScript: Sendable, Equatable {
             "#SBATCH --output=\(logFolder)/slurm-%j.out",
             "#SBATCH --open-mode=append",
         ]
-        if let partition { lines.append("#SBATCH --partition=\(partition)") }
-        if let time { lines.append("#SBATCH --time=\(time)") }
-        if let cpusPerTask { lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)") }
-        if let memory { lines.append("#SBATCH --mem=\(memory)") }
+        lines += resources.directives
         lines.append("set -euo pipefail")
         let command = ([Self.quoted(mixlabPath), "train"] + trainArguments.map(Self.quoted)).joined(separator: " ")
         switch launcher {
