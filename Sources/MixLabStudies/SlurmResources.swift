@@ -9,13 +9,13 @@ import MixLabCore
 /// so they accept and refuse the same values. O(length of the values).
 public struct SlurmResources: Sendable, Equatable {
     /// `--partition`, if given.
-    public var partition: String?
+    public private(set) var partition: String?
     /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
-    public var time: String?
+    public private(set) var time: String?
     /// `--cpus-per-task`, if given.
-    public var cpusPerTask: Int?
+    public private(set) var cpusPerTask: Int?
     /// `--mem` (a number with an optional unit `K`, `M`, `G` or `T`, per node), if given.
-    public var memory: String?
+    public private(set) var memory: String?
 
     /// Resources, checked.
     ///
@@ -62,7 +62,7 @@ public struct SlurmResources: Sendable, Equatable {
             clock = text[text.index(after: dash)...]
         }
         let parts = clock.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) else { return false }
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy({ $0.isASCII && $0.isNumber }) }) else { return false }
         return Int(parts[1])! < 60 && Int(parts[2])! < 60
     }
 

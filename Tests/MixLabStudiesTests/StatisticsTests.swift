@@ -276,7 +276,16 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
         // Equal differences on a finite set (no spread) still leave a detectable difference above zero.
         #expect(try #require(MinimumDetectableDifference(spread: 0, seeds: 2, evaluationSize: 10_000)).value > 0.01)
         #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, evaluationSize: 0) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, evaluationSize: -5) == nil)
         #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, fixedEvaluationVariance: -1) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, fixedEvaluationVariance: .nan) == nil)
+        #expect(MinimumDetectableDifference(spread: 0.1, seeds: 3, fixedEvaluationVariance: .infinity) == nil)
+        // A spread so large that no difference of accuracies is detectable: the root exceeds 1 and says so
+        // (σ = 1, n = 2, m = 100: 6.1073 by the closed form, scipy's quantiles).
+        let hopeless = try #require(MinimumDetectableDifference(spread: 1, seeds: 2, evaluationSize: 100))
+        #expect(abs(hopeless.value - 6.107333) < 1e-5 && hopeless.isBeyondAccuracyRange)
+        #expect(!small.isBeyondAccuracyRange)
+        #expect(!(try #require(MinimumDetectableDifference(spread: 1, seeds: 2))).isBeyondAccuracyRange, "no evaluation set: any scale")
         for c in try loadFixture("statistics-seeds-needed", as: Document<SeedsNeededCase>.self, snakeCaseKeys: true).cases {
             let found = try #require(MinimumDetectableDifference.seedsNeeded(
                 for: c.difference, spread: c.sigma, evaluationVariance: c.evaluationVariance, alpha: c.alpha))

@@ -37,7 +37,7 @@ import MixLabTraining
 /// the Behavioral Sciences*, 2nd ed., 1988; L. V. Hedges, "Distribution theory for Glass's estimator of
 /// effect size and related estimators", Journal of Educational Statistics 6, 1981; D. Lakens,
 /// "Calculating and reporting effect sizes", Frontiers in Psychology 4, 2013; Q. McNemar, "Note on the
-/// sampling error of the difference between correlated proportions", Psychometrika 12, 1947.
+/// sampling error of the difference between correlated proportions or percentages", Psychometrika 12, 1947.
 public struct MeanComparison: Sendable, Equatable {
     /// Which test was used.
     public enum Kind: String, Sendable {
@@ -60,11 +60,12 @@ public struct MeanComparison: Sendable, Equatable {
     public let spread: Double
     /// The variance of the difference from the spread between seeds, `V_s`.
     public let seedVariance: Double
-    /// The evaluation set's lower-bound variance of the difference, `V_e` (0 without an evaluation set).
+    /// The variance of the difference that seeds do not reduce, `V_e`: the evaluation set's lower bound
+    /// `|Δ|(1 − |Δ|)/m` plus `extraEvaluationVariance` (0 with neither).
     public let evaluationVariance: Double
     /// The size `m` of the shared evaluation set (nil when not given).
     public let evaluationSize: Int?
-    /// The evaluation variance given as `extraEvaluationVariance` (part of `evaluationVariance`).
+    /// The fixed evaluation variance `V₀` passed to `init` (0 if none), included in `evaluationVariance`.
     public let extraEvaluationVariance: Double
     /// The t statistic.
     public let t: Double

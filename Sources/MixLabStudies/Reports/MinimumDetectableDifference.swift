@@ -25,8 +25,15 @@ import MixLabTraining
 ///
 ///     MDD = (a + √(a² + 4(1 + a)·k²(σ²/n + V₀))) / (2(1 + a)),
 ///
-/// which is `kσ/√n` for `m → ∞` and `k²/(m + k²)` for `σ = 0` (two seeds that differ by the same amount
-/// on a finite set are not proof of a difference of any size).
+/// which is `k√(σ²/n + V₀)` for `m → ∞` and, with `V₀ = 0`, `k²/(m + k²)` for `σ = 0` (two seeds that
+/// differ by the same amount on a finite set are not proof of a difference of any size). The relation
+/// holds for differences of accuracies, `d ≤ 1`: when `k²(σ²/n + V₀) > 1` its root exceeds 1, which says
+/// that no difference of accuracies is detectable (`isBeyondAccuracyRange`). `d(1 − d)/m` is a lower
+/// bound of the set's variance: the two sides are scored on the same examples (correlated proportions,
+/// McNemar 1947) and disagree on at least `m·d` of them; see `MeanComparison`.
+///
+/// **Welch rows.** For unpaired comparisons `MeanComparison` passes `σ = √(s_a² + s_b²)` and `n` the
+/// smaller side, so `σ²/n ≥ s_a²/n_a + s_b²/n_b` and the MDD is conservative.
 ///
 /// `seedsNeeded` solves the same relation for `n` given an observed difference `Δ`, optionally with a
 /// variance `V_e` that more seeds do not reduce (the evaluation set's, see `MeanComparison`):
@@ -38,7 +45,8 @@ import MixLabTraining
 ///
 /// References: J. Cohen, *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed., 1988;
 /// R. V. Lenth, "Some practical guidelines for effective sample size determination", The American
-/// Statistician 55, 2001.
+/// Statistician 55, 2001; Q. McNemar, "Note on the sampling error of the difference between correlated
+/// proportions or percentages", Psychometrika 12, 1947.
 public struct MinimumDetectableDifference: Sendable, Equatable {
     /// How many seeds a difference needs.
     public enum SeedsNeeded: Sendable, Equatable {
@@ -64,6 +72,9 @@ public struct MinimumDetectableDifference: Sendable, Equatable {
     public let power: Double
     /// The minimum detectable difference.
     public let value: Double
+
+    /// Whether, with an evaluation set, the MDD exceeds 1: no difference of accuracies is detectable.
+    public var isBeyondAccuracyRange: Bool { evaluationSize != nil && value > 1 }
 
     /// The MDD for spread `spread` (≥ 0, finite) over `seeds` (≥ 2) at level `alpha` and `power` (both
     /// in (0, 1)), with a shared evaluation set of `evaluationSize` examples (positive; nil for none) and a

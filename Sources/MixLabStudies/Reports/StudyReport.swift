@@ -315,7 +315,7 @@ public struct StudyReport: Sendable {
                     row.append(String(format: "%.3g", comparison.pValue) + " (\(comparison.kind.rawValue))")
                     let adjusted = holm[group.values] ?? 1
                     row.append(String(format: "%.3g", adjusted))
-                    row.append(minimumDetectableDifference(comparison).map { format($0.value, metric) } ?? "–")
+                    row.append(minimumDetectableDifference(comparison).map { $0.isBeyondAccuracyRange ? "> 1" : format($0.value, metric) } ?? "–")
                     row.append(seedsCell(comparison, adjusted: adjusted))
                 } else if let base = baselineGroup(for: group), let a = summary(group, metric), let b = summary(base, metric), a.mean > 0, b.mean > 0 {
                     // Too few seeds for a test: the difference and the ratio of the means, without intervals.
@@ -484,7 +484,7 @@ public struct StudyReport: Sendable {
             let median = mdds.count % 2 == 1 ? mdds[mdds.count / 2] : (mdds[mdds.count / 2 - 1] + mdds[mdds.count / 2]) / 2
             let flagged = found.filter { seedsCell($0.comparison, adjusted: $0.holm).hasSuffix("⚑") }.count
             lines.append("MDD: the minimum detectable difference with the study's \(seedCounts.map(String.init).joined(separator: "/")) seeds "
-                + "(paired t-test, α = \(alpha), power \(String(format: "%g", Self.power)), from the observed spread of the differences"
+                + "(t-test paired by seed, or Welch's with the smaller side's seeds; α = \(alpha), power \(String(format: "%g", Self.power)), from the observed spread of the differences"
                 + (found.contains { $0.comparison.evaluationSize != nil } ? " and the evaluation set's variance at that difference" : "") + "): "
                 + "median \(format(median, metric)), from \(format(low, metric)) to \(format(high, metric)) across the rows; "
                 + "a smaller difference is likely to go undetected. Seeds needed: how many seeds the observed difference needs for "
