@@ -9,13 +9,13 @@ import MixLabCore
 /// so they accept and refuse the same values. O(length of the values).
 public struct SlurmResources: Sendable, Equatable {
     /// `--partition`, if given.
-    public private(set) var partition: String?
+    public let partition: String?
     /// `--time` (`HH:MM:SS` or `D-HH:MM:SS`), if given.
-    public private(set) var time: String?
+    public let time: String?
     /// `--cpus-per-task`, if given.
-    public private(set) var cpusPerTask: Int?
+    public let cpusPerTask: Int?
     /// `--mem` (a number with an optional unit `K`, `M`, `G` or `T`, per node), if given.
-    public private(set) var memory: String?
+    public let memory: String?
 
     /// Resources, checked.
     ///
